@@ -1,0 +1,154 @@
+// The Trainer contract (DESIGN.md): both backends implement it, and the TF.js oracle in test/oracle/
+// computes the same quantities independently. The math below is the definition the three agree on.
+//
+// Rows. A batch holds `numSteps x numEnvs` rows, time-major: row = t * numEnvs + e. Env column e is a
+// "segment" of numSteps consecutive steps.
+//
+// Policy. Categorical spaces: the actor outputs logits (sum of branch sizes); masked logits (mask 0) get
+// probability 0 and no gradient; log-prob and entropy of a MultiDiscrete row are sums over branches.
+// Box + 'normal': the actor outputs the mean mu, sigma = exp(log_std) (a parameter, not an output),
+//   logp(u) = sum_d [ -0.5 ((u - mu) / sigma)^2 - log sigma - 0.5 log(2 pi) ],
+//   H = sum_d [ 0.5 + 0.5 log(2 pi) + log sigma ].
+// Box + 'tanh_normal': the game gets a = loc + scale * tanh(u) with loc = (high + low) / 2 and
+//   scale = (high - low) / 2; the batch stores u (pre-squash), and
+//   logp(u) = logp_normal(u) - sum_d [ 2 (log 2 - u - softplus(-2u)) + log scale_d ].
+//   Its entropy has no closed form: H = -(1/K) sum_k logp(mu + sigma * eps_k), K = samplesMcEntropy,
+//   reparameterized (gradients flow through mu and sigma; eps is fixed noise).
+//
+// Advantages of a minibatch (rows M, |M| = m):
+//   ratio r = exp(logp_new - logp_old)                          (not clamped in the loss)
+//   A = batch.advantages[M]; when the minibatch is made of whole segments and the batch carries rewards,
+//     A is recomputed on those segments with V-trace (DESIGN.md): rho = min(rhoClip, r'), c = min(cClip, r'),
+//     r' = exp(clamp(logp_new - logp_old, -10, 10)) treated as a constant (no gradient through A);
+//     next = terminated ? 0 : truncated ? bootstrapValues : (t < T-1 ? values[t+1] : lastValues[e]).
+//   normalizeAdvantage true | 'minibatch': A = (A - mean(A)) / (std(A) + 1e-8), std unbiased (n - 1; 0 if m = 1).
+//   normalizeAdvantage 'batch': batch.advantages are normalized once over all rows before any minibatch
+//     (update) and minibatch advantages are used as they are.
+//   A = A * w, w = importance weights (plan.weights in update, batch.weights in computeGradients; default 1).
+//
+// Loss (reduce = mean over the m rows, or sum when reduction = 'sum'):
+//   loss_objective = -reduce(min(r A, clamp(r, 1 - clipLow, 1 + clipHigh) A))
+//   loss_critic    = criticCoef * reduce(Lc), Lc = L(V, R) or, with value clip c > 0,
+//                    max(L(V, R), L(V_old + clamp(V - V_old, -c, c), R)); V = new value, V_old = batch.values,
+//                    R = batch.returns; L: l1 |d|, l2 d^2, smooth_l1 (|d| < 1 ? 0.5 d^2 : |d| - 0.5), d = V - R
+//   loss_entropy   = entropyBonus ? -entropyCoef * reduce(H) : 0
+//   total = loss_objective + loss_critic + loss_entropy. separateLosses: a shared trunk's parameters get the
+//   gradient of loss_objective + loss_entropy only (the critic head still gets loss_critic's).
+//
+// Stats (plain means over the m rows, whatever the reduction):
+//   entropy = mean(H); clip_fraction = mean(r < 1 - clipLow or r > 1 + clipHigh);
+//   kl_approx = mean(logp_old - logp_new); approx_kl = mean((r - 1) - log r);
+//   ess = (sum r)^2 / (sum r^2) / m; explained_variance = 1 - var(R - V) / var(R) (0 when var(R) = 0);
+//   grad_norm = L2 norm of the gradient of total over all parameters, before clipping.
+//
+// Optimizer (one step per minibatch): g = grad; if maxGradNorm is finite and > 0, g *= min(1, maxGradNorm /
+// (||g|| + 1e-6)); step += 1; theta *= 1 - lr * weightDecay; m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g^2;
+// theta -= lr * (m / (1 - 0.9^step)) / (sqrt(v / (1 - 0.999^step)) + adamEps).
+// targetKl: after each epoch, when the mean approx_kl of that epoch's minibatches exceeds it, the update stops.
+import type { PPOConfig } from '../config.js';
+import type { ParameterEntry, PolicySpec } from '../policy/network.js';
+
+export type BackendName = 'webgpu' | 'cpu';
+
+export interface Batch {
+  numSteps: number;
+  numEnvs: number;
+  /** rows x observationSize */
+  observations: Float32Array;
+  /** rows x branches (Int32Array, categorical) or rows x dims (Float32Array, Box; pre-squash u for tanh_normal) */
+  actions: Int32Array | Float32Array;
+  /** Log-probs under the policy that acted. */
+  logProbs: Float32Array;
+  /** Values predicted when acting. */
+  values: Float32Array;
+  /** First-pass advantages (ratio = 1). */
+  advantages: Float32Array;
+  returns: Float32Array;
+  /** rows x logits, 1 = allowed (categorical spaces only). */
+  masks?: Uint8Array;
+  /** Importance weights per row, for computeGradients; update takes them from the plan. */
+  weights?: Float32Array;
+  /** Present when minibatches of whole segments should recompute advantages with V-trace. */
+  rewards?: Float32Array;
+  terminated?: Uint8Array;
+  truncated?: Uint8Array;
+  bootstrapValues?: Float32Array;
+  /** numEnvs: the value of the observation after each segment's last step. */
+  lastValues?: Float32Array;
+  /** samplesMcEntropy x rows x dims standard normals for the tanh_normal entropy; drawn by the trainer if absent. */
+  entropyNoise?: Float32Array;
+}
+
+/** Which rows (or env segments) each minibatch of each epoch uses. */
+export interface MinibatchPlan {
+  unit: 'rows' | 'segments';
+  numEpochs: number;
+  numMinibatches: number;
+  /** Rows, or segments, per minibatch. */
+  unitsPerMinibatch: number;
+  /** numEpochs x numMinibatches x unitsPerMinibatch indices: rows (t * numEnvs + e) or segments (e). */
+  indices: Int32Array;
+  /** Importance weights, same shape as indices (a segment's weight applies to all its rows); absent = 1. */
+  weights?: Float32Array;
+}
+
+export interface LossStats {
+  loss_objective: number;
+  loss_critic: number;
+  loss_entropy: number;
+  entropy: number;
+  clip_fraction: number;
+  kl_approx: number;
+  approx_kl: number;
+  ess: number;
+  explained_variance: number;
+  grad_norm: number;
+}
+
+/** Means over the minibatches an update ran, and how many ran. */
+export interface UpdateStats extends LossStats {
+  epochs: number;
+  minibatches: number;
+}
+
+/** What schedules change between updates. */
+export interface Hyperparameters {
+  learningRate: number;
+  entropyCoef: number;
+  clipEpsilon: number | readonly [number, number];
+}
+
+export interface OptimizerState {
+  /** Adam first and second moments, in the parameter layout. */
+  m: Float32Array;
+  v: Float32Array;
+  step: number;
+}
+
+export interface TrainerOptions {
+  policy: PolicySpec;
+  ppo: PPOConfig;
+  seed: number;
+  /** Initial parameters; default: seeded orthogonal init. */
+  parameters?: Float32Array;
+}
+
+export interface Trainer {
+  readonly backend: BackendName;
+  readonly parameterLayout: readonly ParameterEntry[];
+  getParameters(): Promise<Float32Array>;
+  setParameters(flat: Float32Array): void;
+  /** Gradient of the total loss with the batch as one minibatch; no optimizer step. */
+  computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }>;
+  /** All epochs and minibatches of one PPO update; default plan: shuffled rows from the config. */
+  update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats>;
+  setHyperparameters(values: Partial<Hyperparameters>): void;
+  getOptimizerState(): Promise<OptimizerState>;
+  setOptimizerState(state: OptimizerState): void;
+  dispose(): void;
+}
+
+export const STAT_NAMES = [
+  'loss_objective', 'loss_critic', 'loss_entropy', 'entropy', 'clip_fraction',
+  'kl_approx', 'approx_kl', 'ess', 'explained_variance', 'grad_norm',
+] as const satisfies readonly (keyof LossStats)[];

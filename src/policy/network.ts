@@ -1,0 +1,122 @@
+// The actor-critic network: its spec, and the flat parameter layout every backend, checkpoint and test
+// shares. Names and shapes follow PyTorch (`[out, in]` row-major weights, nn.Sequential indices), so a
+// checkpoint opens as a state_dict.
+import { checkBoolean, checkInteger, checkOneOf, fail } from '../errors.js';
+import { type ActionSpace, logitCount } from '../spaces.js';
+
+export type Activation = 'tanh' | 'relu';
+/** How a Box action is drawn: a Gaussian, or a Gaussian squashed by tanh into the box's bounds. */
+export type ContinuousDistribution = 'normal' | 'tanh_normal';
+
+export interface NetworkSpec {
+  hidden: readonly number[];
+  activation: Activation;
+  /** One trunk shared by actor and critic (true), or two separate networks (false, the default). */
+  shared: boolean;
+  distribution: ContinuousDistribution;
+}
+
+export type NetworkSpecInput = Partial<NetworkSpec>;
+
+export const DEFAULT_NETWORK: Readonly<NetworkSpec> = Object.freeze({
+  hidden: Object.freeze([64, 64]),
+  activation: 'tanh',
+  shared: false,
+  distribution: 'normal',
+});
+
+/** What a trainer needs to know about the policy. */
+export interface PolicySpec {
+  observationSize: number;
+  actionSpace: ActionSpace;
+  network: NetworkSpec;
+}
+
+export interface ParameterEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+}
+
+export function resolveNetworkSpec(input: NetworkSpecInput = {}, field = 'network'): NetworkSpec {
+  if (typeof input !== 'object' || input === null) fail(field, 'an object', input);
+  for (const key of Object.keys(input)) {
+    if (!(key in DEFAULT_NETWORK)) fail(`${field}.${key}`, 'one of hidden, activation, shared, distribution', key);
+  }
+  const spec = { ...DEFAULT_NETWORK, ...input };
+  if (!Array.isArray(spec.hidden)) fail(`${field}.hidden`, 'an array of layer sizes', spec.hidden);
+  spec.hidden.forEach((h, i) => checkInteger(`${field}.hidden[${i}]`, h, 1, 65536));
+  checkOneOf(`${field}.activation`, spec.activation, ['tanh', 'relu'] as const);
+  checkBoolean(`${field}.shared`, spec.shared);
+  checkOneOf(`${field}.distribution`, spec.distribution, ['normal', 'tanh_normal'] as const);
+  if (spec.shared && spec.hidden.length === 0) fail(`${field}.hidden`, 'at least one layer when shared is true', spec.hidden);
+  return { ...spec, hidden: Object.freeze([...spec.hidden]) };
+}
+
+/** Outputs of the actor head: logits for categorical spaces, means for boxes. */
+export function actorOutputSize(space: ActionSpace): number {
+  return space.kind === 'box' ? space.size : logitCount(space);
+}
+
+/** Which layer a parameter belongs to, for init and for backends that walk the network. */
+export interface LayerEntry {
+  /** Prefix, e.g. `actor.2`, `trunk.0`, `critic`. */
+  readonly name: string;
+  readonly role: 'trunk' | 'actor' | 'critic';
+  readonly inputs: number;
+  readonly outputs: number;
+  /** Orthogonal init gain: sqrt(2) hidden, 0.01 policy head, 1 value head. */
+  readonly gain: number;
+  /** Whether the activation follows this layer (hidden layers) or not (heads). */
+  readonly activated: boolean;
+  readonly weightOffset: number;
+  readonly biasOffset: number;
+}
+
+export interface NetworkLayout {
+  readonly parameters: readonly ParameterEntry[];
+  readonly layers: readonly LayerEntry[];
+  /** Offset of `log_std` (Box actions), or -1. */
+  readonly logStdOffset: number;
+  readonly size: number;
+}
+
+/**
+ * Separate networks: `actor.0, actor.2, ..., actor.{2L}` then `critic.0, ..., critic.{2L}`, then `log_std`.
+ * Shared trunk: `trunk.0, ..., trunk.{2(L-1)}`, then the heads `actor.0` and `critic.0`, then `log_std`.
+ */
+export function networkLayout(policy: PolicySpec): NetworkLayout {
+  const { observationSize, actionSpace, network } = policy;
+  const parameters: ParameterEntry[] = [];
+  const layers: LayerEntry[] = [];
+  let offset = 0;
+  const add = (name: string, shape: number[]): number => {
+    parameters.push(Object.freeze({ name, shape: Object.freeze(shape), offset }));
+    const at = offset;
+    offset += shape.reduce((a, b) => a * b, 1);
+    return at;
+  };
+  const layer = (name: string, role: LayerEntry['role'], inputs: number, outputs: number, gain: number, activated: boolean) => {
+    const weightOffset = add(`${name}.weight`, [outputs, inputs]);
+    const biasOffset = add(`${name}.bias`, [outputs]);
+    layers.push(Object.freeze({ name, role, inputs, outputs, gain, activated, weightOffset, biasOffset }));
+  };
+  const stack = (role: 'actor' | 'critic' | 'trunk', inputs: number): number => {
+    network.hidden.forEach((h, i) => {
+      layer(`${role}.${2 * i}`, role, i === 0 ? inputs : network.hidden[i - 1], h, Math.SQRT2, true);
+    });
+    return network.hidden.length === 0 ? inputs : network.hidden[network.hidden.length - 1];
+  };
+  const outputs = actorOutputSize(actionSpace);
+  if (network.shared) {
+    const features = stack('trunk', observationSize);
+    layer('actor.0', 'actor', features, outputs, 0.01, false);
+    layer('critic.0', 'critic', features, 1, 1, false);
+  } else {
+    const depth = 2 * network.hidden.length;
+    layer(`actor.${depth}`, 'actor', stack('actor', observationSize), outputs, 0.01, false);
+    layer(`critic.${depth}`, 'critic', stack('critic', observationSize), 1, 1, false);
+  }
+  const logStdOffset = actionSpace.kind === 'box' ? add('log_std', [actionSpace.size]) : -1;
+  return Object.freeze({ parameters: Object.freeze(parameters), layers: Object.freeze(layers), logStdOffset, size: offset });
+}

@@ -1,0 +1,82 @@
+// Gymnasium-style spaces: what a game observes and what it lets the agent do.
+import { checkInteger, fail } from './errors.js';
+
+export interface DiscreteSpace { readonly kind: 'discrete'; readonly n: number }
+export interface MultiDiscreteSpace { readonly kind: 'multi_discrete'; readonly nvec: readonly number[] }
+export interface BoxSpace {
+  readonly kind: 'box';
+  readonly shape: readonly number[];
+  /** Product of shape: the number of floats per row. */
+  readonly size: number;
+  readonly low: Float32Array;
+  readonly high: Float32Array;
+}
+export type Space = DiscreteSpace | MultiDiscreteSpace | BoxSpace;
+export type ActionSpace = Space;
+
+export function Discrete(n: number): DiscreteSpace {
+  return Object.freeze({ kind: 'discrete', n: checkInteger('Discrete(n)', n, 1) });
+}
+
+export function MultiDiscrete(nvec: readonly number[]): MultiDiscreteSpace {
+  if (!Array.isArray(nvec) || nvec.length === 0) fail('MultiDiscrete(nvec)', 'a non-empty array of integers >= 1', nvec);
+  nvec.forEach((n, i) => checkInteger(`MultiDiscrete(nvec)[${i}]`, n, 1));
+  return Object.freeze({ kind: 'multi_discrete', nvec: Object.freeze([...nvec]) });
+}
+
+/** A box of floats: `Box(4)`, `Box([2, 3])`, or with bounds `Box(1, -2, 2)` (scalars broadcast). */
+export function Box(shape: number | readonly number[], low: number | ArrayLike<number> = -Infinity, high: number | ArrayLike<number> = Infinity): BoxSpace {
+  const dims = typeof shape === 'number' ? [shape] : [...shape];
+  if (dims.length === 0) fail('Box(shape)', 'a size or a non-empty array of sizes', shape);
+  dims.forEach((d, i) => checkInteger(`Box(shape)[${i}]`, d, 1));
+  const size = dims.reduce((a, b) => a * b, 1);
+  const lowArray = bounds('Box(low)', low, size);
+  const highArray = bounds('Box(high)', high, size);
+  for (let i = 0; i < size; i++) {
+    if (!(lowArray[i] < highArray[i])) fail(`Box(low, high)[${i}]`, 'low < high', `low ${lowArray[i]}, high ${highArray[i]}`);
+  }
+  return Object.freeze({ kind: 'box', shape: Object.freeze(dims), size, low: lowArray, high: highArray });
+}
+
+function bounds(field: string, value: number | ArrayLike<number>, size: number): Float32Array {
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) fail(field, 'a number or an array of numbers', value);
+    return new Float32Array(size).fill(value);
+  }
+  if (value.length !== size) fail(`${field}.length`, String(size), value.length);
+  const array = Float32Array.from(value);
+  array.forEach((v, i) => { if (Number.isNaN(v)) fail(`${field}[${i}]`, 'a number', v); });
+  return array;
+}
+
+/** Floats per observation row. Discrete observations are one-hot encoded by the caller. */
+export function flatSize(space: Space): number {
+  switch (space.kind) {
+    case 'box': return space.size;
+    case 'discrete': return space.n;
+    case 'multi_discrete': return space.nvec.reduce((a, b) => a + b, 0);
+  }
+}
+
+/** Entries per action row: one int per categorical branch, or one float per continuous dimension. */
+export function actionSize(space: ActionSpace): number {
+  switch (space.kind) {
+    case 'box': return space.size;
+    case 'discrete': return 1;
+    case 'multi_discrete': return space.nvec.length;
+  }
+}
+
+/** Logits per row (sum of branch sizes) for categorical spaces; 0 for boxes. Masks have this many entries. */
+export function logitCount(space: ActionSpace): number {
+  switch (space.kind) {
+    case 'box': return 0;
+    case 'discrete': return space.n;
+    case 'multi_discrete': return space.nvec.reduce((a, b) => a + b, 0);
+  }
+}
+
+export function isSpace(value: unknown): value is Space {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return kind === 'discrete' || kind === 'multi_discrete' || kind === 'box';
+}
