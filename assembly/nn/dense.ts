@@ -1,0 +1,230 @@
+// Dense layers y = act(x W^T + b), W [out, in] row-major (the parameter layout), x and y [m, features].
+// The forward pass reads W transposed (WT [in, out]) so one broadcast input sweeps four outputs per f32x4;
+// the backward passes read W and x as they are. Every loop has a scalar tail for sizes not divisible by 4.
+
+export const ACT_NONE = 0;
+export const ACT_TANH = 1;
+export const ACT_RELU = 2;
+
+/** dst [cols, rows] = src [rows, cols] transposed. */
+export function transposeMatrix(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const srcRow = src + ((<usize>r * <usize>cols) << 2);
+    for (let c = 0; c < cols; c++) {
+      store<f32>(dst + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(srcRow + (<usize>c << 2)));
+    }
+  }
+}
+
+/** y[i, :] = act(b + sum_k x[i, k] WT[k, :]) for the m rows of x. */
+export function denseForward(x: usize, wt: usize, b: usize, y: usize, m: i32, inSize: i32, outSize: i32, activation: i32): void {
+  const outBytes = <usize>outSize << 2;
+  for (let i = 0; i < m; i++) {
+    const xRow = x + ((<usize>i * <usize>inSize) << 2);
+    const yRow = y + <usize>i * outBytes;
+    let o = 0;
+    // Sixteen outputs at a time: four accumulators share each broadcast input.
+    for (; o + 16 <= outSize; o += 16) {
+      const ob = <usize>o << 2;
+      let a0 = v128.load(b + ob);
+      let a1 = v128.load(b + ob, 16);
+      let a2 = v128.load(b + ob, 32);
+      let a3 = v128.load(b + ob, 48);
+      let w = wt + ob;
+      for (let k = 0; k < inSize; k++) {
+        const s = f32x4.splat(load<f32>(xRow + (<usize>k << 2)));
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
+        w += outBytes;
+      }
+      v128.store(yRow + ob, a0);
+      v128.store(yRow + ob, a1, 16);
+      v128.store(yRow + ob, a2, 32);
+      v128.store(yRow + ob, a3, 48);
+    }
+    for (; o + 4 <= outSize; o += 4) {
+      const ob = <usize>o << 2;
+      let a0 = v128.load(b + ob);
+      let w = wt + ob;
+      for (let k = 0; k < inSize; k++) {
+        a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(xRow + (<usize>k << 2))), v128.load(w)));
+        w += outBytes;
+      }
+      v128.store(yRow + ob, a0);
+    }
+    for (; o < outSize; o++) {
+      const ob = <usize>o << 2;
+      let a = load<f32>(b + ob);
+      let w = wt + ob;
+      for (let k = 0; k < inSize; k++) {
+        a += load<f32>(xRow + (<usize>k << 2)) * load<f32>(w);
+        w += outBytes;
+      }
+      store<f32>(yRow + ob, a);
+    }
+  }
+  if (activation == ACT_TANH) tanhInPlace(y, m * outSize);
+  else if (activation == ACT_RELU) reluInPlace(y, m * outSize);
+}
+
+/**
+ * Gradients of a dense layer from dy = dL/d(x W^T + b): dW = dy^T x and db = column sums of dy (both
+ * overwritten), and dx = dy W when dx is not 0 (added to dx when accumulate, else overwritten).
+ */
+export function denseBackward(
+  x: usize, w: usize, dy: usize, dw: usize, db: usize, dx: usize,
+  m: i32, inSize: i32, outSize: i32, accumulate: bool,
+): void {
+  const inBytes = <usize>inSize << 2;
+  const outBytes = <usize>outSize << 2;
+  for (let o = 0; o < outSize; o++) {
+    const dyCol = dy + (<usize>o << 2);
+    const dwRow = dw + <usize>o * inBytes;
+    let bias: f32 = 0;
+    for (let i = 0; i < m; i++) bias += load<f32>(dyCol + <usize>i * outBytes);
+    store<f32>(db + (<usize>o << 2), bias);
+    let k = 0;
+    for (; k + 16 <= inSize; k += 16) {
+      const kb = <usize>k << 2;
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      let xp = x + kb;
+      let g = dyCol;
+      for (let i = 0; i < m; i++) {
+        const s = f32x4.splat(load<f32>(g));
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(xp, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(xp, 48)));
+        xp += inBytes;
+        g += outBytes;
+      }
+      v128.store(dwRow + kb, a0);
+      v128.store(dwRow + kb, a1, 16);
+      v128.store(dwRow + kb, a2, 32);
+      v128.store(dwRow + kb, a3, 48);
+    }
+    for (; k + 4 <= inSize; k += 4) {
+      const kb = <usize>k << 2;
+      let a0 = f32x4.splat(0);
+      let xp = x + kb;
+      let g = dyCol;
+      for (let i = 0; i < m; i++) {
+        a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(g)), v128.load(xp)));
+        xp += inBytes;
+        g += outBytes;
+      }
+      v128.store(dwRow + kb, a0);
+    }
+    for (; k < inSize; k++) {
+      const kb = <usize>k << 2;
+      let a: f32 = 0;
+      let xp = x + kb;
+      let g = dyCol;
+      for (let i = 0; i < m; i++) {
+        a += load<f32>(g) * load<f32>(xp);
+        xp += inBytes;
+        g += outBytes;
+      }
+      store<f32>(dwRow + kb, a);
+    }
+  }
+  if (dx == 0) return;
+  for (let i = 0; i < m; i++) {
+    const dyRow = dy + <usize>i * outBytes;
+    const dxRow = dx + <usize>i * inBytes;
+    let k = 0;
+    for (; k + 16 <= inSize; k += 16) {
+      const kb = <usize>k << 2;
+      let a0 = accumulate ? v128.load(dxRow + kb) : f32x4.splat(0);
+      let a1 = accumulate ? v128.load(dxRow + kb, 16) : f32x4.splat(0);
+      let a2 = accumulate ? v128.load(dxRow + kb, 32) : f32x4.splat(0);
+      let a3 = accumulate ? v128.load(dxRow + kb, 48) : f32x4.splat(0);
+      let wp = w + kb;
+      for (let o = 0; o < outSize; o++) {
+        const s = f32x4.splat(load<f32>(dyRow + (<usize>o << 2)));
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(wp)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(wp, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(wp, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(wp, 48)));
+        wp += inBytes;
+      }
+      v128.store(dxRow + kb, a0);
+      v128.store(dxRow + kb, a1, 16);
+      v128.store(dxRow + kb, a2, 32);
+      v128.store(dxRow + kb, a3, 48);
+    }
+    for (; k + 4 <= inSize; k += 4) {
+      const kb = <usize>k << 2;
+      let a0 = accumulate ? v128.load(dxRow + kb) : f32x4.splat(0);
+      let wp = w + kb;
+      for (let o = 0; o < outSize; o++) {
+        a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(dyRow + (<usize>o << 2))), v128.load(wp)));
+        wp += inBytes;
+      }
+      v128.store(dxRow + kb, a0);
+    }
+    for (; k < inSize; k++) {
+      const kb = <usize>k << 2;
+      let a: f32 = accumulate ? load<f32>(dxRow + kb) : 0;
+      let wp = w + kb;
+      for (let o = 0; o < outSize; o++) {
+        a += load<f32>(dyRow + (<usize>o << 2)) * load<f32>(wp);
+        wp += inBytes;
+      }
+      store<f32>(dxRow + kb, a);
+    }
+  }
+}
+
+/** dy *= act'(y) in place, from the activation's output y (tanh: 1 - y^2; relu: y > 0). */
+export function activationBackward(y: usize, dy: usize, n: i32, activation: i32): void {
+  let i = 0;
+  if (activation == ACT_TANH) {
+    const one = f32x4.splat(1);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(y + o);
+      v128.store(dy + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(v, v))));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      const v = load<f32>(y + o);
+      store<f32>(dy + o, load<f32>(dy + o) * (1 - v * v));
+    }
+  } else if (activation == ACT_RELU) {
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dy + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
+    }
+  }
+}
+
+function tanhInPlace(y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, Mathf.tanh(load<f32>(y + o)));
+  }
+}
+
+function reluInPlace(y: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.max(v128.load(y + o), zero));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, max<f32>(load<f32>(y + o), 0));
+  }
+}
