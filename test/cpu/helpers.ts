@@ -1,6 +1,6 @@
 // Small random batches and policies for the CPU backend tests.
 import { resolvePPOConfig, type PPOConfigInput } from '../../src/config.js';
-import { resolveNetworkSpec, type NetworkSpecInput, type PolicySpec } from '../../src/policy/network.js';
+import { networkLayout, resolveNetworkSpec, type NetworkSpecInput, type PolicySpec } from '../../src/policy/network.js';
 import { PCG32 } from '../../src/rng.js';
 import { actionSize, logitCount, type ActionSpace } from '../../src/spaces.js';
 import type { Batch, TrainerOptions } from '../../src/backend/trainer.js';
@@ -61,4 +61,31 @@ export function randomBatch(policy: PolicySpec, numSteps: number, numEnvs: numbe
   }
   if (extra.noiseSamples && space.kind === 'box') batch.entropyNoise = normal(extra.noiseSamples * rows * space.size);
   return batch;
+}
+
+/** Float64 forward of the actor-critic from the flat parameters: actor outputs and values per row. */
+export function referenceForward(policy: PolicySpec, flat: Float32Array, observations: Float32Array): { actor: number[][]; values: number[] } {
+  const layers = networkLayout(policy).layers;
+  const rows = observations.length / policy.observationSize;
+  const dense = (role: string, inputs: number[]) => {
+    let x = inputs;
+    for (const l of layers.filter((e) => e.role === role)) {
+      const y: number[] = [];
+      for (let o = 0; o < l.outputs; o++) {
+        let s = flat[l.biasOffset + o];
+        for (let k = 0; k < l.inputs; k++) s += flat[l.weightOffset + o * l.inputs + k] * x[k];
+        y.push(!l.activated ? s : policy.network.activation === 'tanh' ? Math.tanh(s) : Math.max(0, s));
+      }
+      x = y;
+    }
+    return x;
+  };
+  const actor: number[][] = [];
+  const values: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const trunk = dense('trunk', Array.from(observations.subarray(r * policy.observationSize, (r + 1) * policy.observationSize)));
+    actor.push(dense('actor', trunk));
+    values.push(dense('critic', trunk)[0]);
+  }
+  return { actor, values };
 }
