@@ -18,55 +18,137 @@ export function transposeMatrix(src: usize, dst: usize, rows: i32, cols: i32): v
 
 /** y[i, :] = act(b + sum_k x[i, k] WT[k, :]) for the m rows of x. */
 export function denseForward(x: usize, wt: usize, b: usize, y: usize, m: i32, inSize: i32, outSize: i32, activation: i32): void {
-  const outBytes = <usize>outSize << 2;
-  for (let i = 0; i < m; i++) {
-    const xRow = x + ((<usize>i * <usize>inSize) << 2);
-    const yRow = y + <usize>i * outBytes;
-    let o = 0;
-    // Sixteen outputs at a time: four accumulators share each broadcast input.
-    for (; o + 16 <= outSize; o += 16) {
-      const ob = <usize>o << 2;
-      let a0 = v128.load(b + ob);
-      let a1 = v128.load(b + ob, 16);
-      let a2 = v128.load(b + ob, 32);
-      let a3 = v128.load(b + ob, 48);
-      let w = wt + ob;
-      for (let k = 0; k < inSize; k++) {
-        const s = f32x4.splat(load<f32>(xRow + (<usize>k << 2)));
-        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
-        w += outBytes;
-      }
-      v128.store(yRow + ob, a0);
-      v128.store(yRow + ob, a1, 16);
-      v128.store(yRow + ob, a2, 32);
-      v128.store(yRow + ob, a3, 48);
-    }
-    for (; o + 4 <= outSize; o += 4) {
-      const ob = <usize>o << 2;
-      let a0 = v128.load(b + ob);
-      let w = wt + ob;
-      for (let k = 0; k < inSize; k++) {
-        a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(xRow + (<usize>k << 2))), v128.load(w)));
-        w += outBytes;
-      }
-      v128.store(yRow + ob, a0);
-    }
-    for (; o < outSize; o++) {
-      const ob = <usize>o << 2;
-      let a = load<f32>(b + ob);
-      let w = wt + ob;
-      for (let k = 0; k < inSize; k++) {
-        a += load<f32>(xRow + (<usize>k << 2)) * load<f32>(w);
-        w += outBytes;
-      }
-      store<f32>(yRow + ob, a);
-    }
-  }
+  let i = 0;
+  // Four rows by eight outputs: each weight load feeds four rows, each broadcast input two outputs.
+  for (; i + 4 <= m; i += 4) forwardFourRows(x, wt, b, y, i, inSize, outSize);
+  for (; i < m; i++) forwardOneRow(x, wt, b, y, i, inSize, outSize);
   if (activation == ACT_TANH) tanhInPlace(y, m * outSize);
   else if (activation == ACT_RELU) reluInPlace(y, m * outSize);
+}
+
+@inline function forwardFourRows(x: usize, wt: usize, b: usize, y: usize, i: i32, inSize: i32, outSize: i32): void {
+  const inBytes = <usize>inSize << 2;
+  const outBytes = <usize>outSize << 2;
+  const x0 = x + <usize>i * inBytes;
+  const y0 = y + <usize>i * outBytes;
+  let o = 0;
+  for (; o + 8 <= outSize; o += 8) {
+    const ob = <usize>o << 2;
+    const bl = v128.load(b + ob);
+    const bh = v128.load(b + ob, 16);
+    let a0l = bl, a0h = bh, a1l = bl, a1h = bh, a2l = bl, a2h = bh, a3l = bl, a3h = bh;
+    let w = wt + ob;
+    let xp = x0;
+    for (let k = 0; k < inSize; k++) {
+      const wl = v128.load(w);
+      const wh = v128.load(w, 16);
+      const s0 = v128.load32_splat(xp);
+      const s1 = v128.load32_splat(xp + inBytes);
+      const s2 = v128.load32_splat(xp + 2 * inBytes);
+      const s3 = v128.load32_splat(xp + 3 * inBytes);
+      a0l = f32x4.add(a0l, f32x4.mul(s0, wl)); a0h = f32x4.add(a0h, f32x4.mul(s0, wh));
+      a1l = f32x4.add(a1l, f32x4.mul(s1, wl)); a1h = f32x4.add(a1h, f32x4.mul(s1, wh));
+      a2l = f32x4.add(a2l, f32x4.mul(s2, wl)); a2h = f32x4.add(a2h, f32x4.mul(s2, wh));
+      a3l = f32x4.add(a3l, f32x4.mul(s3, wl)); a3h = f32x4.add(a3h, f32x4.mul(s3, wh));
+      w += outBytes;
+      xp += 4;
+    }
+    const yp = y0 + ob;
+    v128.store(yp, a0l); v128.store(yp, a0h, 16);
+    v128.store(yp + outBytes, a1l); v128.store(yp + outBytes, a1h, 16);
+    v128.store(yp + 2 * outBytes, a2l); v128.store(yp + 2 * outBytes, a2h, 16);
+    v128.store(yp + 3 * outBytes, a3l); v128.store(yp + 3 * outBytes, a3h, 16);
+  }
+  for (; o + 4 <= outSize; o += 4) {
+    const ob = <usize>o << 2;
+    const bv = v128.load(b + ob);
+    let a0 = bv, a1 = bv, a2 = bv, a3 = bv;
+    let w = wt + ob;
+    let xp = x0;
+    for (let k = 0; k < inSize; k++) {
+      const wv = v128.load(w);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), wv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xp + inBytes), wv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(xp + 2 * inBytes), wv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(xp + 3 * inBytes), wv));
+      w += outBytes;
+      xp += 4;
+    }
+    const yp = y0 + ob;
+    v128.store(yp, a0);
+    v128.store(yp + outBytes, a1);
+    v128.store(yp + 2 * outBytes, a2);
+    v128.store(yp + 3 * outBytes, a3);
+  }
+  for (; o < outSize; o++) {
+    const ob = <usize>o << 2;
+    const bias = load<f32>(b + ob);
+    let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+    let w = wt + ob;
+    let xp = x0;
+    for (let k = 0; k < inSize; k++) {
+      const wv = load<f32>(w);
+      a0 += load<f32>(xp) * wv;
+      a1 += load<f32>(xp + inBytes) * wv;
+      a2 += load<f32>(xp + 2 * inBytes) * wv;
+      a3 += load<f32>(xp + 3 * inBytes) * wv;
+      w += outBytes;
+      xp += 4;
+    }
+    const yp = y0 + ob;
+    store<f32>(yp, a0);
+    store<f32>(yp + outBytes, a1);
+    store<f32>(yp + 2 * outBytes, a2);
+    store<f32>(yp + 3 * outBytes, a3);
+  }
+}
+
+@inline function forwardOneRow(x: usize, wt: usize, b: usize, y: usize, i: i32, inSize: i32, outSize: i32): void {
+  const outBytes = <usize>outSize << 2;
+  const xRow = x + ((<usize>i * <usize>inSize) << 2);
+  const yRow = y + <usize>i * outBytes;
+  let o = 0;
+  // Sixteen outputs at a time: four accumulators share each broadcast input.
+  for (; o + 16 <= outSize; o += 16) {
+    const ob = <usize>o << 2;
+    let a0 = v128.load(b + ob);
+    let a1 = v128.load(b + ob, 16);
+    let a2 = v128.load(b + ob, 32);
+    let a3 = v128.load(b + ob, 48);
+    let w = wt + ob;
+    for (let k = 0; k < inSize; k++) {
+      const s = v128.load32_splat(xRow + (<usize>k << 2));
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
+      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
+      w += outBytes;
+    }
+    v128.store(yRow + ob, a0);
+    v128.store(yRow + ob, a1, 16);
+    v128.store(yRow + ob, a2, 32);
+    v128.store(yRow + ob, a3, 48);
+  }
+  for (; o + 4 <= outSize; o += 4) {
+    const ob = <usize>o << 2;
+    let a0 = v128.load(b + ob);
+    let w = wt + ob;
+    for (let k = 0; k < inSize; k++) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(w)));
+      w += outBytes;
+    }
+    v128.store(yRow + ob, a0);
+  }
+  for (; o < outSize; o++) {
+    const ob = <usize>o << 2;
+    let a = load<f32>(b + ob);
+    let w = wt + ob;
+    for (let k = 0; k < inSize; k++) {
+      a += load<f32>(xRow + (<usize>k << 2)) * load<f32>(w);
+      w += outBytes;
+    }
+    store<f32>(yRow + ob, a);
+  }
 }
 
 /**
