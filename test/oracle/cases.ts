@@ -94,8 +94,12 @@ export const ORACLE_CASES: readonly OracleCase[] = [
   makeCase({ name: 'entropy off', action: Box(2), ppo: { entropyBonus: false } }),
   makeCase({ name: 'advantage normalization off', action: Discrete(3), ppo: { normalizeAdvantage: false } }),
   makeCase({ name: 'advantage normalization batch', action: Box(2), ppo: { normalizeAdvantage: 'batch' } }),
+  makeCase({ name: 'linear policy (no hidden layers)', action: MultiDiscrete([3, 2]), network: { hidden: [] } }),
+  // Optimizer settings (for update): AdamW without a gradient clip, a larger step, targetKl that stops early.
+  makeCase({ name: 'adamw no grad clip targetKl', action: Box(2), ppo: { weightDecay: 0.05, maxGradNorm: Infinity, learningRate: 3e-3, targetKl: 0.002, numEpochs: 3 } }),
   // V-trace recompute from the current ratios
   makeCase({ name: 'vtrace', action: Discrete(3), batch: { vtrace: true } }),
   makeCase({ name: 'vtrace clipped 0.9/0.8 weights masked', action: MultiDiscrete([3, 2]), ppo: { vtrace: { rhoClip: 0.9, cClip: 0.8 } }, batch: { vtrace: true, weights: true, masks: true }, planWeights: true }),
+  makeCase({ name: 'vtrace 8x2 linear', action: Discrete(3), network: { hidden: [] }, ppo: { numSteps: 8 }, batch: { numEnvs: 2, vtrace: true } }),
   makeCase({ name: 'vtrace tanh_normal no normalization', action: BOUNDED, network: { distribution: 'tanh_normal', activation: 'relu' }, ppo: { samplesMcEntropy: 4, normalizeAdvantage: false }, batch: { vtrace: true } }),
 ];

@@ -13,6 +13,7 @@ import { randomBatch, randomPlan } from './batches.js';
 import { ORACLE_CASES, perturbedParameters } from './cases.js';
 import { gatherMinibatch, normalizeAdvantages, oracleAdamStep, oracleLoss, oracleUpdate } from './ppo-oracle.js';
 import { advantages64, loss64 } from './reference64.js';
+import { mismatch, ORACLE_TOLERANCE, statsMismatch } from './compare.js';
 
 const SEED = 7;
 
@@ -301,5 +302,46 @@ describe('whole updates', () => {
     const two = oracleUpdate(c.policy, c.ppo, one.params, batch, secondEpoch, one.optimizer);
     expect(two.params).toEqual(all.params);
     expect(all.params).not.toEqual(params);
+  });
+});
+
+describe('oracle plumbing', () => {
+  it('the targetKl case of the table stops early and the others run every epoch', () => {
+    for (const c of ORACLE_CASES.filter((c) => c.name.startsWith('adamw') || c.name === 'discrete3')) {
+      const { stats } = oracleUpdate(c.policy, c.ppo, c.params(SEED), c.makeBatch(SEED), c.makePlan(SEED));
+      if (c.ppo.targetKl === null) expect(stats.epochs).toBe(c.ppo.numEpochs);
+      else expect(stats.epochs).toBeLessThan(c.ppo.numEpochs);
+    }
+  });
+
+  it('leaves no tensors behind and refuses to run on another TF.js backend', async () => {
+    const c = ORACLE_CASES[0];
+    const params = c.params(SEED);
+    const batch = c.makeBatch(SEED);
+    oracleLoss(c.policy, c.ppo, params, batch);
+    const before = tf.memory().numTensors;
+    oracleUpdate(c.policy, c.ppo, params, batch, c.makePlan(SEED));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.registerBackend('oracle-test-other', () => tf.findBackend('cpu')!, -1);
+    await tf.setBackend('oracle-test-other');
+    try {
+      expect(() => oracleLoss(c.policy, c.ppo, params, batch)).toThrow(/runs on 'cpu'/);
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('oracle-test-other');
+    }
+  });
+
+  it('compare helpers name the worst parameter and the stats out of tolerance', () => {
+    const c = ORACLE_CASES[0];
+    const layout = networkLayout(c.policy).parameters;
+    const { grads, stats } = oracleLoss(c.policy, c.ppo, c.params(SEED), c.makeBatch(SEED));
+    expect(mismatch(grads, grads, ORACLE_TOLERANCE, layout)).toBeNull();
+    const off = Float32Array.from(grads);
+    const critic = layout.find((p) => p.name.startsWith('critic') && p.name.endsWith('.bias'))!;
+    off[critic.offset] += 1e-3;
+    expect(mismatch(off, grads, ORACLE_TOLERANCE, layout)).toMatch(new RegExp(`^1 of ${grads.length} .*worst ${critic.name.replace('.', '\\.')}\\[0\\]`));
+    expect(statsMismatch(stats, stats)).toBeNull();
+    expect(statsMismatch({ ...stats, ess: stats.ess * 1.01 }, stats)).toMatch(/^ess: /);
   });
 });

@@ -22,6 +22,11 @@ import { actionSize, logitCount } from '../../src/spaces.js';
 
 await tf.setBackend('cpu');
 
+function checkCpuBackend(): void {
+  const backend = tf.getBackend();
+  if (backend !== 'cpu') throw new Error(`oracle: the TF.js backend is '${backend}'; the oracle runs on 'cpu' (await tf.setBackend('cpu'))`);
+}
+
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Stands in for a masked logit: exp underflows to exactly 0 and, unlike -Infinity, 0 * it is 0. */
 const MASKED_LOGIT = -1e30;
@@ -138,6 +143,7 @@ function toRows(policy: PolicySpec, batch: Batch, samplesMcEntropy: number): Row
 
 /** The policy's view of a batch, no gradient: actor outputs (logits or means), values, log-probs, entropies. */
 export function oracleEvaluate(policy: PolicySpec, params: Float32Array, batch: Pick<Batch, 'numSteps' | 'numEnvs' | 'observations' | 'actions' | 'masks' | 'entropyNoise'>, samplesMcEntropy = 1) {
+  checkCpuBackend();
   const layout = networkLayout(policy);
   return tf.tidy(() => {
     const rows = toRows(policy, batch as Batch, samplesMcEntropy);
