@@ -1,6 +1,7 @@
 // Dense layers y = act(x W^T + b), W [out, in] row-major (the parameter layout), x and y [m, features].
-// The forward pass reads W transposed (WT [in, out]) so one broadcast input sweeps four outputs per f32x4;
-// the backward passes read W and x as they are. Every loop has a scalar tail for sizes not divisible by 4.
+// All three products are one register-blocked kernel, c = a b: the forward pass multiplies by W transposed
+// (WT [in, out], refreshed when parameters change), dx = dy W, and dW = dy^T x after transposing dy.
+// Every loop has a scalar tail for sizes not divisible by 4.
 
 export const ACT_NONE = 0;
 export const ACT_TANH = 1;
@@ -18,248 +19,169 @@ export function transposeMatrix(src: usize, dst: usize, rows: i32, cols: i32): v
 
 /** y[i, :] = act(b + sum_k x[i, k] WT[k, :]) for the m rows of x. */
 export function denseForward(x: usize, wt: usize, b: usize, y: usize, m: i32, inSize: i32, outSize: i32, activation: i32): void {
-  let i = 0;
-  // Four rows by eight outputs: each weight load feeds four rows, each broadcast input two outputs.
-  for (; i + 4 <= m; i += 4) forwardFourRows(x, wt, b, y, i, inSize, outSize);
-  for (; i < m; i++) forwardOneRow(x, wt, b, y, i, inSize, outSize);
+  gemm(x, wt, b, y, m, inSize, outSize, false);
   if (activation == ACT_TANH) tanhInPlace(y, m * outSize);
   else if (activation == ACT_RELU) reluInPlace(y, m * outSize);
-}
-
-@inline function forwardFourRows(x: usize, wt: usize, b: usize, y: usize, i: i32, inSize: i32, outSize: i32): void {
-  const inBytes = <usize>inSize << 2;
-  const outBytes = <usize>outSize << 2;
-  const x0 = x + <usize>i * inBytes;
-  const y0 = y + <usize>i * outBytes;
-  let o = 0;
-  for (; o + 8 <= outSize; o += 8) {
-    const ob = <usize>o << 2;
-    const bl = v128.load(b + ob);
-    const bh = v128.load(b + ob, 16);
-    let a0l = bl, a0h = bh, a1l = bl, a1h = bh, a2l = bl, a2h = bh, a3l = bl, a3h = bh;
-    let w = wt + ob;
-    let xp = x0;
-    for (let k = 0; k < inSize; k++) {
-      const wl = v128.load(w);
-      const wh = v128.load(w, 16);
-      const s0 = v128.load32_splat(xp);
-      const s1 = v128.load32_splat(xp + inBytes);
-      const s2 = v128.load32_splat(xp + 2 * inBytes);
-      const s3 = v128.load32_splat(xp + 3 * inBytes);
-      a0l = f32x4.add(a0l, f32x4.mul(s0, wl)); a0h = f32x4.add(a0h, f32x4.mul(s0, wh));
-      a1l = f32x4.add(a1l, f32x4.mul(s1, wl)); a1h = f32x4.add(a1h, f32x4.mul(s1, wh));
-      a2l = f32x4.add(a2l, f32x4.mul(s2, wl)); a2h = f32x4.add(a2h, f32x4.mul(s2, wh));
-      a3l = f32x4.add(a3l, f32x4.mul(s3, wl)); a3h = f32x4.add(a3h, f32x4.mul(s3, wh));
-      w += outBytes;
-      xp += 4;
-    }
-    const yp = y0 + ob;
-    v128.store(yp, a0l); v128.store(yp, a0h, 16);
-    v128.store(yp + outBytes, a1l); v128.store(yp + outBytes, a1h, 16);
-    v128.store(yp + 2 * outBytes, a2l); v128.store(yp + 2 * outBytes, a2h, 16);
-    v128.store(yp + 3 * outBytes, a3l); v128.store(yp + 3 * outBytes, a3h, 16);
-  }
-  for (; o + 4 <= outSize; o += 4) {
-    const ob = <usize>o << 2;
-    const bv = v128.load(b + ob);
-    let a0 = bv, a1 = bv, a2 = bv, a3 = bv;
-    let w = wt + ob;
-    let xp = x0;
-    for (let k = 0; k < inSize; k++) {
-      const wv = v128.load(w);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), wv));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xp + inBytes), wv));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(xp + 2 * inBytes), wv));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(xp + 3 * inBytes), wv));
-      w += outBytes;
-      xp += 4;
-    }
-    const yp = y0 + ob;
-    v128.store(yp, a0);
-    v128.store(yp + outBytes, a1);
-    v128.store(yp + 2 * outBytes, a2);
-    v128.store(yp + 3 * outBytes, a3);
-  }
-  for (; o < outSize; o++) {
-    const ob = <usize>o << 2;
-    const bias = load<f32>(b + ob);
-    let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-    let w = wt + ob;
-    let xp = x0;
-    for (let k = 0; k < inSize; k++) {
-      const wv = load<f32>(w);
-      a0 += load<f32>(xp) * wv;
-      a1 += load<f32>(xp + inBytes) * wv;
-      a2 += load<f32>(xp + 2 * inBytes) * wv;
-      a3 += load<f32>(xp + 3 * inBytes) * wv;
-      w += outBytes;
-      xp += 4;
-    }
-    const yp = y0 + ob;
-    store<f32>(yp, a0);
-    store<f32>(yp + outBytes, a1);
-    store<f32>(yp + 2 * outBytes, a2);
-    store<f32>(yp + 3 * outBytes, a3);
-  }
-}
-
-@inline function forwardOneRow(x: usize, wt: usize, b: usize, y: usize, i: i32, inSize: i32, outSize: i32): void {
-  const outBytes = <usize>outSize << 2;
-  const xRow = x + ((<usize>i * <usize>inSize) << 2);
-  const yRow = y + <usize>i * outBytes;
-  let o = 0;
-  // Sixteen outputs at a time: four accumulators share each broadcast input.
-  for (; o + 16 <= outSize; o += 16) {
-    const ob = <usize>o << 2;
-    let a0 = v128.load(b + ob);
-    let a1 = v128.load(b + ob, 16);
-    let a2 = v128.load(b + ob, 32);
-    let a3 = v128.load(b + ob, 48);
-    let w = wt + ob;
-    for (let k = 0; k < inSize; k++) {
-      const s = v128.load32_splat(xRow + (<usize>k << 2));
-      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
-      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
-      w += outBytes;
-    }
-    v128.store(yRow + ob, a0);
-    v128.store(yRow + ob, a1, 16);
-    v128.store(yRow + ob, a2, 32);
-    v128.store(yRow + ob, a3, 48);
-  }
-  for (; o + 4 <= outSize; o += 4) {
-    const ob = <usize>o << 2;
-    let a0 = v128.load(b + ob);
-    let w = wt + ob;
-    for (let k = 0; k < inSize; k++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(w)));
-      w += outBytes;
-    }
-    v128.store(yRow + ob, a0);
-  }
-  for (; o < outSize; o++) {
-    const ob = <usize>o << 2;
-    let a = load<f32>(b + ob);
-    let w = wt + ob;
-    for (let k = 0; k < inSize; k++) {
-      a += load<f32>(xRow + (<usize>k << 2)) * load<f32>(w);
-      w += outBytes;
-    }
-    store<f32>(yRow + ob, a);
-  }
 }
 
 /**
  * Gradients of a dense layer from dy = dL/d(x W^T + b): dW = dy^T x and db = column sums of dy (both
  * overwritten), and dx = dy W when dx is not 0 (added to dx when accumulate, else overwritten).
+ * dyT is scratch for dy transposed [outSize, m].
  */
 export function denseBackward(
-  x: usize, w: usize, dy: usize, dw: usize, db: usize, dx: usize,
+  x: usize, w: usize, dy: usize, dyT: usize, dw: usize, db: usize, dx: usize,
   m: i32, inSize: i32, outSize: i32, accumulate: bool,
 ): void {
-  const inBytes = <usize>inSize << 2;
-  const outBytes = <usize>outSize << 2;
+  transposeMatrix(dy, dyT, m, outSize);
+  gemm(dyT, x, 0, dw, outSize, m, inSize, false);
   for (let o = 0; o < outSize; o++) {
-    const dyCol = dy + (<usize>o << 2);
-    const dwRow = dw + <usize>o * inBytes;
-    let bias: f32 = 0;
-    for (let i = 0; i < m; i++) bias += load<f32>(dyCol + <usize>i * outBytes);
-    store<f32>(db + (<usize>o << 2), bias);
-    let k = 0;
-    for (; k + 16 <= inSize; k += 16) {
-      const kb = <usize>k << 2;
-      let a0 = f32x4.splat(0);
-      let a1 = f32x4.splat(0);
-      let a2 = f32x4.splat(0);
-      let a3 = f32x4.splat(0);
-      let xp = x + kb;
-      let g = dyCol;
-      for (let i = 0; i < m; i++) {
-        const s = f32x4.splat(load<f32>(g));
-        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp)));
-        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(xp, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(xp, 48)));
-        xp += inBytes;
-        g += outBytes;
-      }
-      v128.store(dwRow + kb, a0);
-      v128.store(dwRow + kb, a1, 16);
-      v128.store(dwRow + kb, a2, 32);
-      v128.store(dwRow + kb, a3, 48);
-    }
-    for (; k + 4 <= inSize; k += 4) {
-      const kb = <usize>k << 2;
-      let a0 = f32x4.splat(0);
-      let xp = x + kb;
-      let g = dyCol;
-      for (let i = 0; i < m; i++) {
-        a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(g)), v128.load(xp)));
-        xp += inBytes;
-        g += outBytes;
-      }
-      v128.store(dwRow + kb, a0);
-    }
-    for (; k < inSize; k++) {
-      const kb = <usize>k << 2;
-      let a: f32 = 0;
-      let xp = x + kb;
-      let g = dyCol;
-      for (let i = 0; i < m; i++) {
-        a += load<f32>(g) * load<f32>(xp);
-        xp += inBytes;
-        g += outBytes;
-      }
-      store<f32>(dwRow + kb, a);
-    }
+    const row = dyT + ((<usize>o * <usize>m) << 2);
+    let sum: f32 = 0;
+    for (let i = 0; i < m; i++) sum += load<f32>(row + (<usize>i << 2));
+    store<f32>(db + (<usize>o << 2), sum);
   }
-  if (dx == 0) return;
-  for (let i = 0; i < m; i++) {
-    const dyRow = dy + <usize>i * outBytes;
-    const dxRow = dx + <usize>i * inBytes;
-    let k = 0;
-    for (; k + 16 <= inSize; k += 16) {
-      const kb = <usize>k << 2;
-      let a0 = accumulate ? v128.load(dxRow + kb) : f32x4.splat(0);
-      let a1 = accumulate ? v128.load(dxRow + kb, 16) : f32x4.splat(0);
-      let a2 = accumulate ? v128.load(dxRow + kb, 32) : f32x4.splat(0);
-      let a3 = accumulate ? v128.load(dxRow + kb, 48) : f32x4.splat(0);
-      let wp = w + kb;
-      for (let o = 0; o < outSize; o++) {
-        const s = f32x4.splat(load<f32>(dyRow + (<usize>o << 2)));
-        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(wp)));
-        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(wp, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(wp, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(wp, 48)));
-        wp += inBytes;
-      }
-      v128.store(dxRow + kb, a0);
-      v128.store(dxRow + kb, a1, 16);
-      v128.store(dxRow + kb, a2, 32);
-      v128.store(dxRow + kb, a3, 48);
+  if (dx != 0) gemm(dy, w, 0, dx, m, outSize, inSize, accumulate);
+}
+
+/**
+ * c [m, n] = a [m, k] b [k, n], plus bias [n] (when not 0) or plus c itself (accumulate). Blocks of four
+ * rows by eight columns keep eight accumulators in registers: each load of b feeds four rows, each
+ * broadcast of a two column groups.
+ */
+export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) gemmFourRows(a, b, bias, c, i, k, n, accumulate);
+  for (; i < m; i++) gemmOneRow(a, b, bias, c, i, k, n, accumulate);
+}
+
+@inline function start4(bias: usize, c: usize, ob: usize, accumulate: bool): v128 {
+  return accumulate ? v128.load(c + ob) : bias != 0 ? v128.load(bias + ob) : f32x4.splat(0);
+}
+
+@inline function start1(bias: usize, c: usize, ob: usize, accumulate: bool): f32 {
+  return accumulate ? load<f32>(c + ob) : bias != 0 ? load<f32>(bias + ob) : 0;
+}
+
+@inline function gemmFourRows(a: usize, b: usize, bias: usize, c: usize, i: i32, k: i32, n: i32, accumulate: bool): void {
+  const aBytes = <usize>k << 2;
+  const cBytes = <usize>n << 2;
+  const a0 = a + <usize>i * aBytes;
+  const c0 = c + <usize>i * cBytes;
+  const c1 = c0 + cBytes, c2 = c1 + cBytes, c3 = c2 + cBytes;
+  let o = 0;
+  for (; o + 8 <= n; o += 8) {
+    const ob = <usize>o << 2;
+    let r0l = start4(bias, c0, ob, accumulate), r0h = start4(bias, c0, ob + 16, accumulate);
+    let r1l = start4(bias, c1, ob, accumulate), r1h = start4(bias, c1, ob + 16, accumulate);
+    let r2l = start4(bias, c2, ob, accumulate), r2h = start4(bias, c2, ob + 16, accumulate);
+    let r3l = start4(bias, c3, ob, accumulate), r3h = start4(bias, c3, ob + 16, accumulate);
+    let bp = b + ob;
+    let ap = a0;
+    for (let j = 0; j < k; j++) {
+      const bl = v128.load(bp);
+      const bh = v128.load(bp, 16);
+      const s0 = v128.load32_splat(ap);
+      const s1 = v128.load32_splat(ap + aBytes);
+      const s2 = v128.load32_splat(ap + 2 * aBytes);
+      const s3 = v128.load32_splat(ap + 3 * aBytes);
+      r0l = f32x4.add(r0l, f32x4.mul(s0, bl)); r0h = f32x4.add(r0h, f32x4.mul(s0, bh));
+      r1l = f32x4.add(r1l, f32x4.mul(s1, bl)); r1h = f32x4.add(r1h, f32x4.mul(s1, bh));
+      r2l = f32x4.add(r2l, f32x4.mul(s2, bl)); r2h = f32x4.add(r2h, f32x4.mul(s2, bh));
+      r3l = f32x4.add(r3l, f32x4.mul(s3, bl)); r3h = f32x4.add(r3h, f32x4.mul(s3, bh));
+      bp += cBytes;
+      ap += 4;
     }
-    for (; k + 4 <= inSize; k += 4) {
-      const kb = <usize>k << 2;
-      let a0 = accumulate ? v128.load(dxRow + kb) : f32x4.splat(0);
-      let wp = w + kb;
-      for (let o = 0; o < outSize; o++) {
-        a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(dyRow + (<usize>o << 2))), v128.load(wp)));
-        wp += inBytes;
-      }
-      v128.store(dxRow + kb, a0);
+    v128.store(c0 + ob, r0l); v128.store(c0 + ob, r0h, 16);
+    v128.store(c1 + ob, r1l); v128.store(c1 + ob, r1h, 16);
+    v128.store(c2 + ob, r2l); v128.store(c2 + ob, r2h, 16);
+    v128.store(c3 + ob, r3l); v128.store(c3 + ob, r3h, 16);
+  }
+  for (; o + 4 <= n; o += 4) {
+    const ob = <usize>o << 2;
+    let r0 = start4(bias, c0, ob, accumulate), r1 = start4(bias, c1, ob, accumulate);
+    let r2 = start4(bias, c2, ob, accumulate), r3 = start4(bias, c3, ob, accumulate);
+    let bp = b + ob;
+    let ap = a0;
+    for (let j = 0; j < k; j++) {
+      const bv = v128.load(bp);
+      r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(ap), bv));
+      r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(ap + aBytes), bv));
+      r2 = f32x4.add(r2, f32x4.mul(v128.load32_splat(ap + 2 * aBytes), bv));
+      r3 = f32x4.add(r3, f32x4.mul(v128.load32_splat(ap + 3 * aBytes), bv));
+      bp += cBytes;
+      ap += 4;
     }
-    for (; k < inSize; k++) {
-      const kb = <usize>k << 2;
-      let a: f32 = accumulate ? load<f32>(dxRow + kb) : 0;
-      let wp = w + kb;
-      for (let o = 0; o < outSize; o++) {
-        a += load<f32>(dyRow + (<usize>o << 2)) * load<f32>(wp);
-        wp += inBytes;
-      }
-      store<f32>(dxRow + kb, a);
+    v128.store(c0 + ob, r0);
+    v128.store(c1 + ob, r1);
+    v128.store(c2 + ob, r2);
+    v128.store(c3 + ob, r3);
+  }
+  for (; o < n; o++) {
+    const ob = <usize>o << 2;
+    let r0 = start1(bias, c0, ob, accumulate), r1 = start1(bias, c1, ob, accumulate);
+    let r2 = start1(bias, c2, ob, accumulate), r3 = start1(bias, c3, ob, accumulate);
+    let bp = b + ob;
+    let ap = a0;
+    for (let j = 0; j < k; j++) {
+      const bv = load<f32>(bp);
+      r0 += load<f32>(ap) * bv;
+      r1 += load<f32>(ap + aBytes) * bv;
+      r2 += load<f32>(ap + 2 * aBytes) * bv;
+      r3 += load<f32>(ap + 3 * aBytes) * bv;
+      bp += cBytes;
+      ap += 4;
     }
+    store<f32>(c0 + ob, r0);
+    store<f32>(c1 + ob, r1);
+    store<f32>(c2 + ob, r2);
+    store<f32>(c3 + ob, r3);
+  }
+}
+
+@inline function gemmOneRow(a: usize, b: usize, bias: usize, c: usize, i: i32, k: i32, n: i32, accumulate: bool): void {
+  const cBytes = <usize>n << 2;
+  const aRow = a + ((<usize>i * <usize>k) << 2);
+  const cRow = c + <usize>i * cBytes;
+  let o = 0;
+  // Sixteen columns at a time: four accumulators share each broadcast.
+  for (; o + 16 <= n; o += 16) {
+    const ob = <usize>o << 2;
+    let r0 = start4(bias, cRow, ob, accumulate), r1 = start4(bias, cRow, ob + 16, accumulate);
+    let r2 = start4(bias, cRow, ob + 32, accumulate), r3 = start4(bias, cRow, ob + 48, accumulate);
+    let bp = b + ob;
+    for (let j = 0; j < k; j++) {
+      const s = v128.load32_splat(aRow + (<usize>j << 2));
+      r0 = f32x4.add(r0, f32x4.mul(s, v128.load(bp)));
+      r1 = f32x4.add(r1, f32x4.mul(s, v128.load(bp, 16)));
+      r2 = f32x4.add(r2, f32x4.mul(s, v128.load(bp, 32)));
+      r3 = f32x4.add(r3, f32x4.mul(s, v128.load(bp, 48)));
+      bp += cBytes;
+    }
+    v128.store(cRow + ob, r0);
+    v128.store(cRow + ob, r1, 16);
+    v128.store(cRow + ob, r2, 32);
+    v128.store(cRow + ob, r3, 48);
+  }
+  for (; o + 4 <= n; o += 4) {
+    const ob = <usize>o << 2;
+    let r0 = start4(bias, cRow, ob, accumulate);
+    let bp = b + ob;
+    for (let j = 0; j < k; j++) {
+      r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(aRow + (<usize>j << 2)), v128.load(bp)));
+      bp += cBytes;
+    }
+    v128.store(cRow + ob, r0);
+  }
+  for (; o < n; o++) {
+    const ob = <usize>o << 2;
+    let r = start1(bias, cRow, ob, accumulate);
+    let bp = b + ob;
+    for (let j = 0; j < k; j++) {
+      r += load<f32>(aRow + (<usize>j << 2)) * load<f32>(bp);
+      bp += cBytes;
+    }
+    store<f32>(cRow + ob, r);
   }
 }
 

@@ -156,9 +156,12 @@ describe('cpu trainer', () => {
     const trainer = createCpuTrainer(trainerOptions(policy, { samplesMcEntropy: 2 }));
     const batch = randomBatch(policy, 32, 4, 1);
     await trainer.update(batch);
+    await trainer.computeGradients(batch); // one minibatch of all rows: the largest scratch
     const bytes = wasm().memory.buffer.byteLength;
-    for (let i = 0; i < 10; i++) await trainer.update(batch);
-    await trainer.computeGradients(batch);
+    for (let i = 0; i < 10; i++) {
+      await trainer.update(batch);
+      await trainer.computeGradients(batch);
+    }
     expect(wasm().memory.buffer.byteLength).toBe(bytes);
     const bigger = randomBatch(policy, 64, 8, 2);
     const stats = await trainer.update(bigger);
