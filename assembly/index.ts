@@ -4,3 +4,4 @@ export { pcg32Fill } from './rng';
 export { gaeVtrace, normalizeAdvantages, explainedVariance, rowPriorities, segmentPriorities } from './advantage';
 export { planSequential, planShuffled, planPrioritized } from './sampler';
 export { stagingBytes, gatherMinibatch } from './gather';
+export { firstNonFinite, firstBelowOrNonFinite, firstNotPositive, firstFlagAbove1, firstBadAction } from './validate';

@@ -3,7 +3,7 @@
 import type { MinibatchPlan } from '../backend/trainer.js';
 import { checkInteger, checkNumber, checkOneOf, fail } from '../errors.js';
 import { wasm } from '../init.js';
-import { checkPriorities, drawPrioritized, PLAN_STREAM } from './sampler.js';
+import { checkPrioritiesType, drawPrioritized, PLAN_STREAM } from './sampler.js';
 import { copyOutInt32, seedU64, withBlocks } from './wasm-blocks.js';
 
 export interface MinibatchPlanInput {
@@ -39,7 +39,7 @@ export function createMinibatchPlan(input: MinibatchPlanInput): MinibatchPlan {
   const total = numEpochs * perEpoch;
   const plan = { unit, numEpochs, numMinibatches, unitsPerMinibatch };
   if (mode === 'prioritized') {
-    const priorities = checkPriorities('priorities', input.priorities, units);
+    const priorities = checkPrioritiesType('priorities', input.priorities, units);
     const alpha = checkNumber('alpha', input.alpha, 0);
     const beta = checkNumber('beta', input.beta, 0, 1);
     if (alpha > 0) return { ...plan, ...drawPrioritized(priorities, total, alpha, beta, seed) };

@@ -1,12 +1,14 @@
 // The rollout buffer: numSteps x numEnvs rows of one update, stored in one wasm block so advantages, plans
 // and staging run in wasm over the same memory the game writes into. Typed-array views are re-made only
-// after wasm memory grows; adding a step validates first, then copies with TypedArray.set (no allocation).
+// after wasm memory grows. Adding a step copies it into a one-step staging area, checks it there in wasm
+// (SIMD, no per-element JavaScript loop) and only then copies it into its rows: a rejected step changes
+// nothing, and nothing is allocated.
 import type { Batch } from '../backend/trainer.js';
 import { checkBoolean, checkInteger, fail } from '../errors.js';
 import { wasm } from '../init.js';
 import { actionSize, isSpace, logitCount, type ActionSpace } from '../spaces.js';
-import { allocBlock, freeBlock, ViewSet } from '../wasm-memory.js';
-import { checkAdvantageParameters, checkRatios } from './advantages.js';
+import { allocBlock, freeBlock, memoryBuffer, ViewSet } from '../wasm-memory.js';
+import { checkAdvantageParameters } from './advantages.js';
 
 export interface RolloutBufferOptions {
   numSteps: number;
@@ -21,6 +23,7 @@ export interface RolloutBufferOptions {
 /** What the agent knows when it acts: one row per env. */
 export interface ActingStep {
   observations: Float32Array;
+  /** Int32Array for Discrete / MultiDiscrete (rows x branches), Float32Array for Box. */
   actions: Int32Array | Float32Array;
   logProbs: Float32Array;
   values: Float32Array;
@@ -50,24 +53,18 @@ export interface BufferAdvantageOptions {
   ratios?: Float32Array;
 }
 
-/** Byte layout of the one block: each section 16-byte aligned for v128 access. */
-interface Layout {
+/** The per-row fields, as byte offsets (each section 16-byte aligned for v128 access). */
+interface Table {
   observations: number; actions: number; logProbs: number; values: number; rewards: number;
-  bootstrapValues: number; advantages: number; returns: number; ratios: number; priorities: number;
-  lastValues: number; terminated: number; truncated: number; masks: number; bytes: number;
+  bootstrapValues: number; terminated: number; truncated: number; masks: number;
 }
 
-function layout(rows: number, numEnvs: number, observationSize: number, perAction: number, logits: number): Layout {
-  let at = 0;
-  const take = (bytes: number) => { const offset = at; at += Math.ceil(bytes / 16) * 16; return offset; };
-  const l = {
-    observations: take(rows * observationSize * 4), actions: take(rows * perAction * 4),
-    logProbs: take(rows * 4), values: take(rows * 4), rewards: take(rows * 4), bootstrapValues: take(rows * 4),
-    advantages: take(rows * 4), returns: take(rows * 4), ratios: take(rows * 4), priorities: take(rows * 4),
-    lastValues: take(numEnvs * 4), terminated: take(rows), truncated: take(rows), masks: take(rows * logits),
-  };
-  return { ...l, bytes: at };
+interface Views {
+  observations: Float32Array; actions: Int32Array | Float32Array; logProbs: Float32Array; values: Float32Array;
+  rewards: Float32Array; bootstrapValues: Float32Array; terminated: Uint8Array; truncated: Uint8Array; masks: Uint8Array;
 }
+
+export type BufferPointers = Readonly<Table & { advantages: number; returns: number; ratios: number; priorities: number; lastValues: number }>;
 
 export class RolloutBuffer {
   readonly numSteps: number;
@@ -75,23 +72,24 @@ export class RolloutBuffer {
   readonly observationSize: number;
   readonly actionSpace: ActionSpace;
   readonly hasMasks: boolean;
-  /** Entries per action row and mask entries (logits) per row. */
+  /** Entries per action row, and mask entries (logits) per row (0 without masks). */
   readonly actionSize: number;
   readonly maskSize: number;
 
   private ptr: number;
-  private readonly layout: Layout;
+  private readonly bytes: number;
+  private readonly rowCount: number;
   private readonly nvec: readonly number[];
-  private readonly rows: number;
+  /** Offsets: the rows, the one-step staging area, and the rest. */
+  private readonly rowTable: Table;
+  private readonly stageTable: Table;
+  private readonly extra: { advantages: number; returns: number; ratios: number; priorities: number; lastValues: number; nvec: number };
   private cursor = 0;
   private acted = false;
   private readonly views: ViewSet;
-  private v!: {
-    observations: Float32Array; actions: Int32Array | Float32Array; logProbs: Float32Array; values: Float32Array;
-    rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array; bootstrapValues: Float32Array;
-    masks: Uint8Array | undefined; advantages: Float32Array; returns: Float32Array; ratios: Float32Array;
-    priorities: Float32Array; lastValues: Float32Array;
-  };
+  private rowsView!: Views;
+  private stageView!: Views;
+  private extraView!: { advantages: Float32Array; returns: Float32Array; ratios: Float32Array; priorities: Float32Array; lastValues: Float32Array };
 
   private constructor(options: RolloutBufferOptions, masks: boolean) {
     this.numSteps = options.numSteps;
@@ -101,12 +99,28 @@ export class RolloutBuffer {
     this.hasMasks = masks;
     this.actionSize = actionSize(this.actionSpace);
     this.maskSize = masks ? logitCount(this.actionSpace) : 0;
-    this.nvec = this.actionSpace.kind === 'discrete' ? [this.actionSpace.n] : this.actionSpace.kind === 'multi_discrete' ? this.actionSpace.nvec : [];
-    this.rows = this.numSteps * this.numEnvs;
-    this.layout = layout(this.rows, this.numEnvs, this.observationSize, this.actionSize, this.maskSize);
-    this.ptr = allocBlock(this.layout.bytes);
+    const space = this.actionSpace;
+    this.nvec = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? space.nvec : [];
+    this.rowCount = this.numSteps * this.numEnvs;
+    let at = 0;
+    const take = (bytes: number) => { const offset = at; at += Math.ceil(bytes / 16) * 16; return offset; };
+    const table = (rows: number): Table => ({
+      observations: take(rows * this.observationSize * 4), actions: take(rows * this.actionSize * 4),
+      logProbs: take(rows * 4), values: take(rows * 4), rewards: take(rows * 4), bootstrapValues: take(rows * 4),
+      terminated: take(rows), truncated: take(rows), masks: take(rows * this.maskSize),
+    });
+    this.rowTable = table(this.rowCount);
+    this.stageTable = table(this.numEnvs);
+    const rows = this.rowCount;
+    this.extra = {
+      advantages: take(rows * 4), returns: take(rows * 4), ratios: take(rows * 4), priorities: take(rows * 4),
+      lastValues: take(this.numEnvs * 4), nvec: take(this.nvec.length * 4),
+    };
+    this.bytes = at;
+    this.ptr = allocBlock(this.bytes);
     this.views = new ViewSet((buffer) => this.build(buffer));
     this.views.refresh();
+    new Int32Array(memoryBuffer(), this.ptr + this.extra.nvec, this.nvec.length).set(this.nvec);
   }
 
   /** A buffer for numSteps x numEnvs rows; needs `await init()` first. */
@@ -119,46 +133,49 @@ export class RolloutBuffer {
     const masks = options.masks === undefined ? false : checkBoolean('masks', options.masks);
     if (masks && options.actionSpace.kind === 'box') fail('masks', 'false for a Box action space', masks);
     const rows = options.numSteps * options.numEnvs;
-    if (rows * Math.max(options.observationSize, actionSize(options.actionSpace), 1) * 4 > 2 ** 31) {
-      fail('numSteps x numEnvs', 'a buffer under 2 GiB', rows);
-    }
+    const widest = Math.max(options.observationSize, actionSize(options.actionSpace), logitCount(options.actionSpace));
+    if (rows * (widest + 16) * 4 > 2 ** 31) fail('numSteps x numEnvs', 'a buffer under 2 GiB', rows);
     wasm();
     return new RolloutBuffer(options, masks);
   }
 
-  private build(buffer: ArrayBuffer): void {
-    const l = this.layout, p = this.ptr, rows = this.rows;
-    const f32 = (offset: number, length: number) => new Float32Array(buffer, p + offset, length);
-    const u8 = (offset: number, length: number) => new Uint8Array(buffer, p + offset, length);
-    this.v = {
-      observations: f32(l.observations, rows * this.observationSize),
-      actions: this.actionSpace.kind === 'box' ? f32(l.actions, rows * this.actionSize) : new Int32Array(buffer, p + l.actions, rows * this.actionSize),
-      logProbs: f32(l.logProbs, rows), values: f32(l.values, rows), rewards: f32(l.rewards, rows),
-      terminated: u8(l.terminated, rows), truncated: u8(l.truncated, rows), bootstrapValues: f32(l.bootstrapValues, rows),
-      masks: this.hasMasks ? u8(l.masks, rows * this.maskSize) : undefined,
-      advantages: f32(l.advantages, rows), returns: f32(l.returns, rows), ratios: f32(l.ratios, rows),
-      priorities: f32(l.priorities, rows), lastValues: f32(l.lastValues, this.numEnvs),
+  private build(memory: ArrayBuffer): void {
+    const p = this.ptr;
+    const f32 = (offset: number, length: number) => new Float32Array(memory, p + offset, length);
+    const u8 = (offset: number, length: number) => new Uint8Array(memory, p + offset, length);
+    const views = (t: Table, rows: number): Views => ({
+      observations: f32(t.observations, rows * this.observationSize),
+      actions: this.actionSpace.kind === 'box' ? f32(t.actions, rows * this.actionSize) : new Int32Array(memory, p + t.actions, rows * this.actionSize),
+      logProbs: f32(t.logProbs, rows), values: f32(t.values, rows), rewards: f32(t.rewards, rows),
+      bootstrapValues: f32(t.bootstrapValues, rows), terminated: u8(t.terminated, rows), truncated: u8(t.truncated, rows),
+      masks: u8(t.masks, rows * this.maskSize),
+    });
+    this.rowsView = views(this.rowTable, this.rowCount);
+    this.stageView = views(this.stageTable, this.numEnvs);
+    const x = this.extra, rows = this.rowCount;
+    this.extraView = {
+      advantages: f32(x.advantages, rows), returns: f32(x.returns, rows), ratios: f32(x.ratios, rows),
+      priorities: f32(x.priorities, rows), lastValues: f32(x.lastValues, this.numEnvs),
     };
   }
 
-  private live() {
+  private live(): void {
     if (this.ptr === 0) throw new Error('RolloutBuffer: used after dispose()');
     this.views.refresh();
-    return this.v;
   }
 
-  get observations(): Float32Array { return this.live().observations; }
-  get actions(): Int32Array | Float32Array { return this.live().actions; }
-  get logProbs(): Float32Array { return this.live().logProbs; }
-  get values(): Float32Array { return this.live().values; }
-  get rewards(): Float32Array { return this.live().rewards; }
-  get terminated(): Uint8Array { return this.live().terminated; }
-  get truncated(): Uint8Array { return this.live().truncated; }
-  get bootstrapValues(): Float32Array { return this.live().bootstrapValues; }
-  get masks(): Uint8Array | undefined { return this.live().masks; }
-  get advantages(): Float32Array { return this.live().advantages; }
-  get returns(): Float32Array { return this.live().returns; }
-  get lastValues(): Float32Array { return this.live().lastValues; }
+  get observations(): Float32Array { this.live(); return this.rowsView.observations; }
+  get actions(): Int32Array | Float32Array { this.live(); return this.rowsView.actions; }
+  get logProbs(): Float32Array { this.live(); return this.rowsView.logProbs; }
+  get values(): Float32Array { this.live(); return this.rowsView.values; }
+  get rewards(): Float32Array { this.live(); return this.rowsView.rewards; }
+  get terminated(): Uint8Array { this.live(); return this.rowsView.terminated; }
+  get truncated(): Uint8Array { this.live(); return this.rowsView.truncated; }
+  get bootstrapValues(): Float32Array { this.live(); return this.rowsView.bootstrapValues; }
+  get masks(): Uint8Array | undefined { this.live(); return this.hasMasks ? this.rowsView.masks : undefined; }
+  get advantages(): Float32Array { this.live(); return this.extraView.advantages; }
+  get returns(): Float32Array { this.live(); return this.extraView.returns; }
+  get lastValues(): Float32Array { this.live(); return this.extraView.lastValues; }
   /** Complete steps stored (both halves in). */
   get step(): number { return this.cursor; }
   get full(): boolean { return this.cursor === this.numSteps; }
@@ -167,23 +184,23 @@ export class RolloutBuffer {
   add(step: RolloutStep): void {
     this.checkActing(step);
     this.checkOutcome(step, true);
-    this.writeActing(step);
-    this.writeOutcome(step);
+    this.writeActing();
+    this.writeOutcome(step.bootstrapValues !== undefined);
   }
 
   /** The first half of a step: what the agent saw and did. */
   addActing(step: ActingStep): void {
     this.checkActing(step);
-    this.writeActing(step);
+    this.writeActing();
   }
 
   /** The second half: what the game answered; the step then counts. */
   addOutcome(step: OutcomeStep): void {
     this.checkOutcome(step, false);
-    this.writeOutcome(step);
+    this.writeOutcome(step.bootstrapValues !== undefined);
   }
 
-  /** Empties the buffer for the next rollout (contents are overwritten as steps come in). */
+  /** Empties the buffer for the next rollout (rows are overwritten as steps come in). */
   reset(): void {
     this.live();
     this.cursor = 0;
@@ -200,84 +217,94 @@ export class RolloutBuffer {
    * given; returns = A + V with ratio 1 (DESIGN.md).
    */
   computeAdvantages(options: BufferAdvantageOptions): void {
-    const v = this.live();
+    this.live();
     if (typeof options !== 'object' || options === null) fail('computeAdvantages(options)', 'an object', options);
     if (!this.full) fail('buffer.step', `${this.numSteps} (a full buffer)`, this.cursor);
     const p = checkAdvantageParameters(options);
-    this.checkFloats('lastValues', options.lastValues, 1, false);
-    const ratios = options.ratios === undefined ? undefined : checkRatios('ratios', options.ratios, this.rows);
-    v.lastValues.set(options.lastValues);
-    const l = this.layout, b = this.ptr;
-    const run = (ratiosPtr: number, returnsPtr: number) => wasm().gaeVtrace(
-      this.numSteps, this.numEnvs, b + l.rewards, b + l.values, b + l.terminated, b + l.truncated, b + l.bootstrapValues,
-      b + l.lastValues, ratiosPtr, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + l.advantages, returnsPtr);
-    run(0, b + l.returns);
-    if (ratios) {
-      v.ratios.set(ratios);
-      run(b + l.ratios, 0);
+    const lastValues = options.lastValues;
+    this.checkType('lastValues', lastValues, Float32Array, this.numEnvs);
+    for (let e = 0; e < this.numEnvs; e++) if (!Number.isFinite(lastValues[e])) fail(`lastValues[env ${e}]`, 'a finite number', lastValues[e]);
+    const w = wasm(), b = this.ptr, r = this.rowTable, x = this.extra;
+    const ratios = options.ratios;
+    if (ratios !== undefined) {
+      // The ratios block is scratch (not part of the stored rollout), so it can hold them while they are checked.
+      this.checkType('ratios', ratios, Float32Array, this.rowCount);
+      this.extraView.ratios.set(ratios);
+      const bad = w.firstNotPositive(b + x.ratios, this.rowCount);
+      if (bad >= 0) fail(`ratios[${bad}]`, 'a finite ratio > 0', ratios[bad]);
     }
+    this.extraView.lastValues.set(lastValues);
+    const run = (ratiosPtr: number, returnsPtr: number) => w.gaeVtrace(
+      this.numSteps, this.numEnvs, b + r.rewards, b + r.values, b + r.terminated, b + r.truncated, b + r.bootstrapValues,
+      b + x.lastValues, ratiosPtr, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, returnsPtr);
+    run(0, b + x.returns);
+    if (ratios !== undefined) run(b + x.ratios, 0);
   }
 
   /** Priorities for prioritized plans: |A| per row, or sum_t |A| per env segment (a view, valid until the next call). */
   priorities(unit: 'rows' | 'segments'): Float32Array {
-    const v = this.live();
-    const at = this.ptr + this.layout.priorities;
+    this.live();
+    const at = this.ptr + this.extra.priorities, advantages = this.ptr + this.extra.advantages;
     if (unit === 'rows') {
-      wasm().rowPriorities(this.ptr + this.layout.advantages, this.rows, at);
-      return v.priorities;
+      wasm().rowPriorities(advantages, this.rowCount, at);
+      return this.extraView.priorities;
     }
     if (unit !== 'segments') fail('unit', "'rows' or 'segments'", unit);
-    wasm().segmentPriorities(this.ptr + this.layout.advantages, this.numSteps, this.numEnvs, at);
-    return v.priorities.subarray(0, this.numEnvs);
+    wasm().segmentPriorities(advantages, this.numSteps, this.numEnvs, at);
+    return this.extraView.priorities.subarray(0, this.numEnvs);
   }
 
   /** The stored rollout as the trainer's Batch: views over wasm memory, no copies. */
   batch(): Batch {
-    const v = this.live();
+    this.live();
+    const v = this.rowsView, x = this.extraView;
     const batch: Batch = {
       numSteps: this.numSteps, numEnvs: this.numEnvs, observations: v.observations, actions: v.actions,
-      logProbs: v.logProbs, values: v.values, advantages: v.advantages, returns: v.returns, rewards: v.rewards,
-      terminated: v.terminated, truncated: v.truncated, bootstrapValues: v.bootstrapValues, lastValues: v.lastValues,
+      logProbs: v.logProbs, values: v.values, advantages: x.advantages, returns: x.returns, rewards: v.rewards,
+      terminated: v.terminated, truncated: v.truncated, bootstrapValues: v.bootstrapValues, lastValues: x.lastValues,
     };
-    if (v.masks) batch.masks = v.masks;
+    if (this.hasMasks) batch.masks = v.masks;
     return batch;
   }
 
-  /** Wasm addresses of the stored arrays, for wasm-side consumers (gather, the CPU trainer). */
-  pointers(): Readonly<Record<Exclude<keyof Layout, 'bytes'>, number>> {
+  /** Wasm addresses of the stored arrays, for wasm-side consumers (staging, the CPU trainer). */
+  pointers(): BufferPointers {
     this.live();
-    const { bytes: _, ...offsets } = this.layout;
-    const base = this.ptr;
-    return Object.fromEntries(Object.entries(offsets).map(([k, o]) => [k, base + o])) as Record<Exclude<keyof Layout, 'bytes'>, number>;
+    const b = this.ptr, r = this.rowTable, x = this.extra;
+    return {
+      observations: b + r.observations, actions: b + r.actions, logProbs: b + r.logProbs, values: b + r.values,
+      rewards: b + r.rewards, bootstrapValues: b + r.bootstrapValues, terminated: b + r.terminated, truncated: b + r.truncated,
+      masks: b + r.masks, advantages: b + x.advantages, returns: b + x.returns, ratios: b + x.ratios,
+      priorities: b + x.priorities, lastValues: b + x.lastValues,
+    };
   }
 
-  // ---- validation (before any write) and writes ----
+  // ---- checks (type and length in JavaScript, values in wasm over the staging area), then writes ----
 
-  private where(field: string, env: number, k: number, perEnv: number): string {
-    return `${field}[env ${env}${perEnv > 1 ? `, ${k}` : ''}] at step ${this.cursor}`;
+  private where(field: string, index: number, perEnv: number): string {
+    const env = Math.floor(index / perEnv);
+    return `${field}[env ${env}${perEnv > 1 ? `, ${index % perEnv}` : ''}] at step ${this.cursor}`;
   }
 
-  private checkLength(field: string, value: unknown, type: { name: string; prototype: unknown }, length: number, note = ''): void {
-    if (!(value instanceof (type as unknown as Function))) fail(field, `a ${type.name} of length ${length}${note}`, value);
+  private checkType(field: string, value: unknown, type: { readonly name: string; prototype: unknown }, length: number, note = ''): void {
+    if (!(value instanceof (type as unknown as abstract new () => unknown))) fail(field, `a ${type.name} of length ${length}${note}`, value);
     const actual = (value as ArrayLike<number>).length;
     if (actual !== length) fail(`${field}.length`, String(length), actual);
   }
 
-  private checkFloats(field: string, value: unknown, perEnv: number, atStep = true): void {
-    this.checkLength(field, value, Float32Array, this.numEnvs * perEnv);
-    const array = value as Float32Array;
-    for (let i = 0; i < array.length; i++) {
-      if (!Number.isFinite(array[i])) {
-        const e = Math.floor(i / perEnv);
-        fail(atStep ? this.where(field, e, i % perEnv, perEnv) : `${field}[env ${e}]`, 'a finite number', array[i]);
-      }
-    }
+  /** Copies floats into the staging area and checks them there. */
+  private stageFloats(field: string, value: Float32Array, into: Float32Array, offset: number, perEnv: number): void {
+    this.checkType(field, value, Float32Array, this.numEnvs * perEnv);
+    into.set(value);
+    const bad = wasm().firstNonFinite(this.ptr + offset, into.length);
+    if (bad >= 0) fail(this.where(field, bad, perEnv), 'a finite number', value[bad]);
   }
 
-  private checkFlags(field: string, value: unknown): void {
-    this.checkLength(field, value, Uint8Array, this.numEnvs, ' of 0/1 flags (boolean arrays are not accepted)');
-    const array = value as Uint8Array;
-    for (let e = 0; e < array.length; e++) if (array[e] > 1) fail(this.where(field, e, 0, 1), '0 or 1', array[e]);
+  private stageFlags(field: string, value: Uint8Array, into: Uint8Array, offset: number): void {
+    this.checkType(field, value, Uint8Array, this.numEnvs, ' of 0/1 flags (boolean arrays are not accepted)');
+    into.set(value);
+    const bad = wasm().firstFlagAbove1(this.ptr + offset, this.numEnvs);
+    if (bad >= 0) fail(this.where(field, bad, 1), '0 or 1', value[bad]);
   }
 
   private checkActing(step: ActingStep): void {
@@ -285,67 +312,61 @@ export class RolloutBuffer {
     if (typeof step !== 'object' || step === null) fail('step', 'an object', step);
     if (this.acted) fail('addActing', `addOutcome for step ${this.cursor} first`, 'a second addActing');
     if (this.full) fail('addActing', `a buffer with room (step < ${this.numSteps}); call reset() after the update`, `step ${this.cursor}`);
-    const N = this.numEnvs;
-    this.checkFloats('observations', step.observations, this.observationSize);
-    this.checkFloats('logProbs', step.logProbs, 1);
-    this.checkFloats('values', step.values, 1);
+    const s = this.stageView, t = this.stageTable, N = this.numEnvs;
+    this.stageFloats('observations', step.observations, s.observations, t.observations, this.observationSize);
+    this.stageFloats('logProbs', step.logProbs, s.logProbs, t.logProbs, 1);
+    this.stageFloats('values', step.values, s.values, t.values, 1);
     if (this.actionSpace.kind === 'box') {
-      this.checkFloats('actions', step.actions, this.actionSize);
-    } else {
-      this.checkLength('actions', step.actions, Int32Array, N * this.actionSize);
-      const actions = step.actions as Int32Array;
-      const branches = this.actionSize;
-      for (let i = 0; i < actions.length; i++) {
-        const n = this.nvec[i % branches];
-        if (actions[i] < 0 || actions[i] >= n) fail(this.where('actions', Math.floor(i / branches), i % branches, branches), `an integer in [0, ${n - 1}]`, actions[i]);
-      }
-    }
-    if (!this.hasMasks) {
-      if (step.masks !== undefined) fail('masks', 'undefined (the buffer was created without masks)', step.masks);
+      this.stageFloats('actions', step.actions as Float32Array, s.actions as Float32Array, t.actions, this.actionSize);
+      if (step.masks !== undefined) fail('masks', 'undefined for a Box action space', step.masks);
       return;
     }
-    this.checkLength('masks', step.masks, Uint8Array, N * this.maskSize);
-    const masks = step.masks as Uint8Array;
-    const actions = step.actions as Int32Array;
-    for (let e = 0; e < N; e++) {
-      let base = e * this.maskSize;
-      for (let b = 0; b < this.nvec.length; b++) {
-        let allowed = 0;
-        for (let k = 0; k < this.nvec[b]; k++) allowed += masks[base + k] ? 1 : 0;
-        if (allowed === 0) fail(this.where('masks', e, b, this.nvec.length), 'at least one allowed action per branch', 'all masked');
-        const a = actions[e * this.actionSize + b];
-        if (!masks[base + a]) fail(this.where('actions', e, b, this.actionSize), 'an action the mask allows', a);
-        base += this.nvec[b];
-      }
+    this.checkType('actions', step.actions, Int32Array, N * this.actionSize);
+    if (this.hasMasks) {
+      this.checkType('masks', step.masks, Uint8Array, N * this.maskSize);
+      s.masks.set(step.masks as Uint8Array);
+    } else if (step.masks !== undefined) {
+      fail('masks', 'undefined (the buffer was created without masks)', step.masks);
     }
+    s.actions.set(step.actions);
+    const branches = this.actionSize;
+    const bad = wasm().firstBadAction(this.ptr + t.actions, N, branches, this.ptr + this.extra.nvec,
+      this.hasMasks ? this.ptr + t.masks : 0, this.maskSize);
+    if (bad >= 0) {
+      const a = step.actions[bad], n = this.nvec[bad % branches];
+      if (a < 0 || a >= n) fail(this.where('actions', bad, branches), `an integer in [0, ${n - 1}]`, a);
+      fail(this.where('actions', bad, branches), 'an action the mask allows', a);
+    }
+    if (bad <= -2) fail(this.where('masks', -2 - bad, branches), 'at least one allowed action per branch', 'all masked');
   }
 
   private checkOutcome(step: OutcomeStep, withActing: boolean): void {
     this.live();
     if (typeof step !== 'object' || step === null) fail('step', 'an object', step);
     if (!withActing && !this.acted) fail('addOutcome', `addActing for step ${this.cursor} first`, 'no actions for this step');
-    this.checkFloats('rewards', step.rewards, 1);
-    this.checkFlags('terminated', step.terminated);
-    this.checkFlags('truncated', step.truncated);
-    if (step.bootstrapValues !== undefined) this.checkFloats('bootstrapValues', step.bootstrapValues, 1);
+    const s = this.stageView, t = this.stageTable;
+    this.stageFloats('rewards', step.rewards, s.rewards, t.rewards, 1);
+    this.stageFlags('terminated', step.terminated, s.terminated, t.terminated);
+    this.stageFlags('truncated', step.truncated, s.truncated, t.truncated);
+    if (step.bootstrapValues !== undefined) this.stageFloats('bootstrapValues', step.bootstrapValues, s.bootstrapValues, t.bootstrapValues, 1);
   }
 
-  private writeActing(step: ActingStep): void {
-    const v = this.v, N = this.numEnvs, row = this.cursor * N;
-    v.observations.set(step.observations, row * this.observationSize);
-    v.actions.set(step.actions, row * this.actionSize);
-    v.logProbs.set(step.logProbs, row);
-    v.values.set(step.values, row);
-    if (v.masks && step.masks) v.masks.set(step.masks, row * this.maskSize);
+  private writeActing(): void {
+    const v = this.rowsView, s = this.stageView, row = this.cursor * this.numEnvs;
+    v.observations.set(s.observations, row * this.observationSize);
+    v.actions.set(s.actions, row * this.actionSize);
+    v.logProbs.set(s.logProbs, row);
+    v.values.set(s.values, row);
+    if (this.hasMasks) v.masks.set(s.masks, row * this.maskSize);
     this.acted = true;
   }
 
-  private writeOutcome(step: OutcomeStep): void {
-    const v = this.v, N = this.numEnvs, row = this.cursor * N;
-    v.rewards.set(step.rewards, row);
-    v.terminated.set(step.terminated, row);
-    v.truncated.set(step.truncated, row);
-    if (step.bootstrapValues) v.bootstrapValues.set(step.bootstrapValues, row);
+  private writeOutcome(hasBootstrap: boolean): void {
+    const v = this.rowsView, s = this.stageView, N = this.numEnvs, row = this.cursor * N;
+    v.rewards.set(s.rewards, row);
+    v.terminated.set(s.terminated, row);
+    v.truncated.set(s.truncated, row);
+    if (hasBootstrap) v.bootstrapValues.set(s.bootstrapValues, row);
     else v.bootstrapValues.fill(0, row, row + N);
     this.acted = false;
     this.cursor++;

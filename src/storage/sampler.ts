@@ -1,7 +1,7 @@
 // Prioritized sampling (DESIGN.md): p_i = priority_i^alpha, P_i = (p_i + 1e-6) / (sum p + 1e-6), draws with
 // replacement proportional to p_i + 1e-6, weights w_i = (n P_i)^-beta. Runs in wasm (prefix sums + binary
 // search) with the seeded PCG32 of src/rng.ts.
-import { checkArray, checkInteger, checkNumber, fail } from '../errors.js';
+import { checkInteger, checkNumber, fail } from '../errors.js';
 import { wasm } from '../init.js';
 import { copyOutFloat32, copyOutInt32, seedU64, withBlocks } from './wasm-blocks.js';
 
@@ -18,16 +18,21 @@ export interface PrioritizedInput {
   seed: number | bigint;
 }
 
-export function checkPriorities(field: string, priorities: unknown, length?: number): Float32Array {
+/** Type and length only: the values are checked in wasm, where the draw reads them. */
+export function checkPrioritiesType(field: string, priorities: unknown, length?: number): Float32Array {
   const given = priorities instanceof Float32Array ? priorities.length : 0;
-  const array = checkArray(field, priorities, Float32Array, length ?? Math.max(1, given));
-  for (let i = 0; i < array.length; i++) if (array[i] < 0) fail(`${field}[${i}]`, 'a priority >= 0', array[i]);
-  return array;
+  return checkArrayType(field, priorities, length ?? Math.max(1, given));
+}
+
+function checkArrayType(field: string, value: unknown, length: number): Float32Array {
+  if (!(value instanceof Float32Array)) fail(field, `a Float32Array of length ${length}`, value);
+  if (value.length !== length) fail(`${field}.length`, String(length), value.length);
+  return value;
 }
 
 export function samplePrioritized(input: PrioritizedInput): { indices: Int32Array; weights: Float32Array } {
   if (typeof input !== 'object' || input === null) fail('samplePrioritized(input)', 'an object', input);
-  const priorities = checkPriorities('priorities', input.priorities);
+  const priorities = checkPrioritiesType('priorities', input.priorities);
   const count = checkInteger('count', input.count, 1);
   const alpha = checkNumber('alpha', input.alpha, 0);
   const beta = checkNumber('beta', input.beta, 0, 1);
@@ -35,13 +40,19 @@ export function samplePrioritized(input: PrioritizedInput): { indices: Int32Arra
   return drawPrioritized(priorities, count, alpha, beta, seed);
 }
 
-/** Validated inputs to one wasm call; returns fresh arrays. */
+/**
+ * One wasm call over checked scalars; the priorities are read in place when they already lie in wasm memory
+ * (such as RolloutBuffer.priorities()) and checked there (finite, >= 0) before any draw. Returns fresh arrays.
+ */
 export function drawPrioritized(priorities: Float32Array, count: number, alpha: number, beta: number, seed: bigint): { indices: Int32Array; weights: Float32Array } {
-  return withBlocks(({ alloc, copyIn }) => {
-    const pp = copyIn(priorities);
-    const scratch = alloc(priorities.length * 8);
-    const indices = alloc(count * 4), weights = alloc(count * 4);
-    wasm().planPrioritized(priorities.length, pp, alpha, beta, count, seed, PLAN_STREAM, scratch, indices, weights);
+  return withBlocks(({ alloc, address }) => {
+    const w = wasm();
+    const pp = address(priorities);
+    const bad = w.firstBelowOrNonFinite(pp, priorities.length, 0);
+    if (bad >= 0) fail(`priorities[${bad}]`, 'a finite priority >= 0', priorities[bad]);
+    const scratch = alloc(priorities.length * 8, false);
+    const indices = alloc(count * 4, false), weights = alloc(count * 4, false);
+    w.planPrioritized(priorities.length, pp, alpha, beta, count, seed, PLAN_STREAM, scratch, indices, weights);
     return { indices: copyOutInt32(indices, count), weights: copyOutFloat32(weights, count) };
   });
 }

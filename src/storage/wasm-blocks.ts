@@ -1,31 +1,36 @@
 // Scoped wasm blocks for the calls that are not on the hot path (standalone advantages, plans): inputs are
 // copied in, outputs copied out, and every block is freed when the call ends, even when it throws.
 import { fail } from '../errors.js';
+import { wasm } from '../init.js';
 import { allocBlock, freeBlock, memoryBuffer } from '../wasm-memory.js';
 
 type Typed = Float32Array | Int32Array | Uint8Array | Float64Array;
 
 export interface Blocks {
-  /** A zeroed block of `bytes`. */
-  alloc(bytes: number): number;
+  /** A block of `bytes`, zeroed unless `zeroed` is false (scratch that is written before it is read). */
+  alloc(bytes: number, zeroed?: boolean): number;
   /** A block holding a copy of `data`. */
   copyIn(data: Typed): number;
+  /** The address of `data` when it already lies in wasm memory (no copy), else a block holding a copy. */
+  address(data: Typed): number;
 }
 
 export function withBlocks<T>(body: (blocks: Blocks) => T): T {
   const owned: number[] = [];
-  const alloc = (bytes: number): number => {
-    const ptr = allocBlock(bytes);
+  const alloc = (bytes: number, zeroed = true): number => {
+    const ptr = zeroed ? allocBlock(bytes) : wasm().alloc(Math.max(16, bytes));
+    if (ptr === 0) throw new RangeError(`webppo: out of wasm memory allocating ${bytes} bytes`);
     owned.push(ptr);
     return ptr;
   };
   const copyIn = (data: Typed): number => {
-    const ptr = alloc(data.byteLength);
+    const ptr = alloc(data.byteLength, false);
     new Uint8Array(memoryBuffer(), ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;
   };
+  const address = (data: Typed): number => (data.buffer === memoryBuffer() ? data.byteOffset : copyIn(data));
   try {
-    return body({ alloc, copyIn });
+    return body({ alloc, copyIn, address });
   } finally {
     for (const ptr of owned) freeBlock(ptr);
   }

@@ -121,6 +121,11 @@ describe('RolloutBuffer', () => {
     expect(() => b.computeAdvantages({ lastValues: new Float32Array(N).fill(NaN), gamma: 0.99, gaeLambda: 0.95 })).toThrow(/lastValues\[env 0\]: expected a finite number, got NaN/);
     expect(() => b.computeAdvantages({ lastValues: new Float32Array(N), gamma: 0.99, gaeLambda: 0.95, ratios: new Float32Array(3) })).toThrow(/ratios\.length/);
     expect(() => b.computeAdvantages({ lastValues: new Float32Array(N), gamma: -1, gaeLambda: 0.95 })).toThrow(/gamma/);
+    const ratios = new Float32Array(T * N).fill(1);
+    ratios[7] = 0;
+    expect(() => b.computeAdvantages({ lastValues: new Float32Array(N), gamma: 0.99, gaeLambda: 0.95, ratios })).toThrow(/^ratios\[7\]: expected a finite ratio > 0, got 0$/);
+    ratios[7] = Infinity;
+    expect(() => b.computeAdvantages({ lastValues: new Float32Array(N), gamma: 0.99, gaeLambda: 0.95, ratios })).toThrow(/^ratios\[7\]/);
     expect(snapshot(b)).toEqual(full);
     expect(before.step).toBe(1);
     b.dispose();
@@ -206,6 +211,7 @@ describe('RolloutBuffer', () => {
     expect(Array.from(b.actions.subarray(0, 4))).toEqual([5, -5, 0.5, 0]);
     expect(() => b.add({ ...s, actions: Float32Array.from([0, NaN, 0, 0]) })).toThrow(/^actions\[env 0, 1\] at step 1: expected a finite number, got NaN$/);
     expect(() => b.add({ ...s, actions: new Int32Array(4) })).toThrow(/^actions: expected a Float32Array of length 4/);
+    expect(() => b.add({ ...s, masks: new Uint8Array(4) })).toThrow(/^masks: expected undefined for a Box action space/);
     expect(b.step).toBe(1);
     b.dispose();
     expect(() => b.rewards).toThrow(/used after dispose/);

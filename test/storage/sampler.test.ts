@@ -105,8 +105,8 @@ describe('samplePrioritized', () => {
     const priorities = randomPriorities(10, 4);
     const ok = { priorities, count: 4, alpha: 0.6, beta: 0.4, seed: 1 };
     expect(() => samplePrioritized({ ...ok, priorities: [1, 2] as never })).toThrow(/priorities: expected a Float32Array/);
-    expect(() => samplePrioritized({ ...ok, priorities: new Float32Array([1, -1]) })).toThrow(/priorities\[1\]: expected a priority >= 0, got -1/);
-    expect(() => samplePrioritized({ ...ok, priorities: new Float32Array([1, NaN]) })).toThrow(/priorities\[1\]: expected a finite number/);
+    expect(() => samplePrioritized({ ...ok, priorities: new Float32Array([1, -1]) })).toThrow(/priorities\[1\]: expected a finite priority >= 0, got -1/);
+    expect(() => samplePrioritized({ ...ok, priorities: new Float32Array([1, NaN]) })).toThrow(/priorities\[1\]: expected a finite priority >= 0, got NaN/);
     expect(() => samplePrioritized({ ...ok, count: 0 })).toThrow(/count: expected an integer >= 1, got 0/);
     expect(() => samplePrioritized({ ...ok, alpha: -1 })).toThrow(/alpha/);
     expect(() => samplePrioritized({ ...ok, beta: 2 })).toThrow(/beta/);
