@@ -81,6 +81,74 @@ export function gaeVtrace(
   }
 }
 
+/**
+ * One scan for what a PPO update needs when ratios are known: V-trace advantages (as gaeVtrace with `ratios`)
+ * and the ratio-1 returns (as gaeVtrace with ratios 0), bit for bit the same as the two gaeVtrace calls. The
+ * ratio-1 chain for row t + 1 is carried in `carry` (numEnvs f32 of scratch).
+ */
+export function gaeVtraceReturns(
+  numSteps: i32, numEnvs: i32,
+  rewards: usize, values: usize, terminated: usize, truncated: usize, bootstrapValues: usize, lastValues: usize,
+  ratios: usize, gamma: f32, lambda: f32, rhoClip: f32, cClip: f32,
+  advantages: usize, returns: usize, carry: usize,
+): void {
+  const n = numEnvs;
+  const simdEnvs = n & ~3;
+  const gl = gamma * lambda;
+  const rhoOne = min<f32>(rhoClip, 1);
+  const glcOne = gl * min<f32>(cClip, 1);
+  const vGamma = f32x4.splat(gamma);
+  const vGl = f32x4.splat(gl);
+  const vRhoClip = f32x4.splat(rhoClip);
+  const vCClip = f32x4.splat(cClip);
+  const vRhoOne = f32x4.splat(rhoOne);
+  const vGlcOne = f32x4.splat(glcOne);
+  const zero = f32x4.splat(0);
+  for (let t = numSteps - 1; t >= 0; t--) {
+    const row = <usize>t * <usize>n;
+    const last = t == numSteps - 1;
+    const nextValues = last ? lastValues : values + ((row + <usize>n) << 2);
+    const nextAdv = advantages + ((row + <usize>n) << 2);
+    let e = 0;
+    for (; e < simdEnvs; e += 4) {
+      const i = row + <usize>e;
+      const o = i << 2;
+      const eo = <usize>e << 2;
+      const term = i32x4.ne(loadFlags(terminated + i), i32x4.splat(0));
+      const trunc = i32x4.ne(loadFlags(truncated + i), i32x4.splat(0));
+      const done = v128.or(term, trunc);
+      const v = v128.load(values + o);
+      const next = v128.andnot(v128.bitselect(v128.load(bootstrapValues + o), v128.load(nextValues + eo), trunc), term);
+      const td = f32x4.sub(f32x4.add(v128.load(rewards + o), f32x4.mul(vGamma, next)), v);
+      const ratio = v128.load(ratios + o);
+      const an = last ? zero : v128.load(nextAdv + eo);
+      const a1n = last ? zero : v128.load(carry + eo);
+      const a = f32x4.add(f32x4.mul(f32x4.min(vRhoClip, ratio), td), v128.andnot(f32x4.mul(f32x4.mul(vGl, f32x4.min(vCClip, ratio)), an), done));
+      const a1 = f32x4.add(f32x4.mul(vRhoOne, td), v128.andnot(f32x4.mul(vGlcOne, a1n), done));
+      v128.store(advantages + o, a);
+      v128.store(carry + eo, a1);
+      v128.store(returns + o, f32x4.add(a1, v));
+    }
+    for (; e < n; e++) {
+      const i = row + <usize>e;
+      const o = i << 2;
+      const eo = <usize>e << 2;
+      const term = load<u8>(terminated + i) != 0;
+      const trunc = load<u8>(truncated + i) != 0;
+      const cut = last || term || trunc;
+      const v = load<f32>(values + o);
+      const next: f32 = term ? 0 : trunc ? load<f32>(bootstrapValues + o) : load<f32>(nextValues + eo);
+      const td = (load<f32>(rewards + o) + gamma * next) - v;
+      const ratio = load<f32>(ratios + o);
+      const a = min<f32>(rhoClip, ratio) * td + (cut ? <f32>0 : (gl * min<f32>(cClip, ratio)) * load<f32>(nextAdv + eo));
+      const a1 = rhoOne * td + (cut ? <f32>0 : glcOne * load<f32>(carry + eo));
+      store<f32>(advantages + o, a);
+      store<f32>(carry + eo, a1);
+      store<f32>(returns + o, a1 + v);
+    }
+  }
+}
+
 /** Four u8 flags widened to four i32 lanes. */
 @inline function loadFlags(ptr: usize): v128 {
   return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(ptr)));

@@ -39,7 +39,15 @@ export function firstBelowOrNonFinite(ptr: usize, n: i32, min: f32): i32 {
 
 /** First index whose f32 is not a finite number > 0 (importance ratios). */
 export function firstNotPositive(ptr: usize, n: i32): i32 {
-  for (let i = 0; i < n; i++) {
+  const simd = n & ~3;
+  const zero = f32x4.splat(0);
+  let bad = zero;
+  let i = 0;
+  for (; i < simd; i += 4) {
+    const x = v128.load(ptr + (<usize>i << 2));
+    bad = v128.or(bad, v128.or(v128.not(f32x4.gt(x, zero)), f32x4.sub(x, x)));
+  }
+  for (i = v128.any_true(bad) ? 0 : simd; i < n; i++) {
     const x = load<f32>(ptr + (<usize>i << 2));
     if (!(x > 0) || x - x != 0) return i;
   }

@@ -79,8 +79,8 @@ export function computeAdvantages(input: AdvantageInput): { advantages: Float32A
     const pb = copyIn(bootstrap), pl = copyIn(lastValues);
     const pa = alloc(rows * 4), pret = alloc(rows * 4);
     const w = wasm();
-    w.gaeVtrace(T, N, pr, pv, pt, pu, pb, pl, 0, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, pret);
-    if (ratios) w.gaeVtrace(T, N, pr, pv, pt, pu, pb, pl, copyIn(ratios), p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, 0);
+    if (ratios) w.gaeVtraceReturns(T, N, pr, pv, pt, pu, pb, pl, copyIn(ratios), p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, pret, alloc(N * 4));
+    else w.gaeVtrace(T, N, pr, pv, pt, pu, pb, pl, 0, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, pret);
     return { advantages: copyOutFloat32(pa, rows), returns: copyOutFloat32(pret, rows) };
   });
 }

@@ -83,7 +83,7 @@ export class RolloutBuffer {
   /** Offsets: the rows, the one-step staging area, and the rest. */
   private readonly rowTable: Table;
   private readonly stageTable: Table;
-  private readonly extra: { advantages: number; returns: number; ratios: number; priorities: number; lastValues: number; nvec: number };
+  private readonly extra: { advantages: number; returns: number; ratios: number; priorities: number; lastValues: number; carry: number; nvec: number };
   private cursor = 0;
   private acted = false;
   private readonly views: ViewSet;
@@ -114,7 +114,7 @@ export class RolloutBuffer {
     const rows = this.rowCount;
     this.extra = {
       advantages: take(rows * 4), returns: take(rows * 4), ratios: take(rows * 4), priorities: take(rows * 4),
-      lastValues: take(this.numEnvs * 4), nvec: take(this.nvec.length * 4),
+      lastValues: take(this.numEnvs * 4), carry: take(this.numEnvs * 4), nvec: take(this.nvec.length * 4),
     };
     this.bytes = at;
     this.ptr = allocBlock(this.bytes);
@@ -234,11 +234,14 @@ export class RolloutBuffer {
       if (bad >= 0) fail(`ratios[${bad}]`, 'a finite ratio > 0', ratios[bad]);
     }
     this.extraView.lastValues.set(lastValues);
-    const run = (ratiosPtr: number, returnsPtr: number) => w.gaeVtrace(
-      this.numSteps, this.numEnvs, b + r.rewards, b + r.values, b + r.terminated, b + r.truncated, b + r.bootstrapValues,
-      b + x.lastValues, ratiosPtr, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, returnsPtr);
-    run(0, b + x.returns);
-    if (ratios !== undefined) run(b + x.ratios, 0);
+    const T = this.numSteps, N = this.numEnvs;
+    if (ratios === undefined) {
+      w.gaeVtrace(T, N, b + r.rewards, b + r.values, b + r.terminated, b + r.truncated, b + r.bootstrapValues, b + x.lastValues,
+        0, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, b + x.returns);
+    } else {
+      w.gaeVtraceReturns(T, N, b + r.rewards, b + r.values, b + r.terminated, b + r.truncated, b + r.bootstrapValues, b + x.lastValues,
+        b + x.ratios, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, b + x.returns, b + x.carry);
+    }
   }
 
   /** Priorities for prioritized plans: |A| per row, or sum_t |A| per env segment (a view, valid until the next call). */
