@@ -2,6 +2,7 @@
 // RolloutBuffer computes in place). Formulas: DESIGN.md "GAE with V-trace clipping".
 import { checkArray, checkInteger, checkNumber, fail } from '../errors.js';
 import { wasm } from '../init.js';
+import { memoryBuffer } from '../wasm-memory.js';
 import { copyOutFloat32, withBlocks } from './wasm-blocks.js';
 
 export interface AdvantageInput {
@@ -85,14 +86,17 @@ export function computeAdvantages(input: AdvantageInput): { advantages: Float32A
   });
 }
 
-/** (A - mean) / (std + 1e-8) in place (std unbiased, 0 for one element). */
+/**
+ * (A - mean) / (std + 1e-8) in place (std unbiased, 0 for one element). Arrays that lie in wasm memory, such
+ * as RolloutBuffer.advantages, are normalized where they are; others are copied through wasm.
+ */
 export function normalizeAdvantages(advantages: Float32Array): Float32Array {
   const a = checkArray('advantages', advantages, Float32Array, (advantages as Float32Array)?.length ?? 0);
   if (a.length === 0) return a;
-  withBlocks(({ copyIn }) => {
-    const ptr = copyIn(a);
+  withBlocks(({ address }) => {
+    const ptr = address(a);
     wasm().normalizeAdvantages(ptr, a.length);
-    a.set(copyOutFloat32(ptr, a.length));
+    if (ptr !== a.byteOffset || a.buffer !== memoryBuffer()) a.set(new Float32Array(memoryBuffer(), ptr, a.length));
   });
   return a;
 }
@@ -102,5 +106,5 @@ export function explainedVariance(values: Float32Array, returns: Float32Array): 
   const v = checkArray('values', values, Float32Array, (values as Float32Array)?.length ?? 0);
   const r = checkArray('returns', returns, Float32Array, v.length);
   if (v.length === 0) return 0;
-  return withBlocks(({ copyIn }) => wasm().explainedVariance(copyIn(v), copyIn(r), v.length));
+  return withBlocks(({ address }) => wasm().explainedVariance(address(v), address(r), v.length));
 }

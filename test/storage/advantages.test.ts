@@ -97,6 +97,12 @@ describe('normalizeAdvantages and explainedVariance', () => {
     const expected = normalizeReference(a);
     expect(normalizeAdvantages(a)).toBe(a);
     expect(maxRelativeError(a, expected)).toBeLessThan(1e-6);
+    // In place over wasm memory too (no copy): the same result.
+    withBlocks(({ copyIn }) => {
+      const inWasm = new Float32Array(memoryBuffer(), copyIn(c.rewards), c.rewards.length);
+      expect(normalizeAdvantages(inWasm)).toBe(inWasm);
+      expect(Array.from(inWasm)).toEqual(Array.from(a));
+    });
     const one = new Float32Array([3]);
     expect(Array.from(normalizeAdvantages(one))).toEqual([0]);
   });
