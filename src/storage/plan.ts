@@ -20,7 +20,9 @@ export interface MinibatchPlanInput {
   seed: number | bigint;
   /** prioritized: one priority per unit (numSteps x numEnvs rows, or numEnvs segments). */
   priorities?: Float32Array;
+  /** prioritized: priority exponent; 0 means plain shuffled minibatches without weights (DESIGN.md). */
   alpha?: number;
+  /** prioritized: importance-weight exponent for this update (the caller anneals it from beta0 towards 1). */
   beta?: number;
 }
 
