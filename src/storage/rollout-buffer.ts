@@ -27,6 +27,7 @@ export interface ActingStep {
   actions: Int32Array | Float32Array;
   logProbs: Float32Array;
   values: Float32Array;
+  /** rows x logits, 1 = allowed; for a buffer created with masks, absent = every action allowed. */
   masks?: Uint8Array;
 }
 
@@ -326,8 +327,12 @@ export class RolloutBuffer {
     }
     this.checkType('actions', step.actions, Int32Array, N * this.actionSize);
     if (this.hasMasks) {
-      this.checkType('masks', step.masks, Uint8Array, N * this.maskSize);
-      s.masks.set(step.masks as Uint8Array);
+      // A step without masks allows every action (a game may mask only some steps).
+      if (step.masks === undefined) s.masks.fill(1);
+      else {
+        this.checkType('masks', step.masks, Uint8Array, N * this.maskSize);
+        s.masks.set(step.masks);
+      }
     } else if (step.masks !== undefined) {
       fail('masks', 'undefined (the buffer was created without masks)', step.masks);
     }

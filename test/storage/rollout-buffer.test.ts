@@ -59,14 +59,15 @@ describe('RolloutBuffer', () => {
     expect(b.step).toBe(1);
     b.addOutcome(steps[1]);
     b.add(steps[2]);
-    b.add({ ...steps[3], bootstrapValues: undefined });
+    b.add({ ...steps[3], bootstrapValues: undefined, masks: undefined });
     expect(b.step).toBe(4);
     expect(b.full).toBe(true);
     for (let t = 0; t < T; t++) {
       const s = steps[t];
       expect(Array.from(b.observations.subarray(t * N * OBS, (t + 1) * N * OBS))).toEqual(Array.from(s.observations));
       expect(Array.from(b.actions.subarray(t * N * 2, (t + 1) * N * 2))).toEqual(Array.from(s.actions));
-      expect(Array.from(b.masks!.subarray(t * N * 5, (t + 1) * N * 5))).toEqual(Array.from(s.masks!));
+      // A step without masks is stored as all allowed.
+      expect(Array.from(b.masks!.subarray(t * N * 5, (t + 1) * N * 5))).toEqual(t === 3 ? new Array(N * 5).fill(1) : Array.from(s.masks!));
       for (const k of ['logProbs', 'values', 'rewards', 'terminated', 'truncated'] as const) {
         expect(Array.from(b[k].subarray(t * N, (t + 1) * N))).toEqual(Array.from(s[k]));
       }
@@ -145,7 +146,7 @@ describe('RolloutBuffer', () => {
       ['float actions for a categorical space', (s) => { s.actions = new Float32Array(10); }, /^actions: expected a Int32Array of length 10/],
       ['mask forbids the taken action', (s) => { s.masks![0 * 5 + (s.actions as Int32Array)[0]] = 0; }, /^actions\[env 0, 0\] at step 1: expected an action the mask allows/],
       ['a branch with every action masked', (s) => { s.masks!.fill(0, 3 * 5 + 3, 3 * 5 + 5); }, /^masks\[env 3, 1\] at step 1: expected at least one allowed action per branch/],
-      ['masks missing', (s) => { delete s.masks; }, /^masks: expected a Uint8Array of length 25/],
+      ['masks of the wrong length', (s) => { s.masks = new Uint8Array(24).fill(1); }, /^masks\.length: expected 25, got 24$/],
       ['terminated as booleans', (s) => { s.terminated = [false, false, false, false, false] as never; }, /^terminated: expected a Uint8Array of length 5 of 0\/1 flags \(boolean arrays are not accepted\)/],
       ['truncated flag 2', (s) => { s.truncated[1] = 2; }, /^truncated\[env 1\] at step 1: expected 0 or 1, got 2$/],
       ['not an object', () => null, /^step: expected an object/],
