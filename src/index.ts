@@ -9,3 +9,8 @@ export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOpti
 export { createTrainer, type BackendChoice } from './backend/index.js';
 export { createCpuTrainer } from './backend/cpu/trainer.js';
 export { CpuPolicy, type ActOutput, type ActOptions, type CpuPolicyOptions } from './backend/cpu/inference.js';
+export { RolloutBuffer, type RolloutBufferOptions, type RolloutStep, type ActingStep, type OutcomeStep, type BufferAdvantageOptions } from './storage/rollout-buffer.js';
+export { computeAdvantages, normalizeAdvantages, explainedVariance, type AdvantageInput } from './storage/advantages.js';
+export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';
+export { createMinibatchPlan, type MinibatchPlanInput } from './storage/plan.js';
+export { MinibatchStager, stagingLayout, type StagingLayout } from './storage/gather.js';

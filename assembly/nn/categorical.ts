@@ -1,7 +1,7 @@
 // Categorical heads (Discrete and MultiDiscrete): each row's logits are split into branches of nvec[b]
 // entries; a masked logit (mask 0) has probability 0 and gets no gradient. Log-probs and entropies of a
 // row are sums over its branches.
-import { Pcg32State, pcgFloat } from './random';
+import { pcgAt } from './random';
 
 /**
  * Softmax per branch of the m rows: probs [m, numLogits] (0 where masked), and the log-prob of each row's
@@ -103,7 +103,7 @@ export function categoricalAct(
         }
       } else {
         // Inverse CDF in f64; the last allowed logit takes any rounding remainder.
-        const u = pcgFloat(changetype<Pcg32State>(rng));
+        const u = pcgAt(rng).nextFloat();
         let cumulative: f64 = 0;
         for (let j = 0; j < n; j++) {
           const at = start + <usize>j;

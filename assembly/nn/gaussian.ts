@@ -2,7 +2,7 @@
 // 'normal' stores and scores u directly; 'tanh_normal' gives the game loc + scale tanh(u) and corrects the
 // log-prob by the squash's log-Jacobian; its entropy is a Monte Carlo estimate over fixed noise eps
 // (noise [samples, m, dims]), reparameterized through mu and sigma.
-import { Pcg32State, pcgNormal } from './random';
+import { pcgAt, pcgNormal } from './random';
 
 const HALF_LOG_2PI: f32 = 0.9189385332046727;
 const LOG_2: f32 = 0.6931471805599453;
@@ -103,7 +103,7 @@ export function gaussianAct(
   m: i32, dims: i32, mu: usize, logStd: usize, squash: bool, loc: usize, scale: usize, logScaleSum: f32,
   deterministic: bool, rng: usize, u: usize, squashed: usize, logp: usize,
 ): void {
-  const state = changetype<Pcg32State>(rng);
+  const state = pcgAt(rng);
   for (let i = 0; i < m; i++) {
     const row = <usize>i * <usize>dims;
     let lp: f32 = 0;

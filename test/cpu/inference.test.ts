@@ -146,6 +146,21 @@ describe('CpuPolicy', () => {
     b.dispose();
   });
 
+  it('draws its Gaussian noise from the PCG32 sequence of src/rng.ts (seed, policy stream)', () => {
+    const policy = policySpec(2, Box(1), { hidden: [4] });
+    const cpu = new CpuPolicy(policy, { seed: 77 });
+    const obs = Float32Array.of(0.3, -0.2);
+    const out = output(1, 1, false);
+    cpu.act(obs, out, { deterministic: true }); // deterministic draws nothing
+    const mean = out.actions[0];
+    const reference = new PCG32(77, 0x6163);
+    for (let i = 0; i < 50; i++) {
+      cpu.act(obs, out);
+      expect(out.actions[0] - mean).toBeCloseTo(reference.nextNormal(), 5); // sigma = exp(0) = 1
+    }
+    cpu.dispose();
+  });
+
   it('round-trips parameters bit-exactly and starts from the seeded init', () => {
     const policy = policySpec(3, Box(2), { hidden: [5] });
     const layout = networkLayout(policy);

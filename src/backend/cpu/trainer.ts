@@ -14,6 +14,7 @@ import {
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
 import { validateBatch, validatePlan } from '../validate.js';
+import { createMinibatchPlan } from '../../storage/plan.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
 import { CpuNetwork } from './network.js';
@@ -22,12 +23,6 @@ const CRITIC_TYPE = { l1: 0, l2: 1, smooth_l1: 2 } as const;
 /** Stats the wasm loss writes (all of STAT_NAMES but grad_norm), in STAT_NAMES order. */
 const LOSS_STATS = STAT_NAMES.length - 1;
 const RNG_STREAM = 0x6370; // the trainer's own PCG32 stream (plans, entropy noise)
-
-type GaeVtrace = (
-  numSteps: number, numEnvs: number, rewards: number, values: number, terminated: number, truncated: number,
-  bootstrapValues: number, lastValues: number, ratios: number, gamma: number, lambda: number, rhoClip: number,
-  cClip: number, advantages: number, returns: number,
-) => void;
 
 export function createCpuTrainer(options: TrainerOptions): Trainer {
   return new CpuTrainer(options);
@@ -189,7 +184,7 @@ class CpuTrainer implements Trainer {
     validateBatch(batch, this.policy, this.samples);
     if (plan !== undefined) validatePlan(plan, batch);
     const rows = batch.numSteps * batch.numEnvs;
-    const p = plan ?? this.defaultPlan(rows);
+    const p = plan ?? this.defaultPlan(batch);
     this.upload(batch);
     const w = wasm();
     const b = this.batchBlocks.ptr;
@@ -304,8 +299,6 @@ class CpuTrainer implements Trainer {
   /** Recomputes the minibatch's advantages on its segments with the current ratios (V-trace). */
   private vtrace(T: number, count: number, segmentList: number, rowsPtr: number, m: number): void {
     const w = wasm();
-    const gaeVtrace = (w as unknown as { gaeVtrace?: GaeVtrace }).gaeVtrace;
-    if (!gaeVtrace) throw new Error('webppo: this wasm build has no gaeVtrace (V-trace minibatches need it)');
     const b = this.batchBlocks.ptr;
     const mb = this.miniBlocks.ptr;
     w.gatherRows(b.rewards, mb.rewards, rowsPtr, m, 4);
@@ -315,7 +308,7 @@ class CpuTrainer implements Trainer {
     w.gatherRows(b.lastValues, mb.lastValues, segmentList, count, 4);
     w.clampedRatios(mb.logpNew, mb.logProbs, mb.ratios, m);
     const { gamma, gaeLambda, vtrace } = this.ppo;
-    gaeVtrace(T, count, mb.rewards, mb.values, mb.terminated, mb.truncated, mb.bootstrapValues, mb.lastValues, mb.ratios,
+    w.gaeVtrace(T, count, mb.rewards, mb.values, mb.terminated, mb.truncated, mb.bootstrapValues, mb.lastValues, mb.ratios,
       gamma, gaeLambda, vtrace.rhoClip, vtrace.cClip, mb.advantages, mb.vtraceReturns);
   }
 
@@ -351,22 +344,13 @@ class CpuTrainer implements Trainer {
     if (batch.entropyNoise) copyIn(b.entropyNoise, batch.entropyNoise);
   }
 
-  /** Shuffled rows from the config: a fresh permutation per epoch, rows / numMinibatches per minibatch. */
-  private defaultPlan(rows: number): MinibatchPlan {
-    const { numEpochs, numMinibatches } = this.ppo;
-    const perMinibatch = Math.max(1, Math.floor(rows / numMinibatches));
-    const count = Math.min(numMinibatches, rows);
-    const indices = new Int32Array(numEpochs * count * perMinibatch);
-    const permutation = new Int32Array(rows);
-    for (let epoch = 0; epoch < numEpochs; epoch++) {
-      for (let i = 0; i < rows; i++) permutation[i] = i;
-      for (let i = rows - 1; i > 0; i--) {
-        const j = Math.floor(this.planRng.nextFloat() * (i + 1));
-        const t = permutation[i]; permutation[i] = permutation[j]; permutation[j] = t;
-      }
-      indices.set(permutation.subarray(0, count * perMinibatch), epoch * count * perMinibatch);
-    }
-    return { unit: 'rows', numEpochs, numMinibatches: count, unitsPerMinibatch: perMinibatch, indices };
+  /** Shuffled rows from the config, a fresh permutation per epoch and per update. */
+  private defaultPlan(batch: Batch): MinibatchPlan {
+    return createMinibatchPlan({
+      numSteps: batch.numSteps, numEnvs: batch.numEnvs, numEpochs: this.ppo.numEpochs,
+      numMinibatches: Math.min(this.ppo.numMinibatches, batch.numSteps * batch.numEnvs),
+      unit: 'rows', mode: 'shuffled', seed: this.planRng.nextU32(),
+    });
   }
 
   private checkAlive(): void {
