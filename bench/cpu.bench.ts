@@ -103,8 +103,7 @@ async function main() {
     times.set(`webppo-cpu ${rows}`, (await measure(async () => { await trainer.update(batch); })).avg);
   }
   for (const backend of ['wasm', 'cpu']) {
-    await tf.setBackend(backend);
-    await tf.ready();
+    if (!(await tf.setBackend(backend)) || tf.getBackend() !== backend) throw new Error(`tfjs backend ${backend} did not initialize`);
     const update = tfTrainer();
     for (const rows of BATCHES) {
       const batch = batches.get(rows)!;

@@ -97,7 +97,11 @@ export class CpuPolicy {
     return copyOutF32(this.state.ptr.params, this.layout.size);
   }
 
-  /** Picks actions for every agent whose observation row is in `observations`, writing into `out`. */
+  /**
+   * Picks actions for every agent whose observation row is in `observations`, writing into `out` (plain
+   * arrays or views over wasm memory, e.g. rollout storage). Allocates nothing once it has seen this many
+   * agents (or maxAgents).
+   */
   act(observations: Float32Array, out: ActOutput, options?: ActOptions): void {
     this.checkAlive();
     const obsSize = this.observationSize;
@@ -108,6 +112,9 @@ export class CpuPolicy {
     for (let i = 0; i < observations.length; i++) {
       if (!Number.isFinite(observations[i])) fail(`observations[agent ${Math.floor(i / obsSize)}, ${i % obsSize}]`, 'a finite number', observations[i]);
     }
+    // Room first: growing wasm memory detaches views over it, so out arrays that view wasm memory (rollout
+    // storage) are checked after any growth and fail loudly instead of silently taking no writes.
+    this.reserve(agents);
     const head = this.head;
     const perRow = head.actionSize;
     const categorical = head.categorical;
@@ -123,7 +130,6 @@ export class CpuPolicy {
     const masks = options?.masks;
     if (masks !== undefined) this.checkMasks(masks, agents);
 
-    this.reserve(agents);
     this.views.refresh();
     this.observations.set(observations);
     if (masks !== undefined) this.masks.set(masks);
