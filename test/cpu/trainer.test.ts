@@ -151,6 +151,18 @@ describe('cpu trainer', () => {
     await expect(trainer.getParameters()).rejects.toThrow(/disposed/);
   });
 
+  it('validates what it is built from, naming the field', () => {
+    const policy = policySpec(3, Discrete(2));
+    expect(() => createCpuTrainer({ ...trainerOptions(policy), seed: -1 })).toThrow(/seed: expected an integer >= 0, got -1/);
+    expect(() => createCpuTrainer(trainerOptions({ ...policy, observationSize: 0 }))).toThrow(/policy.observationSize/);
+    expect(() => createCpuTrainer(trainerOptions(policySpec(3, Box(2), { distribution: 'tanh_normal' })))).toThrow(/policy.actionSpace.low\/high\[0\]: expected finite bounds/);
+    expect(() => createCpuTrainer({ ...trainerOptions(policy), ppo: { clipEpsilon: 2 } as never })).toThrow(/ppo.clipEpsilon/);
+    expect(() => createCpuTrainer({ ...trainerOptions(policy), parameters: new Float32Array(2) })).toThrow(/parameters.length/);
+    // A partial config is completed with the defaults.
+    const trainer = createCpuTrainer({ ...trainerOptions(policy), ppo: { learningRate: 1e-3 } as never });
+    trainer.dispose();
+  });
+
   it('allocates no wasm memory across repeated updates after warm-up, and grows for a larger batch', async () => {
     const policy = policySpec(4, Box(2, -1, 1), { distribution: 'tanh_normal', hidden: [32, 32] });
     const trainer = createCpuTrainer(trainerOptions(policy, { samplesMcEntropy: 2 }));

@@ -10,6 +10,7 @@ import { memoryBuffer, ViewSet } from '../../wasm-memory.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
 import { CpuNetwork } from './network.js';
+import { checkPolicy, checkSeed } from './options.js';
 
 const RNG_STREAM = 0x6163; // the policy's own PCG32 stream
 
@@ -56,9 +57,12 @@ export class CpuPolicy {
   private values = new Float32Array(0);
   private disposed = false;
 
-  constructor(readonly policy: PolicySpec, options: CpuPolicyOptions = {}) {
-    const seed = options.seed ?? 0;
-    checkInteger('seed', seed, 0);
+  readonly policy: PolicySpec;
+
+  constructor(policy: PolicySpec, options: CpuPolicyOptions = {}) {
+    this.policy = policy = checkPolicy(policy);
+    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    const seed = checkSeed(options.seed ?? 0, 'options.seed');
     this.layout = networkLayout(policy);
     this.parameterLayout = this.layout.parameters;
     this.observationSize = policy.observationSize;
@@ -71,7 +75,7 @@ export class CpuPolicy {
       ? initialParameters(this.layout, seed)
       : checkArray('parameters', options.parameters, Float32Array, size);
     copyIn(this.state.ptr.params, initial);
-    wasm().pcgSeed(this.state.ptr.rng, BigInt(seed >>> 0), BigInt(RNG_STREAM));
+    wasm().pcgSeed(this.state.ptr.rng, BigInt(seed), BigInt(RNG_STREAM));
     this.network = new CpuNetwork(this.layout, policy.network.activation, this.state.ptr.params, 0);
     this.network.syncWeights();
     this.head = new CpuHead(policy, this.layout);
@@ -82,7 +86,7 @@ export class CpuPolicy {
       actions: (n) => n * act * 4, squashed: (n) => n * act * 4, logProbs: f32, values: f32,
     });
     this.views = new ViewSet((buffer) => this.buildViews(buffer));
-    this.reserve(checkInteger('maxAgents', options.maxAgents ?? 1, 1));
+    this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
   }
 
   setParameters(flat: Float32Array): void {

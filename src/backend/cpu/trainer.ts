@@ -1,7 +1,7 @@
 // The WASM CPU backend of the Trainer contract (src/backend/trainer.ts). Parameters, gradients, Adam
 // moments, the uploaded batch and all minibatch scratch live in wasm memory, allocated once and grown only
 // when a larger batch arrives; a minibatch is a fixed sequence of wasm calls with no allocation.
-import { clipRange, valueClipRange, type PPOConfig } from '../../config.js';
+import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../../config.js';
 import { checkArray, checkNumber, fail } from '../../errors.js';
 import { wasm } from '../../init.js';
 import { initialParameters } from '../../policy/init.js';
@@ -18,6 +18,7 @@ import { createMinibatchPlan } from '../../storage/plan.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
 import { CpuNetwork } from './network.js';
+import { checkPolicy, checkSeed } from './options.js';
 
 const CRITIC_TYPE = { l1: 0, l2: 1, smooth_l1: 2 } as const;
 /** Stats the wasm loss writes (all of STAT_NAMES but grad_norm), in STAT_NAMES order. */
@@ -58,21 +59,16 @@ class CpuTrainer implements Trainer {
   private readonly statViews = new ViewSet((buffer) => { this.statView = new Float64Array(buffer, this.stats, LOSS_STATS); });
 
   constructor(options: TrainerOptions) {
-    this.policy = options.policy;
-    this.ppo = options.ppo;
-    this.layout = networkLayout(options.policy);
+    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    this.policy = checkPolicy(options.policy);
+    this.ppo = resolvePPOConfig(options.ppo);
+    const seed = checkSeed(options.seed);
+    this.layout = networkLayout(this.policy);
     this.parameterLayout = this.layout.parameters;
     this.size = this.layout.size;
     const space = this.policy.actionSpace;
-    if (space.kind === 'box' && this.policy.network.distribution === 'tanh_normal') {
-      for (let d = 0; d < space.size; d++) {
-        if (!Number.isFinite(space.low[d]) || !Number.isFinite(space.high[d])) {
-          fail(`policy.actionSpace.low/high[${d}]`, "finite bounds for a 'tanh_normal' distribution", `${space.low[d]}, ${space.high[d]}`);
-        }
-      }
-    }
     const initial = options.parameters === undefined
-      ? initialParameters(this.layout, options.seed)
+      ? initialParameters(this.layout, seed)
       : checkArray('parameters', options.parameters, Float32Array, this.size);
     const [clipLow, clipHigh] = clipRange(this.ppo);
     this.hyper = { learningRate: this.ppo.learningRate, entropyCoef: this.ppo.entropyCoef, clipLow, clipHigh };
@@ -88,8 +84,8 @@ class CpuTrainer implements Trainer {
     this.rng = align16(this.moment2 + paramBytes);
     this.stats = this.rng + 16;
     copyIn(this.params, initial);
-    wasm().pcgSeed(this.rng, BigInt(options.seed >>> 0), BigInt(RNG_STREAM));
-    this.planRng = new PCG32(options.seed >>> 0, RNG_STREAM + 1);
+    wasm().pcgSeed(this.rng, BigInt(seed), BigInt(RNG_STREAM));
+    this.planRng = new PCG32(seed, RNG_STREAM + 1);
 
     this.network = new CpuNetwork(this.layout, this.policy.network.activation, this.params, this.grads);
     this.head = new CpuHead(this.policy, this.layout);
