@@ -216,42 +216,67 @@ export function activationBackward(y: usize, dy: usize, n: i32, activation: i32)
 /**
  * tanh as a [13/6] rational minimax approximation on [-7.9, 7.9] (beyond it tanh rounds to +-1 in f32),
  * four lanes at a time; a few ulp from the exact value, far cheaper than exp-based tanh.
+ * Coefficients: clamp, p13 .. p1 (odd numerator), q6 .. q0 (even denominator), the tiny-input bound. They
+ * are read from memory into locals once per call: a vector constant in the loop would be rebuilt on every
+ * use by the engine.
  */
+const TANH = memory.data<f32>([
+  7.90531110763549805,
+  -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
+  1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03,
+  1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03,
+  0.0004,
+]);
+
 function tanhInPlace(y: usize, n: i32): void {
+  const hi = v128.load32_splat(TANH);
+  const lo = f32x4.neg(hi);
+  const p13 = v128.load32_splat(TANH, 4), p11 = v128.load32_splat(TANH, 8), p9 = v128.load32_splat(TANH, 12);
+  const p7 = v128.load32_splat(TANH, 16), p5 = v128.load32_splat(TANH, 20), p3 = v128.load32_splat(TANH, 24);
+  const p1 = v128.load32_splat(TANH, 28);
+  const q6 = v128.load32_splat(TANH, 32), q4 = v128.load32_splat(TANH, 36), q2 = v128.load32_splat(TANH, 40);
+  const q0 = v128.load32_splat(TANH, 44);
+  const tiny = v128.load32_splat(TANH, 48);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, tanh4(v128.load(y + o)));
+    const o = y + (<usize>i << 2);
+    v128.store(o, tanhRational(v128.load(o), hi, lo, p13, p11, p9, p7, p5, p3, p1, q6, q4, q2, q0, tiny));
   }
   for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, f32x4.extract_lane(tanh4(f32x4.splat(load<f32>(y + o))), 0));
+    const o = y + (<usize>i << 2);
+    const v = tanhRational(f32x4.splat(load<f32>(o)), hi, lo, p13, p11, p9, p7, p5, p3, p1, q6, q4, q2, q0, tiny);
+    store<f32>(o, f32x4.extract_lane(v, 0));
   }
 }
 
-@inline function tanh4(v: v128): v128 {
-  const x = f32x4.min(f32x4.max(v, f32x4.splat(-7.90531110763549805)), f32x4.splat(7.90531110763549805));
+@inline function tanhRational(
+  v: v128, hi: v128, lo: v128, p13: v128, p11: v128, p9: v128, p7: v128, p5: v128, p3: v128, p1: v128,
+  q6: v128, q4: v128, q2: v128, q0: v128, tiny: v128,
+): v128 {
+  // pmin/pmax (one instruction each, NaN in the first operand passes through) rather than min/max, whose
+  // exact NaN and -0 rules cost several instructions per lane group.
+  const x = f32x4.pmax(f32x4.pmin(v, hi), lo);
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.splat(-2.76076847742355e-16);
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-08));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-05));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-04));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-03));
+  let p = f32x4.add(f32x4.mul(p13, x2), p11);
+  p = f32x4.add(f32x4.mul(p, x2), p9);
+  p = f32x4.add(f32x4.mul(p, x2), p7);
+  p = f32x4.add(f32x4.mul(p, x2), p5);
+  p = f32x4.add(f32x4.mul(p, x2), p3);
+  p = f32x4.add(f32x4.mul(p, x2), p1);
   p = f32x4.mul(p, x);
-  let q = f32x4.splat(1.19825839466702e-06);
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-04));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.26843463243900e-03));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-03));
-  const r = f32x4.div(p, q);
+  let q = f32x4.add(f32x4.mul(q6, x2), q4);
+  q = f32x4.add(f32x4.mul(q, x2), q2);
+  q = f32x4.add(f32x4.mul(q, x2), q0);
   // Tiny inputs: tanh(x) = x to f32 precision (and keeps -0 and the ratio's rounding out of it).
-  return v128.bitselect(v, r, f32x4.lt(f32x4.abs(v), f32x4.splat(0.0004)));
+  return v128.bitselect(v, f32x4.div(p, q), f32x4.lt(f32x4.abs(v), tiny));
 }
 
 /** One tanh with the same approximation (exported for the accuracy test). */
 export function tanhApprox(x: f32): f32 {
-  return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0);
+  const scratch = memory.data(16);
+  store<f32>(scratch, x);
+  tanhInPlace(scratch, 1);
+  return load<f32>(scratch);
 }
 
 function reluInPlace(y: usize, n: i32): void {
@@ -259,7 +284,7 @@ function reluInPlace(y: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(y + o, f32x4.max(v128.load(y + o), zero));
+    v128.store(y + o, f32x4.pmax(v128.load(y + o), zero));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
