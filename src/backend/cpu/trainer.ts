@@ -50,7 +50,8 @@ class CpuTrainer implements Trainer {
   private readonly rng: number;
   private readonly stats: number;
   private step = 0;
-  private hyper: { learningRate: number; entropyCoef: number; clipLow: number; clipHigh: number };
+  /** What schedules change; valueClip follows clipEpsilon when clipValue is true. */
+  private hyper: { learningRate: number; entropyCoef: number; clipLow: number; clipHigh: number; valueClip: number };
   private readonly batchBlocks;
   private readonly miniBlocks;
   private readonly planBlocks = new BlockSet({ indices: (n) => n * 4, weights: (n) => n * 4 });
@@ -71,7 +72,7 @@ class CpuTrainer implements Trainer {
       ? initialParameters(this.layout, seed)
       : checkArray('parameters', options.parameters, Float32Array, this.size);
     const [clipLow, clipHigh] = clipRange(this.ppo);
-    this.hyper = { learningRate: this.ppo.learningRate, entropyCoef: this.ppo.entropyCoef, clipLow, clipHigh };
+    this.hyper = { learningRate: this.ppo.learningRate, entropyCoef: this.ppo.entropyCoef, clipLow, clipHigh, valueClip: valueClipRange(this.ppo) };
     this.samples = this.ppo.samplesMcEntropy;
     this.noisePerRow = space.kind === 'box' ? space.size : 0;
 
@@ -137,6 +138,7 @@ class CpuTrainer implements Trainer {
         next.clipHigh = checkNumber('hyperparameters.clipEpsilon[1]', c[1], 0);
       }
     }
+    next.valueClip = valueClipRange({ clipEpsilon: [next.clipLow, next.clipHigh], clipValue: this.ppo.clipValue });
     this.hyper = next;
   }
 
@@ -278,7 +280,7 @@ class CpuTrainer implements Trainer {
     const h = this.hyper;
     w.ppoLoss(
       m, mb.logpNew, mb.logProbs, this.network.criticOut, mb.values, mb.advantages, mb.returns, mb.entropy,
-      h.clipLow, h.clipHigh, valueClipRange({ clipEpsilon: [h.clipLow, h.clipHigh], clipValue: ppo.clipValue }),
+      h.clipLow, h.clipHigh, h.valueClip,
       CRITIC_TYPE[ppo.lossCriticType], ppo.criticCoef, ppo.entropyBonus ? h.entropyCoef : 0, ppo.reduction === 'sum',
       mb.gLogp, this.network.criticGrad, mb.gEntropy, this.stats,
     );
