@@ -180,6 +180,7 @@ describe('CpuPolicy', () => {
     const out = output(2, 1, true);
     expect(() => cpu.act(new Float32Array(5), out)).toThrow(/observations: expected/);
     expect(() => cpu.act(Float32Array.of(0, 1, 2, 3, NaN, 5), out)).toThrow(/observations\[agent 1, 1\]/);
+    expect(() => cpu.act(new Float32Array(6), null as never)).toThrow(/out: expected an object/);
     expect(() => cpu.act(new Float32Array(6), { ...out, values: new Float32Array(1) })).toThrow(/out.values/);
     expect(() => cpu.act(new Float32Array(6), { ...out, actions: new Float32Array(2) })).toThrow(/out.actions/);
     expect(() => cpu.act(new Float32Array(6), out, { masks: Uint8Array.of(1, 0, 0, 0) })).toThrow(/options.masks\[agent 1, branch 0\]/);

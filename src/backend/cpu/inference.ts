@@ -112,6 +112,7 @@ export class CpuPolicy {
     if (!(observations instanceof Float32Array) || observations.length === 0 || observations.length % obsSize !== 0) {
       fail('observations', `a Float32Array of agents x ${obsSize} floats`, observations);
     }
+    if (typeof out !== 'object' || out === null) fail('out', 'an object with actions, logProbs and values arrays', out);
     const agents = observations.length / obsSize;
     for (let i = 0; i < observations.length; i++) {
       if (!Number.isFinite(observations[i])) fail(`observations[agent ${Math.floor(i / obsSize)}, ${i % obsSize}]`, 'a finite number', observations[i]);
