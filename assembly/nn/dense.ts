@@ -1,6 +1,6 @@
 // Dense layers y = act(x W^T + b), W [out, in] row-major (the parameter layout), x and y [m, features].
 // All three products are one register-blocked kernel, c = a b: the forward pass multiplies by W transposed
-// (WT [in, out], refreshed when parameters change), dx = dy W, and dW = dy^T x after transposing dy.
+// (WT [in, out], refreshed when parameters change), dx = dy W, and dW = dy^T x reads dy with swapped strides.
 // Every loop has a scalar tail for sizes not divisible by 4.
 
 export const ACT_NONE = 0;
@@ -27,21 +27,40 @@ export function denseForward(x: usize, wt: usize, b: usize, y: usize, m: i32, in
 /**
  * Gradients of a dense layer from dy = dL/d(x W^T + b): dW = dy^T x and db = column sums of dy (both
  * overwritten), and dx = dy W when dx is not 0 (added to dx when accumulate, else overwritten).
- * dyT is scratch for dy transposed [outSize, m].
  */
 export function denseBackward(
-  x: usize, w: usize, dy: usize, dyT: usize, dw: usize, db: usize, dx: usize,
+  x: usize, w: usize, dy: usize, dw: usize, db: usize, dx: usize,
   m: i32, inSize: i32, outSize: i32, accumulate: bool,
 ): void {
-  transposeMatrix(dy, dyT, m, outSize);
-  gemm(dyT, x, 0, dw, outSize, m, inSize, false);
-  for (let o = 0; o < outSize; o++) {
-    const row = dyT + ((<usize>o * <usize>m) << 2);
-    let sum: f32 = 0;
-    for (let i = 0; i < m; i++) sum += load<f32>(row + (<usize>i << 2));
-    store<f32>(db + (<usize>o << 2), sum);
-  }
+  const outBytes = <usize>outSize << 2;
+  // dW: dy read as its transpose (rows step 4 bytes, columns step a row of dy), so no copy is made.
+  gemmStrided(dy, 4, outBytes, x, 0, dw, outSize, m, inSize, false);
+  columnSums(dy, db, m, outSize);
   if (dx != 0) gemm(dy, w, 0, dx, m, outSize, inSize, accumulate);
+}
+
+/** out[j] = sum_i a[i, j] for a [m, n]. */
+function columnSums(a: usize, out: usize, m: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    let sum = f32x4.splat(0);
+    let p = a + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      sum = f32x4.add(sum, v128.load(p));
+      p += rowBytes;
+    }
+    v128.store(out + (<usize>j << 2), sum);
+  }
+  for (; j < n; j++) {
+    let sum: f32 = 0;
+    let p = a + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      sum += load<f32>(p);
+      p += rowBytes;
+    }
+    store<f32>(out + (<usize>j << 2), sum);
+  }
 }
 
 /**
@@ -50,9 +69,14 @@ export function denseBackward(
  * broadcast of a two column groups.
  */
 export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
+  gemmStrided(a, <usize>k << 2, 4, b, bias, c, m, k, n, accumulate);
+}
+
+/** gemm with a's element (i, j) at a + i * aRow + j * aCol (bytes): a transposed is (4, rowBytes). */
+function gemmStrided(a: usize, aRow: usize, aCol: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
   let i = 0;
-  for (; i + 4 <= m; i += 4) gemmFourRows(a, b, bias, c, i, k, n, accumulate);
-  for (; i < m; i++) gemmOneRow(a, b, bias, c, i, k, n, accumulate);
+  for (; i + 4 <= m; i += 4) gemmFourRows(a + <usize>i * aRow, aRow, aCol, b, bias, c, i, k, n, accumulate);
+  for (; i < m; i++) gemmOneRow(a + <usize>i * aRow, aCol, b, bias, c, i, k, n, accumulate);
 }
 
 @inline function start4(bias: usize, c: usize, ob: usize, accumulate: bool): v128 {
@@ -63,10 +87,9 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
   return accumulate ? load<f32>(c + ob) : bias != 0 ? load<f32>(bias + ob) : 0;
 }
 
-@inline function gemmFourRows(a: usize, b: usize, bias: usize, c: usize, i: i32, k: i32, n: i32, accumulate: bool): void {
-  const aBytes = <usize>k << 2;
+/** Rows i .. i + 3 of c; a0 points at row i of a. */
+@inline function gemmFourRows(a0: usize, aBytes: usize, aCol: usize, b: usize, bias: usize, c: usize, i: i32, k: i32, n: i32, accumulate: bool): void {
   const cBytes = <usize>n << 2;
-  const a0 = a + <usize>i * aBytes;
   const c0 = c + <usize>i * cBytes;
   const c1 = c0 + cBytes, c2 = c1 + cBytes, c3 = c2 + cBytes;
   let o = 0;
@@ -90,7 +113,7 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
       r2l = f32x4.add(r2l, f32x4.mul(s2, bl)); r2h = f32x4.add(r2h, f32x4.mul(s2, bh));
       r3l = f32x4.add(r3l, f32x4.mul(s3, bl)); r3h = f32x4.add(r3h, f32x4.mul(s3, bh));
       bp += cBytes;
-      ap += 4;
+      ap += aCol;
     }
     v128.store(c0 + ob, r0l); v128.store(c0 + ob, r0h, 16);
     v128.store(c1 + ob, r1l); v128.store(c1 + ob, r1h, 16);
@@ -110,7 +133,7 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
       r2 = f32x4.add(r2, f32x4.mul(v128.load32_splat(ap + 2 * aBytes), bv));
       r3 = f32x4.add(r3, f32x4.mul(v128.load32_splat(ap + 3 * aBytes), bv));
       bp += cBytes;
-      ap += 4;
+      ap += aCol;
     }
     v128.store(c0 + ob, r0);
     v128.store(c1 + ob, r1);
@@ -130,7 +153,7 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
       r2 += load<f32>(ap + 2 * aBytes) * bv;
       r3 += load<f32>(ap + 3 * aBytes) * bv;
       bp += cBytes;
-      ap += 4;
+      ap += aCol;
     }
     store<f32>(c0 + ob, r0);
     store<f32>(c1 + ob, r1);
@@ -139,9 +162,9 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
   }
 }
 
-@inline function gemmOneRow(a: usize, b: usize, bias: usize, c: usize, i: i32, k: i32, n: i32, accumulate: bool): void {
+/** Row i of c; aRow points at row i of a. */
+@inline function gemmOneRow(aRow: usize, aCol: usize, b: usize, bias: usize, c: usize, i: i32, k: i32, n: i32, accumulate: bool): void {
   const cBytes = <usize>n << 2;
-  const aRow = a + ((<usize>i * <usize>k) << 2);
   const cRow = c + <usize>i * cBytes;
   let o = 0;
   // Sixteen columns at a time: four accumulators share each broadcast.
@@ -151,7 +174,7 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
     let r2 = start4(bias, cRow, ob + 32, accumulate), r3 = start4(bias, cRow, ob + 48, accumulate);
     let bp = b + ob;
     for (let j = 0; j < k; j++) {
-      const s = v128.load32_splat(aRow + (<usize>j << 2));
+      const s = v128.load32_splat(aRow + <usize>j * aCol);
       r0 = f32x4.add(r0, f32x4.mul(s, v128.load(bp)));
       r1 = f32x4.add(r1, f32x4.mul(s, v128.load(bp, 16)));
       r2 = f32x4.add(r2, f32x4.mul(s, v128.load(bp, 32)));
@@ -168,7 +191,7 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
     let r0 = start4(bias, cRow, ob, accumulate);
     let bp = b + ob;
     for (let j = 0; j < k; j++) {
-      r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(aRow + (<usize>j << 2)), v128.load(bp)));
+      r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(aRow + <usize>j * aCol), v128.load(bp)));
       bp += cBytes;
     }
     v128.store(cRow + ob, r0);
@@ -178,7 +201,7 @@ export function gemm(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, 
     let r = start1(bias, cRow, ob, accumulate);
     let bp = b + ob;
     for (let j = 0; j < k; j++) {
-      r += load<f32>(aRow + (<usize>j << 2)) * load<f32>(bp);
+      r += load<f32>(aRow + <usize>j * aCol) * load<f32>(bp);
       bp += cBytes;
     }
     store<f32>(cRow + ob, r);

@@ -25,7 +25,7 @@ describe('cpu kernels', () => {
       const A = block(a), B = block(b), Bias = block(bias);
       for (const mode of ['plain', 'bias', 'accumulate'] as const) {
         const C = block(c0);
-        wasm().gemm(A.ptr, B.ptr, mode === 'bias' ? Bias.ptr : 0, C.ptr, m, k, n, mode === 'accumulate', 0);
+        wasm().gemm(A.ptr, B.ptr, mode === 'bias' ? Bias.ptr : 0, C.ptr, m, k, n, mode === 'accumulate');
         const c = C.view();
         for (let i = 0; i < m; i++) {
           for (let j = 0; j < n; j++) {
@@ -44,11 +44,11 @@ describe('cpu kernels', () => {
     const rng = new PCG32(6, 1);
     const [m, inSize, outSize] = [7, 6, 5];
     const x = random(m * inSize, rng), w = random(outSize * inSize, rng), dy = random(m * outSize, rng), dx0 = random(m * inSize, rng);
-    const X = block(x), W = block(w), DY = block(dy), scratch = block(new Float32Array(m * outSize));
+    const X = block(x), W = block(w), DY = block(dy);
     const DW = block(new Float32Array(outSize * inSize)), DB = block(new Float32Array(outSize));
     for (const accumulate of [false, true]) {
       const DX = block(dx0);
-      wasm().denseBackward(X.ptr, W.ptr, DY.ptr, scratch.ptr, DW.ptr, DB.ptr, DX.ptr, m, inSize, outSize, accumulate);
+      wasm().denseBackward(X.ptr, W.ptr, DY.ptr, DW.ptr, DB.ptr, DX.ptr, m, inSize, outSize, accumulate);
       for (let o = 0; o < outSize; o++) {
         let db = 0;
         for (let i = 0; i < m; i++) db += dy[i * outSize + o];

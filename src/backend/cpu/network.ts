@@ -27,8 +27,6 @@ export class CpuNetwork {
   readonly critic: Layer[] = [];
   private readonly all: Layer[] = [];
   private readonly transposedBlock: number;
-  /** dy transposed [outputs, rows] for the weight gradient, sized for the widest layer. */
-  private gradientScratch = 0;
   private capacity = 0;
 
   /** params and grads (grads may be 0 for inference only) are byte pointers to blocks of layout.size f32. */
@@ -69,12 +67,10 @@ export class CpuNetwork {
       layer.out = 0;
       layer.dOut = 0;
     }
-    freeBlock(this.gradientScratch);
     for (const layer of this.all) {
       layer.out = allocBlock(rows * layer.entry.outputs * 4);
       layer.dOut = allocBlock(rows * layer.entry.outputs * 4);
     }
-    this.gradientScratch = allocBlock(rows * Math.max(...this.all.map((l) => l.entry.outputs)) * 4);
     this.capacity = rows;
   }
 
@@ -115,8 +111,6 @@ export class CpuNetwork {
       layer.out = layer.dOut = 0;
     }
     freeBlock(this.transposedBlock);
-    freeBlock(this.gradientScratch);
-    this.gradientScratch = 0;
     this.capacity = 0;
   }
 
@@ -137,7 +131,7 @@ export class CpuNetwork {
       const layer = layers[l];
       const below = l > 0 ? layers[l - 1] : undefined;
       w.denseBackward(
-        below ? below.out : x, layer.weight, layer.dOut, this.gradientScratch, layer.gradWeight, layer.gradBias, below ? below.dOut : dInput,
+        below ? below.out : x, layer.weight, layer.dOut, layer.gradWeight, layer.gradBias, below ? below.dOut : dInput,
         rows, layer.entry.inputs, layer.entry.outputs, below ? false : accumulate,
       );
       if (below) w.activationBackward(below.out, below.dOut, rows * below.entry.outputs, below.activation);
