@@ -100,7 +100,7 @@ async function main() {
   const trainer = createCpuTrainer({ policy, ppo, seed: 1 });
   for (const rows of BATCHES) {
     const batch = batches.get(rows)!;
-    times.set(`webppo-cpu ${rows}`, (await measure(async () => { await trainer.update(batch); })).avg);
+    times.set(`webppo-cpu ${rows}`, (await measure(async () => { await trainer.update(batch); })).p50);
   }
   for (const backend of ['wasm', 'cpu']) {
     if (!(await tf.setBackend(backend)) || tf.getBackend() !== backend) throw new Error(`tfjs backend ${backend} did not initialize`);
@@ -108,11 +108,11 @@ async function main() {
     for (const rows of BATCHES) {
       const batch = batches.get(rows)!;
       const budget = backend === 'cpu' && rows > 512 ? { min_samples: 2, max_samples: 4 } : { max_samples: 20 };
-      times.set(`tfjs-${backend} ${rows}`, (await measure(() => update(batch), budget)).avg);
+      times.set(`tfjs-${backend} ${rows}`, (await measure(() => update(batch), budget)).p50);
     }
   }
 
-  console.log('PPO update (4 epochs x 4 minibatches), 4-64-64 tanh actor-critic, Discrete(2):');
+  console.log('Medians (p50). PPO update (4 epochs x 4 minibatches), 4-64-64 tanh actor-critic, Discrete(2):');
   console.log('rows  | webppo-cpu          | tfjs-wasm   | tfjs-cpu    | vs tfjs-wasm | vs tfjs-cpu');
   for (const rows of BATCHES) {
     const ours = times.get(`webppo-cpu ${rows}`)!, wasmTime = times.get(`tfjs-wasm ${rows}`)!, cpuTime = times.get(`tfjs-cpu ${rows}`)!;
@@ -139,7 +139,7 @@ async function main() {
     observer.disconnect();
     const goal = agents === 1 ? '< 2 us' : '< 1 ms';
     const cpuPerCall = ((cpuTime.user + cpuTime.system) * 1e3) / calls;
-    console.log(`${String(agents).padStart(5)} agents: ${fmt(stats.avg).padEnd(9)} (p99 ${fmt(stats.p99)}, process CPU time ${fmt(cpuPerCall)}) ${(2 * MACS * agents / stats.avg).toFixed(2)} GFLOP/s, goal ${goal}; ${collections} GCs in ${calls} calls`);
+    console.log(`${String(agents).padStart(5)} agents: ${fmt(stats.p50).padEnd(9)} (p99 ${fmt(stats.p99)}, process CPU time ${fmt(cpuPerCall)}) ${(2 * MACS * agents / stats.p50).toFixed(2)} GFLOP/s, goal ${goal}; ${collections} GCs in ${calls} calls`);
     cpu.dispose();
   }
   trainer.dispose();
