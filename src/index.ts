@@ -6,3 +6,4 @@ export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInp
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
 export { initialParameters } from './policy/init.js';
 export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName } from './backend/trainer.js';
+export { createWebGPUTrainer, probeAdapter, DeviceLostError, type WebGPUTrainer, type WebGPUTrainerOptions } from './backend/webgpu/index.js';

@@ -1,0 +1,82 @@
+// Linear layers as one strided, tiled matrix product with a fused epilogue:
+//   C[i, j] = epilogue(sum_k A(i, k) B(k, j)),  A(i, k) = a[aOffset + i aRow + k aCol], B likewise.
+// Strides let one kernel serve the forward pass (Y = X W^T + b, then the activation), the input gradient
+// (dX = dY W, times act'(H) of the layer below) and the weight gradient (dW = dY^T X), reading weights and
+// gradients in place in the flat parameter buffers.
+
+struct Params {
+  m: u32, n: u32, k: u32, flags: u32,
+  aOffset: u32, aRow: u32, aCol: u32, _pad0: u32,
+  bOffset: u32, bRow: u32, bCol: u32, _pad1: u32,
+  cOffset: u32, cRow: u32, biasOffset: u32, auxOffset: u32,
+}
+
+// flags
+const BIAS: u32 = 1u;        // add bias[biasOffset + j]
+const TANH: u32 = 2u;        // apply tanh
+const RELU: u32 = 4u;        // apply relu
+const ACCUMULATE: u32 = 8u;  // add the current C before the derivative
+const DTANH: u32 = 16u;      // multiply by 1 - h^2, h = aux[auxOffset + i cRow + j]
+const DRELU: u32 = 32u;      // multiply by (h > 0)
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read> aux: array<f32>;
+
+const TILE: u32 = 16u;
+var<workgroup> tileA: array<array<f32, 16>, 16>;
+var<workgroup> tileB: array<array<f32, 16>, 16>;
+
+@compute @workgroup_size(16, 16)
+fn matmul(@builtin(local_invocation_id) local: vec3<u32>, @builtin(workgroup_id) group: vec3<u32>) {
+  let i = group.y * TILE + local.y;
+  let j = group.x * TILE + local.x;
+  var sum = 0.0;
+  let tiles = (p.k + TILE - 1u) / TILE;
+  for (var t = 0u; t < tiles; t++) {
+    let ka = t * TILE + local.x;
+    let kb = t * TILE + local.y;
+    tileA[local.y][local.x] = select(0.0, a[p.aOffset + i * p.aRow + ka * p.aCol], i < p.m && ka < p.k);
+    tileB[local.y][local.x] = select(0.0, b[p.bOffset + kb * p.bRow + j * p.bCol], kb < p.k && j < p.n);
+    workgroupBarrier();
+    for (var q = 0u; q < TILE; q++) {
+      sum += tileA[local.y][q] * tileB[q][local.x];
+    }
+    workgroupBarrier();
+  }
+  if (i >= p.m || j >= p.n) { return; }
+  let at = p.cOffset + i * p.cRow + j;
+  var v = sum;
+  if ((p.flags & BIAS) != 0u) { v += bias[p.biasOffset + j]; }
+  if ((p.flags & TANH) != 0u) { v = tanh(v); }
+  if ((p.flags & RELU) != 0u) { v = max(v, 0.0); }
+  if ((p.flags & ACCUMULATE) != 0u) { v += c[at]; }
+  if ((p.flags & DTANH) != 0u) {
+    let h = aux[p.auxOffset + i * p.cRow + j];
+    v *= 1.0 - h * h;
+  }
+  if ((p.flags & DRELU) != 0u) {
+    v *= select(0.0, 1.0, aux[p.auxOffset + i * p.cRow + j] > 0.0);
+  }
+  c[at] = v;
+}
+
+// Gathers the observation rows of a minibatch: x[i, :] = obs[rows[base + i], :].
+struct GatherParams { m: u32, width: u32, base: u32, _pad: u32 }
+@group(0) @binding(0) var<uniform> g: GatherParams;
+@group(0) @binding(1) var<storage, read> obs: array<f32>;
+@group(0) @binding(2) var<storage, read> plan: array<u32>;
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;
+
+@compute @workgroup_size(64)
+fn gather_rows(@builtin(global_invocation_id) id: vec3<u32>) {
+  let index = id.x;
+  if (index >= g.m * g.width) { return; }
+  let i = index / g.width;
+  let k = index % g.width;
+  let row = plan[2u * (g.base + i)];
+  x[index] = obs[row * g.width + k];
+}
