@@ -1,4 +1,4 @@
-// Linear layers as one strided, tiled matrix product with a fused epilogue:
+// Linear layers as one strided, register-blocked matrix product with a fused epilogue:
 //   C[i, j] = epilogue(sum_k A(i, k) B(k, j)),  A(i, k) = a[aOffset + i aRow + k aCol], B likewise.
 // Strides let one kernel serve the forward pass (Y = X W^T + b, then the activation), the input gradient
 // (dX = dY W, times act'(H) of the layer below) and the weight gradient (dW = dY^T X), reading weights and
@@ -26,30 +26,40 @@ const DRELU: u32 = 32u;      // multiply by (h > 0)
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read> aux: array<f32>;
 
-const TILE: u32 = 16u;
-var<workgroup> tileA: array<array<f32, 16>, 16>;
-var<workgroup> tileB: array<array<f32, 16>, 16>;
+// Each invocation computes a 4 x 4 block of C from global memory (no workgroup memory, no barriers: small
+// layers stay cache-resident, and software adapters run barrier-free kernels far faster); a workgroup of
+// 8 x 8 invocations covers 32 x 32 outputs.
+const BLOCK: u32 = 4u;
+const GROUP_SPAN: u32 = 32u;
 
-@compute @workgroup_size(16, 16)
-fn matmul(@builtin(local_invocation_id) local: vec3<u32>, @builtin(workgroup_id) group: vec3<u32>) {
-  let i = group.y * TILE + local.y;
-  let j = group.x * TILE + local.x;
-  var sum = 0.0;
-  let tiles = (p.k + TILE - 1u) / TILE;
-  for (var t = 0u; t < tiles; t++) {
-    let ka = t * TILE + local.x;
-    let kb = t * TILE + local.y;
-    tileA[local.y][local.x] = select(0.0, a[p.aOffset + i * p.aRow + ka * p.aCol], i < p.m && ka < p.k);
-    tileB[local.y][local.x] = select(0.0, b[p.bOffset + kb * p.bRow + j * p.bCol], kb < p.k && j < p.n);
-    workgroupBarrier();
-    for (var q = 0u; q < TILE; q++) {
-      sum += tileA[local.y][q] * tileB[q][local.x];
+@compute @workgroup_size(8, 8)
+fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
+  let i0 = id.y * BLOCK;
+  let j0 = id.x * BLOCK;
+  if (i0 >= p.m || j0 >= p.n) { return; }
+  var sum: array<vec4<f32>, 4>;
+  for (var k = 0u; k < p.k; k++) {
+    var bk = vec4<f32>(0.0);
+    for (var q = 0u; q < BLOCK; q++) {
+      if (j0 + q < p.n) { bk[q] = b[p.bOffset + k * p.bRow + (j0 + q) * p.bCol]; }
     }
-    workgroupBarrier();
+    for (var r = 0u; r < BLOCK; r++) {
+      if (i0 + r < p.m) { sum[r] += a[p.aOffset + (i0 + r) * p.aRow + k * p.aCol] * bk; }
+    }
   }
-  if (i >= p.m || j >= p.n) { return; }
+  for (var r = 0u; r < BLOCK; r++) {
+    let i = i0 + r;
+    if (i >= p.m) { break; }
+    for (var q = 0u; q < BLOCK; q++) {
+      let j = j0 + q;
+      if (j < p.n) { store(i, j, sum[r][q]); }
+    }
+  }
+}
+
+fn store(i: u32, j: u32, total: f32) {
   let at = p.cOffset + i * p.cRow + j;
-  var v = sum;
+  var v = total;
   if ((p.flags & BIAS) != 0u) { v += bias[p.biasOffset + j]; }
   if ((p.flags & TANH) != 0u) { v = tanh(v); }
   if ((p.flags & RELU) != 0u) { v = max(v, 0.0); }

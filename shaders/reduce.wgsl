@@ -45,14 +45,15 @@ fn workgroup_sum(local: u32, value: f32) -> f32 {
   return total;
 }
 
-// Sum over rows of column j (one workgroup per column): dst[dstOffset + j] = sum_i src[srcOffset + i srcStride + j].
-@compute @workgroup_size(256)
-fn column_sum(@builtin(local_invocation_id) local: vec3<u32>, @builtin(workgroup_id) group: vec3<u32>) {
-  let j = group.x;
+// Sum over rows of column j, one invocation per column (adjacent columns read adjacent addresses):
+// dst[dstOffset + j] = sum_i src[srcOffset + i srcStride + j].
+@compute @workgroup_size(64)
+fn column_sum(@builtin(global_invocation_id) id: vec3<u32>) {
+  let j = id.x;
+  if (j >= p.cols) { return; }
   var sum = 0.0;
-  for (var i = local.x; i < p.count; i += 256u) { sum += src[p.srcOffset + i * p.srcStride + j]; }
-  let total = workgroup_sum(local.x, sum);
-  if (local.x == 0u) { dst[p.dstOffset + j] = total; }
+  for (var i = 0u; i < p.count; i++) { sum += src[p.srcOffset + i * p.srcStride + j]; }
+  dst[p.dstOffset + j] = sum;
 }
 
 fn scratch_sum(local: u32, col: u32) -> f32 {

@@ -262,7 +262,7 @@ export class WebGPUTrainer implements Trainer {
       const { inputs, outputs, activated, weightOffset, biasOffset } = node.entry;
       const act = activated ? (policy.network.activation === 'tanh' ? 2 : 4) : 0;
       rec.dispatch(k.matmul, [m, outputs, inputs, 1 | act, 0, inputs, 1, 0, weightOffset, 1, inputs, 0, 0, outputs, biasOffset, 0],
-        { 1: input(node.input), 2: params, 3: acts[i], 4: params, 5: params }, groups(outputs, 16), groups(m, 16));
+        { 1: input(node.input), 2: params, 3: acts[i], 4: params, 5: params }, groups(outputs, 32), groups(m, 32));
     }
 
     const box = space.kind === 'box';
@@ -302,8 +302,8 @@ export class WebGPUTrainer implements Trainer {
         : i === graph.criticHead ? { buffer: scratch, offset: GRAD_VALUE, stride: SCRATCH_STRIDE }
           : { buffer: this.get(`dy${i}`), offset: 0, stride: outputs };
       rec.dispatch(k.matmul, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, 0, inputs, 1, 0, weightOffset, inputs, 0, 0],
-        { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, groups(inputs, 16), groups(outputs, 16));
-      rec.dispatch(k.column_sum, [m, outputs, dy.offset, dy.stride, biasOffset], { 1: dy.buffer, 2: grads, 3: scalars }, outputs);
+        { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, groups(inputs, 32), groups(outputs, 32));
+      rec.dispatch(k.column_sum, [m, outputs, dy.offset, dy.stride, biasOffset], { 1: dy.buffer, 2: grads, 3: scalars }, groups(outputs));
       const below = node.input;
       if (below < 0) continue;
       const consumers = graph.nodes[below].backwardFrom;
@@ -312,10 +312,10 @@ export class WebGPUTrainer implements Trainer {
       const last = incoming[below] === consumers.length;
       const flags = (first ? 0 : 8) | (last ? (policy.network.activation === 'tanh' ? 16 : 32) : 0);
       rec.dispatch(k.matmul, [m, inputs, outputs, flags, dy.offset, dy.stride, 1, 0, weightOffset, inputs, 1, 0, 0, inputs, 0, 0],
-        { 1: dy.buffer, 2: params, 3: this.get(`dy${below}`), 4: params, 5: acts[below] }, groups(inputs, 16), groups(m, 16));
+        { 1: dy.buffer, 2: params, 3: this.get(`dy${below}`), 4: params, 5: acts[below] }, groups(inputs, 32), groups(m, 32));
     }
     if (box) {
-      rec.dispatch(k.column_sum, [m, width, 0, width, layout.logStdOffset], { 1: this.get('logStdRows'), 2: grads, 3: scalars }, width);
+      rec.dispatch(k.column_sum, [m, width, 0, width, layout.logStdOffset], { 1: this.get('logStdRows'), 2: grads, 3: scalars }, groups(width));
     }
     const maxGradNorm = Number.isFinite(ppo.maxGradNorm) && ppo.maxGradNorm > 0 ? ppo.maxGradNorm : 0;
     rec.dispatch(k.grad_norm, [layout.size, 0, 0, 0, 0, step.slot, 0, 0, maxGradNorm], reduceBuffers(grads), 1);
