@@ -6,7 +6,7 @@ import { checkArray, checkInteger, fail } from '../../errors.js';
 import { initialParameters } from '../../policy/init.js';
 import { networkLayout, resolveNetworkSpec, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
 import { PCG32 } from '../../rng.js';
-import { logitCount } from '../../spaces.js';
+import { isSpace, logitCount } from '../../spaces.js';
 import {
   STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
@@ -50,6 +50,7 @@ export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promis
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   const ppo = resolvePPOConfig(options.ppo);
   if (typeof options.policy !== 'object' || options.policy === null) fail('options.policy', 'a PolicySpec', options.policy);
+  if (!isSpace(options.policy.actionSpace)) fail('options.policy.actionSpace', 'a Space (Discrete, MultiDiscrete or Box)', options.policy.actionSpace);
   const policy: PolicySpec = {
     observationSize: checkInteger('options.policy.observationSize', options.policy.observationSize, 1),
     actionSpace: options.policy.actionSpace,
