@@ -83,10 +83,8 @@ struct GatherParams { m: u32, width: u32, base: u32, _pad: u32 }
 
 @compute @workgroup_size(64)
 fn gather_rows(@builtin(global_invocation_id) id: vec3<u32>) {
-  let index = id.x;
-  if (index >= g.m * g.width) { return; }
-  let i = index / g.width;
-  let k = index % g.width;
+  let i = id.x;
+  if (i >= g.m) { return; }
   let row = plan[2u * (g.base + i)];
-  x[index] = obs[row * g.width + k];
+  for (var k = 0u; k < g.width; k++) { x[i * g.width + k] = obs[row * g.width + k]; }
 }

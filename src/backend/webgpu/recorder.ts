@@ -1,7 +1,31 @@
 // Records the dispatches of one whole update (or gradient computation) and encodes them into one compute
 // pass. Each dispatch's uniform parameters get their own 256-byte slot of one uniform arena, written with a
-// single writeBuffer before the one submit.
+// single writeBuffer before the one submit. Bind groups are cached: an update of the same shape binds the
+// same buffers at the same slots, so repeated updates create none.
 import type { Kernel } from './kernels.js';
+
+/** Bind groups by kernel, uniform slot and buffers; cleared when a buffer they name is replaced. */
+export class BindGroupCache {
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private readonly groups = new Map<string, GPUBindGroup>();
+  private next = 0;
+
+  id(buffer: GPUBuffer): number {
+    let id = this.ids.get(buffer);
+    if (id === undefined) this.ids.set(buffer, (id = this.next++));
+    return id;
+  }
+
+  get(key: string, create: () => GPUBindGroup): GPUBindGroup {
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = create()));
+    return group;
+  }
+
+  clear(): void {
+    this.groups.clear();
+  }
+}
 
 const SLOT_BYTES = 256;
 const SLOT_WORDS = SLOT_BYTES / 4;
@@ -42,22 +66,32 @@ export class Recorder {
   }
 
   /** Writes the uniform arena (grown as needed) and encodes every dispatch into `pass`. */
-  encode(device: GPUDevice, arena: { buffer?: GPUBuffer }, pass: GPUComputePassEncoder): void {
+  encode(device: GPUDevice, arena: { buffer?: GPUBuffer }, pass: GPUComputePassEncoder, cache = new BindGroupCache()): void {
     const bytes = Math.max(1, this.dispatches.length) * SLOT_BYTES;
     if (!arena.buffer || arena.buffer.size < bytes) {
       arena.buffer?.destroy();
+      cache.clear();
       arena.buffer = device.createBuffer({ label: 'webppo uniforms', size: bytes * 2, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     }
-    device.queue.writeBuffer(arena.buffer, 0, this.words.buffer, 0, bytes);
+    const uniforms = arena.buffer;
+    device.queue.writeBuffer(uniforms, 0, this.words.buffer, 0, bytes);
     this.dispatches.forEach((d, slot) => {
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arena.buffer!, offset: slot * SLOT_BYTES, size: SLOT_BYTES } }];
-      for (const binding of Object.keys(d.kernel.spec.storage)) {
-        const buffer = d.buffers[Number(binding)];
+      const bindings = Object.keys(d.kernel.spec.storage).map(Number);
+      const buffers = bindings.map((binding) => {
+        const buffer = d.buffers[binding];
         if (!buffer) throw new Error(`webppo: ${d.kernel.name} dispatch is missing binding ${binding}`);
-        entries.push({ binding: Number(binding), resource: { buffer } });
-      }
+        return buffer;
+      });
+      const key = `${d.kernel.name}:${slot}:${cache.id(uniforms)}:${buffers.map((b) => cache.id(b)).join(',')}`;
+      const group = cache.get(key, () => device.createBindGroup({
+        layout: d.kernel.layout,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms, offset: slot * SLOT_BYTES, size: SLOT_BYTES } },
+          ...bindings.map((binding, k) => ({ binding, resource: { buffer: buffers[k] } })),
+        ],
+      }));
       pass.setPipeline(d.kernel.pipeline);
-      pass.setBindGroup(0, device.createBindGroup({ layout: d.kernel.layout, entries }));
+      pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
     });
   }

@@ -15,7 +15,7 @@ import { validateBatch, validatePlan } from '../validate.js';
 import { DeviceLostError, requestDevice } from './device.js';
 import { getKernels, type Kernel, type KernelName } from './kernels.js';
 import { networkGraph, type NetworkGraph } from './network.js';
-import { Recorder } from './recorder.js';
+import { BindGroupCache, Recorder } from './recorder.js';
 
 const SCRATCH_STRIDE = 16; // per-row scratch columns (heads.wgsl, ppo_loss.wgsl)
 const GRAD_VALUE = 6;
@@ -80,6 +80,7 @@ export class WebGPUTrainer implements Trainer {
   private readonly graph: NetworkGraph;
   private readonly buffers = new Map<string, GPUBuffer>();
   private readonly arena: { buffer?: GPUBuffer } = {};
+  private readonly bindGroups = new BindGroupCache();
   private readonly noise: PCG32;
   /** The parameters as last written or read back: what a new trainer resumes from after a device loss. */
   private lastParameters: Float32Array;
@@ -258,7 +259,7 @@ export class WebGPUTrainer implements Trainer {
     const input = (index: number) => (index < 0 ? x0 : acts[index]);
     const groups = (n: number, size = 64) => Math.ceil(n / size);
 
-    rec.dispatch(k.gather_rows, [m, obsSize, base], { 1: this.get('obs'), 2: plan, 3: x0 }, groups(m * obsSize));
+    rec.dispatch(k.gather_rows, [m, obsSize, base], { 1: this.get('obs'), 2: plan, 3: x0 }, groups(m));
     for (const [i, node] of graph.nodes.entries()) {
       const { inputs, outputs, activated, weightOffset, biasOffset } = node.entry;
       const act = activated ? (policy.network.activation === 'tanh' ? 2 : 4) : 0;
@@ -329,7 +330,7 @@ export class WebGPUTrainer implements Trainer {
   private encode(recorder: Recorder): GPUCommandEncoder {
     const encoder = this.device.createCommandEncoder({ label: 'webppo update' });
     const pass = encoder.beginComputePass();
-    recorder.encode(this.device, this.arena, pass);
+    recorder.encode(this.device, this.arena, pass, this.bindGroups);
     pass.end();
     return encoder;
   }
@@ -421,6 +422,7 @@ export class WebGPUTrainer implements Trainer {
     let buffer = this.buffers.get(name);
     if (!buffer || buffer.size < size) {
       buffer?.destroy();
+      this.bindGroups.clear();
       buffer = this.device.createBuffer({ label: `webppo ${name}`, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
       if (name === 'grads' || name === 'adamM' || name === 'adamV') this.device.queue.writeBuffer(buffer, 0, new Float32Array(size / 4));
       this.buffers.set(name, buffer);
