@@ -30,6 +30,8 @@ const CLIP_SCALE: u32 = 3u;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<storage, read_write> scalars: array<f32>;
+// The update's indirect dispatch arguments (x, y, z per dispatch), zeroed past a target-KL stop.
+@group(0) @binding(4) var<storage, read_write> indirect: array<u32>;
 
 var<workgroup> partial: array<f32, 256>;
 
@@ -127,11 +129,14 @@ fn grad_norm(@builtin(local_invocation_id) local: vec3<u32>) {
   if (scalars[STOPPED] == 0.0) { dst[p.slot * SLOT + 9u] = norm; }
 }
 
-// After an epoch: stop the update when the mean approx_kl of slots [slot, slot + count) exceeds a.
-@compute @workgroup_size(1)
-fn kl_check() {
-  if (scalars[STOPPED] != 0.0) { return; }
+// After an epoch: stop the update when the mean approx_kl of slots [slot, slot + count) exceeds a: raise
+// the flag the later stats and Adam kernels check, and zero the workgroup counts of every later dispatch
+// (from dispatch dstOffset on) so the rest of the update costs nothing.
+@compute @workgroup_size(64)
+fn kl_check(@builtin(local_invocation_id) local: vec3<u32>) {
   var sum = 0.0;
   for (var k = 0u; k < p.count; k++) { sum += dst[(p.slot + k) * SLOT + 6u]; }
-  if (sum / f32(p.count) > p.a) { scalars[STOPPED] = 1.0; }
+  if (!(sum / f32(p.count) > p.a)) { return; }
+  if (local.x == 0u) { scalars[STOPPED] = 1.0; }
+  for (var i = p.dstOffset * 3u + local.x; i < arrayLength(&indirect); i += 64u) { indirect[i] = 0u; }
 }

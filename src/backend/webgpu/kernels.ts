@@ -19,6 +19,8 @@ interface KernelSpec {
   storage: Record<number, Access>;
   /** One letter per 4-byte uniform field: u (u32) or f (f32). */
   uniform: string;
+  /** Writes the indirect dispatch arguments, so it is itself dispatched directly. */
+  direct?: boolean;
 }
 
 const READ = 'read' as const;
@@ -38,7 +40,7 @@ export const KERNELS = {
   advantage_moments: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
   loss_stats: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
   grad_norm: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
-  kl_check: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
+  kl_check: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW, 4: RW }, uniform: 'uuuuuuuuffff', direct: true },
   adam_step: { shader: 'adam', storage: { 1: READ, 2: READ, 3: RW, 4: RW, 5: RW }, uniform: 'uuuuffffffff' },
 } as const satisfies Record<string, KernelSpec>;
 

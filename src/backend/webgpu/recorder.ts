@@ -30,9 +30,12 @@ export class BindGroupCache {
 const SLOT_BYTES = 256;
 const SLOT_WORDS = SLOT_BYTES / 4;
 
+/** A buffer, or one resolved at encode time (for buffers sized by the recording itself). */
+export type Binding = GPUBuffer | (() => GPUBuffer);
+
 interface Dispatch {
   kernel: Kernel;
-  buffers: Record<number, GPUBuffer>;
+  buffers: Record<number, Binding>;
   groups: [number, number];
 }
 
@@ -42,7 +45,7 @@ export class Recorder {
   private readonly dispatches: Dispatch[] = [];
 
   /** Queues a dispatch; `values` follow the kernel's uniform layout (u32 or f32 per field). */
-  dispatch(kernel: Kernel, values: readonly number[], buffers: Record<number, GPUBuffer>, x: number, y = 1): void {
+  dispatch(kernel: Kernel, values: readonly number[], buffers: Record<number, Binding>, x: number, y = 1): void {
     const format = kernel.spec.uniform;
     if (values.length > format.length) throw new Error(`webppo: ${kernel.name} takes ${format.length} uniform values, got ${values.length}`);
     const slot = this.dispatches.length;
@@ -65,8 +68,12 @@ export class Recorder {
     return this.dispatches.length;
   }
 
-  /** Writes the uniform arena (grown as needed) and encodes every dispatch into `pass`. */
-  encode(device: GPUDevice, arena: { buffer?: GPUBuffer }, pass: GPUComputePassEncoder, cache = new BindGroupCache()): void {
+  /**
+   * Writes the uniform arena (grown as needed) and encodes every dispatch into `pass`. With `indirect` (a
+   * buffer of at least 12 bytes per dispatch), workgroup counts are written there and dispatched indirectly,
+   * so kernels can cancel the dispatches that follow them.
+   */
+  encode(device: GPUDevice, arena: { buffer?: GPUBuffer }, pass: GPUComputePassEncoder, cache = new BindGroupCache(), indirect?: GPUBuffer): void {
     const bytes = Math.max(1, this.dispatches.length) * SLOT_BYTES;
     if (!arena.buffer || arena.buffer.size < bytes) {
       arena.buffer?.destroy();
@@ -75,12 +82,17 @@ export class Recorder {
     }
     const uniforms = arena.buffer;
     device.queue.writeBuffer(uniforms, 0, this.words.buffer, 0, bytes);
+    if (indirect) {
+      const args = new Uint32Array(3 * this.dispatches.length);
+      this.dispatches.forEach((d, slot) => args.set([d.groups[0], d.groups[1], 1], 3 * slot));
+      device.queue.writeBuffer(indirect, 0, args);
+    }
     this.dispatches.forEach((d, slot) => {
       const bindings = Object.keys(d.kernel.spec.storage).map(Number);
       const buffers = bindings.map((binding) => {
         const buffer = d.buffers[binding];
         if (!buffer) throw new Error(`webppo: ${d.kernel.name} dispatch is missing binding ${binding}`);
-        return buffer;
+        return typeof buffer === 'function' ? buffer() : buffer;
       });
       const key = `${d.kernel.name}:${slot}:${cache.id(uniforms)}:${buffers.map((b) => cache.id(b)).join(',')}`;
       const group = cache.get(key, () => device.createBindGroup({
@@ -92,7 +104,8 @@ export class Recorder {
       }));
       pass.setPipeline(d.kernel.pipeline);
       pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+      if (indirect && !d.kernel.spec.direct) pass.dispatchWorkgroupsIndirect(indirect, 12 * slot);
+      else pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
     });
   }
 }

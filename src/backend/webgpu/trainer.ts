@@ -218,12 +218,15 @@ export class WebGPUTrainer implements Trainer {
           });
         }
         if (this.ppo.targetKl !== null) {
-          recorder.dispatch(this.kernels.kl_check, [plan.numMinibatches, 0, 0, 0, 0, epoch * plan.numMinibatches, 0, 0, this.ppo.targetKl], {
-            1: this.get('grads'), 2: this.get('stats'), 3: this.get('scalars'),
+          recorder.dispatch(this.kernels.kl_check, [plan.numMinibatches, 0, 0, 0, recorder.count + 1, epoch * plan.numMinibatches, 0, 0, this.ppo.targetKl], {
+            1: this.get('grads'), 2: this.get('stats'), 3: this.get('scalars'), 4: () => this.get('indirect'),
           }, 1);
         }
       }
-      const encoder = this.encode(recorder);
+      // With a target KL, dispatches go through indirect arguments that kl_check zeroes once it stops.
+      const indirect = this.ppo.targetKl === null ? undefined
+        : this.buffer('indirect', 12 * recorder.count, GPUBufferUsage.INDIRECT);
+      const encoder = this.encode(recorder, indirect);
       const [stats, params] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), this.layout.size]]);
       this.lastParameters = params;
       return this.summarize(stats, plan);
@@ -327,10 +330,10 @@ export class WebGPUTrainer implements Trainer {
     }
   }
 
-  private encode(recorder: Recorder): GPUCommandEncoder {
+  private encode(recorder: Recorder, indirect?: GPUBuffer): GPUCommandEncoder {
     const encoder = this.device.createCommandEncoder({ label: 'webppo update' });
     const pass = encoder.beginComputePass();
-    recorder.encode(this.device, this.arena, pass, this.bindGroups);
+    recorder.encode(this.device, this.arena, pass, this.bindGroups, indirect);
     pass.end();
     return encoder;
   }
@@ -417,13 +420,13 @@ export class WebGPUTrainer implements Trainer {
   }
 
   /** A named storage buffer of at least `bytes`, replaced when too small. */
-  private buffer(name: string, bytes: number): GPUBuffer {
+  private buffer(name: string, bytes: number, usage = 0): GPUBuffer {
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     let buffer = this.buffers.get(name);
     if (!buffer || buffer.size < size) {
       buffer?.destroy();
       this.bindGroups.clear();
-      buffer = this.device.createBuffer({ label: `webppo ${name}`, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      buffer = this.device.createBuffer({ label: `webppo ${name}`, size, usage: usage | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
       if (name === 'grads' || name === 'adamM' || name === 'adamV') this.device.queue.writeBuffer(buffer, 0, new Float32Array(size / 4));
       this.buffers.set(name, buffer);
     }
@@ -445,13 +448,22 @@ export class WebGPUTrainer implements Trainer {
       encoder.copyBufferToBuffer(buffer, 0, staging, at, n * 4);
       at += n * 4;
     }
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
     this.counters.submits++;
+    const errors = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).catch(() => [null]);
     try {
       await staging.mapAsync(GPUMapMode.READ);
     } catch (error) {
       staging.destroy();
       throw new DeviceLostError(this.lost ?? (error as Error).message, this.lastParameters.slice());
+    }
+    const error = (await errors).find((e) => e !== null);
+    if (error) {
+      staging.unmap();
+      staging.destroy();
+      throw new Error(`webppo: WebGPU rejected the update's commands: ${error.message}`);
     }
     const all = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();
