@@ -11,6 +11,7 @@ import {
   STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
+import { createMinibatchPlan } from '../../storage/plan.js';
 import { validateBatch, validatePlan } from '../validate.js';
 import { DeviceLostError, requestDevice } from './device.js';
 import { getKernels, type Kernel, type KernelName } from './kernels.js';
@@ -24,6 +25,7 @@ const STAT_SLOT = 12; // reduce.wgsl: 10 stats, ran, pad
 const RAN = 10;
 const CRITIC_TYPES = { l1: 0, l2: 1, smooth_l1: 2 } as const;
 const NOISE_STREAM = 0x5eed;
+const PLAN_SEED_STREAM = 0x91a2;
 
 export interface WebGPUTrainerOptions extends TrainerOptions {
   /** A device to use (not destroyed by dispose); default: one requested from navigator.gpu or the webgpu package. */
@@ -82,6 +84,8 @@ export class WebGPUTrainer implements Trainer {
   private readonly arena: { buffer?: GPUBuffer } = {};
   private readonly bindGroups = new BindGroupCache();
   private readonly noise: PCG32;
+  /** Seeds of the default (shuffled rows) plans. */
+  private readonly plans: PCG32;
   /** The parameters as last written or read back: what a new trainer resumes from after a device loss. */
   private lastParameters: Float32Array;
   private step = 0;
@@ -103,6 +107,7 @@ export class WebGPUTrainer implements Trainer {
     this.hyper = { learningRate: ppo.learningRate, entropyCoef: ppo.entropyCoef, clipEpsilon: ppo.clipEpsilon };
     this.graph = networkGraph(policy, layout, ppo.separateLosses);
     this.noise = new PCG32(seed, NOISE_STREAM);
+    this.plans = new PCG32(seed, PLAN_SEED_STREAM);
     this.lastParameters = parameters.slice();
     device.lost.then((info) => { this.lost = info.message || info.reason || 'unknown'; });
     const bytes = layout.size * 4;
@@ -187,9 +192,15 @@ export class WebGPUTrainer implements Trainer {
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
-    if (plan === undefined) fail('plan', 'a MinibatchPlan (no default plan yet)', plan);
-    validatePlan(plan, batch);
+    if (plan !== undefined) validatePlan(plan, batch);
+    // Default: shuffled rows, a fresh seeded permutation per epoch (needs init(): the plan is drawn in wasm).
+    else plan = createMinibatchPlan({
+      numSteps: batch.numSteps, numEnvs: batch.numEnvs, numEpochs: this.ppo.numEpochs, numMinibatches: this.ppo.numMinibatches,
+      unit: 'rows', mode: 'shuffled', seed: this.plans.nextU32(),
+    });
+    const chosen = plan;
     return this.serial(async () => {
+      const plan = chosen;
       const T = batch.numSteps;
       const N = batch.numEnvs;
       const segments = plan.unit === 'segments';
