@@ -65,6 +65,8 @@ export class Arena {
   readonly episodeLength: Int32Array; readonly episodeReturn: Float32Array;
   /** 1 where the agent ate this step (for effects). */
   readonly ate: Uint8Array;
+  /** Where each agent's last episode ended (the agent itself has respawned elsewhere). */
+  readonly endX: Float32Array; readonly endY: Float32Array;
 
   private readonly obs: Float32Array;
   private readonly finalObs: Float32Array;
@@ -96,6 +98,7 @@ export class Arena {
     this.hazardX = f32(h); this.hazardY = f32(h); this.hazardVX = f32(h); this.hazardVY = f32(h); this.hazardR = f32(h);
     this.episodeLength = new Int32Array(n); this.episodeReturn = f32(n);
     this.ate = new Uint8Array(n);
+    this.endX = f32(n); this.endY = f32(n);
     this.obs = f32(n * ARENA_OBSERVATION_SIZE); this.finalObs = f32(n * ARENA_OBSERVATION_SIZE);
     this.reward = f32(n); this.terminated = new Uint8Array(n); this.truncated = new Uint8Array(n);
     this.finishedReturn = f32(n).fill(NaN);
@@ -170,6 +173,7 @@ export class Arena {
       if (this.terminated[e] || this.truncated[e]) {
         this.observe(e, this.finalObs);
         this.finishedReturn[e] = this.episodeReturn[e];
+        this.endX[e] = this.agentX[e]; this.endY[e] = this.agentY[e];
         this.spawn(e);
       } else {
         this.finishedReturn[e] = NaN;
