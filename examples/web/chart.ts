@@ -55,6 +55,10 @@ export class LineChart {
       c.beginPath(); c.moveTo(left, y(0)); c.lineTo(right, y(0)); c.stroke();
     }
     c.lineWidth = 1.5 * ratio;
+    // The x axis grows with the data until the chart holds `capacity` points, then scrolls.
+    let longest = 0;
+    for (const values of this.values.values()) longest = Math.max(longest, values.length);
+    const span = Math.max(longest - 1, 20);
     let legendX = left;
     for (const { name, color } of this.series) {
       const values = this.values.get(name)!;
@@ -62,7 +66,7 @@ export class LineChart {
         c.strokeStyle = color;
         c.beginPath();
         values.forEach((v, i) => {
-          const x = left + (i / Math.max(1, this.capacity - 1)) * (right - left);
+          const x = left + (i / span) * (right - left);
           i ? c.lineTo(x, y(v)) : c.moveTo(x, y(v));
         });
         c.stroke();
