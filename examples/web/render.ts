@@ -5,7 +5,25 @@ import type { Arena } from './arena.js';
 const TRAIL = 10;
 const BACKGROUND = '#0b1022';
 
+const MAX_EFFECTS = 48;
+
 interface Effect { x: number; y: number; age: number; life: number; kind: 'eat' | 'hit'; hue: number }
+
+/** A glow drawn once into an offscreen canvas; drawing an image is far cheaper than a gradient per frame. */
+function sprite(diameter: number, paint: (c: CanvasRenderingContext2D, r: number) => void): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = Math.max(2, Math.ceil(diameter));
+  const c = canvas.getContext('2d')!;
+  paint(c, canvas.width / 2);
+  return canvas;
+}
+
+function radial(c: CanvasRenderingContext2D, r: number, stops: [number, string][], inner = 0): void {
+  const g = c.createRadialGradient(r - inner, r - inner, 0, r, r, r);
+  for (const [at, color] of stops) g.addColorStop(at, color);
+  c.fillStyle = g;
+  c.fillRect(0, 0, 2 * r, 2 * r);
+}
 
 export class ArenaRenderer {
   private readonly context: CanvasRenderingContext2D;
@@ -16,6 +34,7 @@ export class ArenaRenderer {
   private readonly hues: Float32Array;
   private time = 0;
   private size = 0;
+  private sprites: { size: number; food: HTMLCanvasElement; hazard: HTMLCanvasElement; agents: HTMLCanvasElement[] } | undefined;
 
   constructor(private readonly canvas: HTMLCanvasElement, private readonly arena: Arena) {
     const context = canvas.getContext('2d');
@@ -53,7 +72,7 @@ export class ArenaRenderer {
       this.trailX[e * TRAIL + this.trailHead] = a.agentX[e];
       this.trailY[e * TRAIL + this.trailHead] = a.agentY[e];
     }
-    if (this.effects.length > 200) this.effects.splice(0, this.effects.length - 200);
+    if (this.effects.length > MAX_EFFECTS) this.effects.splice(0, this.effects.length - MAX_EFFECTS);
   }
 
   /** Draws one frame; dt in seconds drives the animations (not the game). */
@@ -65,30 +84,19 @@ export class ArenaRenderer {
     c.fillRect(0, 0, s, s);
     this.drawGrid();
 
-    // Food: a soft halo and a bright core, gently pulsing.
+    const sprites = this.spritesFor(s);
+    // Food: a soft halo around a bright core, gently pulsing.
     for (let i = 0; i < a.numFood; i++) {
-      const x = a.foodX[i] * s, y = a.foodY[i] * s;
-      const pulse = 1 + 0.15 * Math.sin(this.time * 4 + i * 1.7);
-      const halo = c.createRadialGradient(x, y, 0, x, y, 0.028 * s * pulse);
-      halo.addColorStop(0, 'rgba(140, 255, 170, 0.55)');
-      halo.addColorStop(1, 'rgba(140, 255, 170, 0)');
-      c.fillStyle = halo;
-      c.beginPath(); c.arc(x, y, 0.028 * s * pulse, 0, Math.PI * 2); c.fill();
-      c.fillStyle = '#c8ffd6';
-      c.beginPath(); c.arc(x, y, 0.007 * s, 0, Math.PI * 2); c.fill();
+      const r = 0.028 * s * (1 + 0.15 * Math.sin(this.time * 4 + i * 1.7));
+      c.drawImage(sprites.food, a.foodX[i] * s - r, a.foodY[i] * s - r, 2 * r, 2 * r);
     }
 
     // Hazards: a red glow with a slowly turning spiked rim.
+    c.strokeStyle = 'rgba(255, 170, 140, 0.9)';
+    c.lineWidth = Math.max(1, s * 0.002);
     for (let i = 0; i < a.numHazards; i++) {
       const x = a.hazardX[i] * s, y = a.hazardY[i] * s, r = a.hazardR[i] * s;
-      const glow = c.createRadialGradient(x, y, r * 0.2, x, y, r * 1.6);
-      glow.addColorStop(0, 'rgba(255, 90, 70, 0.95)');
-      glow.addColorStop(0.6, 'rgba(200, 30, 60, 0.55)');
-      glow.addColorStop(1, 'rgba(200, 30, 60, 0)');
-      c.fillStyle = glow;
-      c.beginPath(); c.arc(x, y, r * 1.6, 0, Math.PI * 2); c.fill();
-      c.strokeStyle = 'rgba(255, 170, 140, 0.9)';
-      c.lineWidth = Math.max(1, s * 0.002);
+      c.drawImage(sprites.hazard, x - 1.6 * r, y - 1.6 * r, 3.2 * r, 3.2 * r);
       c.beginPath();
       const spikes = 12, turn = this.time * (i % 2 ? 0.8 : -0.8);
       for (let k = 0; k <= spikes * 2; k++) {
@@ -100,32 +108,27 @@ export class ArenaRenderer {
       c.stroke();
     }
 
-    // Agents: fading trails, a body in their own hue, eyes looking where they move.
+    // Agents: a trail, a body in their own hue, eyes looking where they move.
     c.lineCap = 'round';
+    c.lineJoin = 'round';
+    c.lineWidth = 0.012 * s;
     for (let e = 0; e < a.numEnvs; e++) {
-      const hue = this.hues[e];
-      for (let k = 1; k < TRAIL; k++) {
-        const from = (this.trailHead + k) % TRAIL, to = (this.trailHead + k + 1) % TRAIL;
-        c.strokeStyle = `hsla(${hue}, 90%, 65%, ${(k / TRAIL) * 0.35})`;
-        c.lineWidth = (k / TRAIL) * 0.016 * s;
-        c.beginPath();
-        c.moveTo(this.trailX[e * TRAIL + from] * s, this.trailY[e * TRAIL + from] * s);
-        c.lineTo(this.trailX[e * TRAIL + to] * s, this.trailY[e * TRAIL + to] * s);
-        c.stroke();
+      c.strokeStyle = `hsla(${this.hues[e]}, 90%, 65%, 0.22)`;
+      c.beginPath();
+      for (let k = 1; k <= TRAIL; k++) {
+        const i = e * TRAIL + ((this.trailHead + k) % TRAIL);
+        k === 1 ? c.moveTo(this.trailX[i] * s, this.trailY[i] * s) : c.lineTo(this.trailX[i] * s, this.trailY[i] * s);
       }
+      c.stroke();
     }
     for (let e = 0; e < a.numEnvs; e++) {
-      const x = a.agentX[e] * s, y = a.agentY[e] * s, r = 0.016 * s, hue = this.hues[e];
-      const body = c.createRadialGradient(x - r * 0.3, y - r * 0.3, r * 0.1, x, y, r);
-      body.addColorStop(0, `hsl(${hue}, 95%, 78%)`);
-      body.addColorStop(1, `hsl(${hue}, 80%, 52%)`);
-      c.fillStyle = body;
-      c.beginPath(); c.arc(x, y, r, 0, Math.PI * 2); c.fill();
+      const x = a.agentX[e] * s, y = a.agentY[e] * s, r = 0.016 * s;
+      c.drawImage(sprites.agents[e], x - r, y - r, 2 * r, 2 * r);
       const speed = Math.hypot(a.agentVX[e], a.agentVY[e]);
       const dx = speed > 1e-4 ? a.agentVX[e] / speed : 0, dy = speed > 1e-4 ? a.agentVY[e] / speed : 1;
       for (const side of [-1, 1]) {
         const ex = x + dx * r * 0.45 - dy * r * 0.38 * side, ey = y + dy * r * 0.45 + dx * r * 0.38 * side;
-        c.fillStyle = '#fff';
+          c.fillStyle = '#fff';
         c.beginPath(); c.arc(ex, ey, r * 0.26, 0, Math.PI * 2); c.fill();
         c.fillStyle = '#111';
         c.beginPath(); c.arc(ex + dx * r * 0.1, ey + dy * r * 0.1, r * 0.12, 0, Math.PI * 2); c.fill();
@@ -144,16 +147,37 @@ export class ArenaRenderer {
           const angle = (k / 6) * Math.PI * 2 + t;
           c.beginPath(); c.arc(x + Math.cos(angle) * t * 0.04 * s, y + Math.sin(angle) * t * 0.04 * s, 0.004 * s, 0, Math.PI * 2); c.fill();
         }
-        c.fillStyle = `rgba(200, 255, 210, ${1 - t})`;
-        c.font = `${Math.round(0.022 * s)}px system-ui, sans-serif`;
-        c.textAlign = 'center';
-        c.fillText('+1', x, y - 0.02 * s - t * 0.03 * s);
+        if (this.effects.length < MAX_EFFECTS / 2) {
+          c.fillStyle = `rgba(200, 255, 210, ${1 - t})`;
+          c.font = `${Math.round(0.022 * s)}px system-ui, sans-serif`;
+          c.textAlign = 'center';
+          c.fillText('+1', x, y - 0.02 * s - t * 0.03 * s);
+        }
       } else {
         c.strokeStyle = `rgba(255, 80, 60, ${1 - t})`;
         c.lineWidth = 0.006 * s * (1 - t);
         c.beginPath(); c.arc(x, y, 0.015 * s + t * 0.05 * s, 0, Math.PI * 2); c.stroke();
       }
     }
+  }
+
+  /** Glows and bodies, drawn once per canvas size. */
+  private spritesFor(size: number) {
+    if (this.sprites?.size === size) return this.sprites;
+    const food = sprite(0.06 * size, (c, r) => {
+      radial(c, r, [[0, 'rgba(200, 255, 214, 1)'], [0.22, 'rgba(170, 255, 190, 0.9)'], [0.3, 'rgba(140, 255, 170, 0.45)'], [1, 'rgba(140, 255, 170, 0)']]);
+    });
+    const hazard = sprite(0.2 * size, (c, r) => {
+      radial(c, r, [[0.12, 'rgba(255, 90, 70, 0.95)'], [0.6, 'rgba(200, 30, 60, 0.55)'], [1, 'rgba(200, 30, 60, 0)']]);
+    });
+    const agents = Array.from(this.hues, (hue) => sprite(0.032 * size, (c, r) => {
+      const g = c.createRadialGradient(r * 0.7, r * 0.7, r * 0.1, r, r, r);
+      g.addColorStop(0, `hsl(${hue}, 95%, 78%)`);
+      g.addColorStop(1, `hsl(${hue}, 80%, 52%)`);
+      c.fillStyle = g;
+      c.beginPath(); c.arc(r, r, r, 0, Math.PI * 2); c.fill();
+    }));
+    return (this.sprites = { size, food, hazard, agents });
   }
 
   private drawGrid(): void {

@@ -14,7 +14,7 @@ delete env.VK_ICD_FILENAMES;
 let failed = 0;
 for (const script of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
   console.log(`\n# deno ${script}`);
-  const { status } = spawnSync(deno, ['run', '--allow-read', '--allow-env', `${dir}${script}`], { stdio: 'inherit', env });
+  const { status } = spawnSync(deno, ['run', '-A', `${dir}${script}`], { stdio: 'inherit', env });
   if (status !== 0) { failed++; console.error(`FAILED: ${script} (exit ${status})`); }
 }
 console.log(failed ? `\n${failed} Deno script(s) failed` : '\nall Deno scripts passed');
