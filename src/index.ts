@@ -14,3 +14,4 @@ export { computeAdvantages, normalizeAdvantages, explainedVariance, type Advanta
 export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';
 export { createMinibatchPlan, type MinibatchPlanInput } from './storage/plan.js';
 export { MinibatchStager, stagingLayout, type StagingLayout } from './storage/gather.js';
+export { createWorkerTrainer, RemoteTrainer, serveTrainer, type TrainInWorker, type WorkerSource, type WorkerTrainerOptions, type MessageEndpoint } from './worker/index.js';
