@@ -3,13 +3,22 @@
 import { createTrainer } from '../backend/index.js';
 import type { Trainer } from '../backend/trainer.js';
 import { init } from '../init.js';
-import { unpackBatch } from './pack.js';
+import { type PackedBatch, unpackBatch } from './pack.js';
 import type { Message, MessageEndpoint, Reply } from './protocol.js';
 
 /** Serves one trainer on `endpoint`; calls run one at a time, in the order they were sent. */
 export function serveTrainer(endpoint: MessageEndpoint): void {
   let trainer: Trainer | undefined;
   let queue: Promise<void> = Promise.resolve();
+  /** Worker-owned copy of a shared batch: some WebGPU implementations refuse shared memory in writeBuffer. */
+  let local: ArrayBuffer | undefined;
+
+  function unpack(packed: PackedBatch) {
+    if (!isShared(packed.buffer)) return unpackBatch(packed);
+    if (!local || local.byteLength < packed.buffer.byteLength) local = new ArrayBuffer(packed.buffer.byteLength);
+    new Uint8Array(local).set(new Uint8Array(packed.buffer));
+    return unpackBatch({ ...packed, buffer: local });
+  }
 
   async function handle(message: Message): Promise<{ result?: unknown; transfer: Transferable[] }> {
     if (message.op === 'create') {
@@ -21,12 +30,12 @@ export function serveTrainer(endpoint: MessageEndpoint): void {
     if (!trainer) throw new Error('webppo worker: no trainer (create it first)');
     switch (message.op) {
       case 'update': {
-        const { batch, plan } = unpackBatch(message.packed);
+        const { batch, plan } = unpack(message.packed);
         const stats = await trainer.update(batch, plan);
         return { result: { stats, buffer: message.packed.buffer }, transfer: transferable(message.packed.buffer) };
       }
       case 'computeGradients': {
-        const { batch } = unpackBatch(message.packed);
+        const { batch } = unpack(message.packed);
         const { grads, stats } = await trainer.computeGradients(batch);
         const copy = grads.slice();
         return { result: { grads: copy, stats, buffer: message.packed.buffer }, transfer: [copy.buffer, ...transferable(message.packed.buffer)] };
@@ -76,6 +85,10 @@ export function serveTrainer(endpoint: MessageEndpoint): void {
   endpoint.start?.();
 }
 
+function isShared(buffer: ArrayBuffer | SharedArrayBuffer): buffer is SharedArrayBuffer {
+  return typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer;
+}
+
 function transferable(buffer: ArrayBuffer | SharedArrayBuffer): Transferable[] {
-  return typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer ? [] : [buffer as ArrayBuffer];
+  return isShared(buffer) ? [] : [buffer];
 }
