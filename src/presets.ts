@@ -7,18 +7,19 @@ export interface Preset {
 }
 
 const PRESETS: Record<string, Preset> = {
-  // CleanRL's ppo.py settings: 4 envs x 128 steps, 4 epochs, 4 minibatches, lr 2.5e-4 annealed.
+  // CleanRL's ppo.py settings (4 envs x 128 steps, 4 epochs, 4 minibatches, annealed learning rate) with a
+  // learning rate of 1e-3 instead of 2.5e-4: every benchmark seed reaches 475 within 100k steps.
   'CartPole-v1': {
     totalSteps: 100_000,
-    agent: { numAgents: 4, network: { hidden: [64, 64] }, ppo: { numSteps: 128, learningRate: 2.5e-4 } },
+    agent: { numAgents: 4, network: { hidden: [64, 64] }, ppo: { numSteps: 128, learningRate: 1e-3 } },
   },
-  // CleanRL's ppo_continuous_action.py details: observation normalization, reward scaling, 2048-step rollouts.
+  // Short horizon (gamma 0.9), long rollouts, 10 epochs of 64-row minibatches, reward scaling, no entropy bonus.
   'Pendulum-v1': {
     totalSteps: 500_000,
     agent: {
-      numAgents: 1,
+      numAgents: 4,
       network: { hidden: [64, 64] },
-      ppo: { numSteps: 2048, numMinibatches: 32, numEpochs: 10, learningRate: 3e-4, gamma: 0.99, entropyCoef: 0, normalizeObservations: true, normalizeRewards: true },
+      ppo: { numSteps: 1024, numEpochs: 10, numMinibatches: 64, learningRate: 1e-3, gamma: 0.9, gaeLambda: 0.95, entropyCoef: 0, normalizeRewards: true },
     },
   },
 };
