@@ -20,6 +20,8 @@ export interface CheckpointContents<Config = unknown> {
   optimizer: OptimizerState;
   observationStats?: RunningStats;
   rewardStats?: RunningStats & { returns: Float64Array };
+  /** State of the running game: the unfinished rollout (`rollout.*`) and episode tallies (`episode.*`). */
+  extra?: ReadonlyMap<string, Tensor>;
   /** Named generator states (decimal strings). */
   rng: Record<string, string>;
   counters: Record<string, number>;
@@ -48,6 +50,10 @@ export function encodeCheckpoint(contents: CheckpointContents, layout: NetworkLa
     f64(`${prefix}.count`, Float64Array.of(stats.count));
   }
   if (contents.rewardStats) f64('return_rms.returns', contents.rewardStats.returns);
+  for (const [name, tensor] of contents.extra ?? []) {
+    if (!isExtra(name)) throw new CheckpointError(`checkpoint: extra tensor ${name} must be named rollout.* or episode.*`);
+    tensors.set(name, tensor);
+  }
   const metadata = {
     format: FORMAT,
     version: VERSION,
@@ -114,8 +120,10 @@ export function decodeCheckpoint(file: ReturnType<typeof readSafetensors>, confi
     rewardStats = { ...stats('return_rms', 1), returns: take('return_rms.returns', [shape.numAgents], 'F64') as Float64Array };
     expected.add('return_rms.returns');
   }
-  for (const name of tensors.keys()) {
-    if (!expected.has(name)) throw new CheckpointError(`checkpoint: unexpected tensor ${name} (the file does not match this network)`);
+  const extra = new Map<string, Tensor>();
+  for (const [name, tensor] of tensors) {
+    if (isExtra(name)) extra.set(name, tensor);
+    else if (!expected.has(name)) throw new CheckpointError(`checkpoint: unexpected tensor ${name} (the file does not match this network)`);
   }
   const step = Number(metadata['optimizer.step']);
   if (!Number.isInteger(step) || step < 0) throw new CheckpointError(`checkpoint: metadata optimizer.step: expected an integer >= 0, got ${JSON.stringify(metadata['optimizer.step'])}`);
@@ -125,9 +133,14 @@ export function decodeCheckpoint(file: ReturnType<typeof readSafetensors>, confi
     optimizer: { m, v, step },
     observationStats,
     rewardStats,
+    extra,
     rng: parseJson('rng', metadata.rng) as Record<string, string>,
     counters: parseJson('counters', metadata.counters) as Record<string, number>,
   };
+}
+
+function isExtra(name: string): boolean {
+  return name.startsWith('rollout.') || name.startsWith('episode.');
 }
 
 function parseJson(field: string, text: string | undefined): unknown {
