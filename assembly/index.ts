@@ -1,5 +1,12 @@
 // The one wasm module of webppo. Each file below owns one job; this file only re-exports.
 export { alloc, allocZeroed, free } from './memory';
+export { transposeMatrix, denseForward, denseBackward, activationBackward, gemm, tanhApprox } from './nn/dense';
+export { categoricalForward, categoricalBackward, categoricalAct } from './nn/categorical';
+export { gaussianForward, gaussianBackward, gaussianAct } from './nn/gaussian';
+export { ppoLoss } from './nn/ppo-loss';
+export { adamStep, sumSquares } from './nn/adam';
+export { segmentRows, gatherRows, gatherSampledRows, repeatPerStep, standardize, multiplyInPlace, clampedRatios } from './nn/minibatch';
+export { pcgSeed, fillNormals } from './nn/random';
 export { pcg32Fill } from './rng';
 export { gaeVtrace, gaeVtraceReturns, normalizeAdvantages, explainedVariance, rowPriorities, segmentPriorities } from './advantage';
 export { planSequential, planShuffled, planPrioritized } from './sampler';

@@ -6,6 +6,10 @@ export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInp
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
 export { initialParameters } from './policy/init.js';
 export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName } from './backend/trainer.js';
+export { createTrainer, type BackendChoice } from './backend/index.js';
+export { createCpuTrainer } from './backend/cpu/trainer.js';
+export { CpuPolicy, type ActOutput, type ActOptions, type CpuPolicyOptions } from './backend/cpu/inference.js';
+export { createWebGPUTrainer, probeAdapter, DeviceLostError, type WebGPUTrainer, type WebGPUTrainerOptions } from './backend/webgpu/index.js';
 export { RolloutBuffer, type RolloutBufferOptions, type RolloutStep, type ActingStep, type OutcomeStep, type BufferAdvantageOptions } from './storage/rollout-buffer.js';
 export { computeAdvantages, normalizeAdvantages, explainedVariance, type AdvantageInput } from './storage/advantages.js';
 export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';

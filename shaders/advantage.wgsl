@@ -1,0 +1,53 @@
+// Minibatch advantages: the first-pass advantages of the minibatch's rows, or (segment minibatches with
+// rewards) V-trace recomputed on each segment with the current ratios, a scan back over time per segment,
+// parallel over segments. Row i = s * numSteps + t of the minibatch is step t of its segment s.
+
+struct Params {
+  m: u32, base: u32, numSteps: u32, numEnvs: u32,
+  gamma: f32, lambda: f32, rhoClip: f32, cClip: f32,
+}
+
+const STRIDE: u32 = 16u;
+const LOGP: u32 = 0u;
+const ADVANTAGE: u32 = 3u;
+const DATA: u32 = 8u;  // 0 logp_old, 1 value_old, 2 advantage, 3 return, 4 reward, 5 terminated, 6 truncated, 7 bootstrap
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> plan: array<u32>;
+@group(0) @binding(2) var<storage, read> data: array<f32>;
+@group(0) @binding(3) var<storage, read> lastValues: array<f32>;
+@group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
+
+@compute @workgroup_size(64)
+fn gather_advantages(@builtin(global_invocation_id) id: vec3<u32>) {
+  let i = id.x;
+  if (i >= p.m) { return; }
+  let row = plan[2u * (p.base + i)];
+  scratch[i * STRIDE + ADVANTAGE] = data[row * DATA + 2u];
+}
+
+@compute @workgroup_size(64)
+fn vtrace(@builtin(global_invocation_id) id: vec3<u32>) {
+  let s = id.x;
+  if (s * p.numSteps >= p.m) { return; }
+  var next = 0.0;
+  for (var step = 0u; step < p.numSteps; step++) {
+    let t = p.numSteps - 1u - step;
+    let i = s * p.numSteps + t;
+    let row = plan[2u * (p.base + i)];
+    let at = row * DATA;
+    let ratio = exp(clamp(scratch[i * STRIDE + LOGP] - data[at], -10.0, 10.0));
+    let terminated = data[at + 5u] != 0.0;
+    let truncated = data[at + 6u] != 0.0;
+    var nextValue = 0.0;
+    if (!terminated) {
+      if (truncated) { nextValue = data[at + 7u]; }
+      else if (t + 1u < p.numSteps) { nextValue = data[(row + p.numEnvs) * DATA + 1u]; }
+      else { nextValue = lastValues[row % p.numEnvs]; }
+    }
+    let delta = min(p.rhoClip, ratio) * (data[at + 4u] + p.gamma * nextValue - data[at + 1u]);
+    let carry = select(1.0, 0.0, terminated || truncated);
+    next = delta + p.gamma * p.lambda * min(p.cClip, ratio) * carry * next;
+    scratch[i * STRIDE + ADVANTAGE] = next;
+  }
+}

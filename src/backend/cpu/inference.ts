@@ -1,0 +1,207 @@
+// Fast inference for Agent.act: the actor-critic forward for a batch of agents, action selection (seeded
+// PCG32 sampling or deterministic), log-probs and values, all in wasm memory. After the first call at a
+// given agent count nothing is allocated: the caller's arrays are filled from views kept over wasm memory.
+import { checkArray, checkInteger, fail } from '../../errors.js';
+import { wasm } from '../../init.js';
+import { initialParameters } from '../../policy/init.js';
+import { networkLayout, type NetworkLayout, type ParameterEntry, type PolicySpec } from '../../policy/network.js';
+import { logitCount } from '../../spaces.js';
+import { memoryBuffer, ViewSet } from '../../wasm-memory.js';
+import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
+import { CpuHead } from './head.js';
+import { CpuNetwork } from './network.js';
+import { checkPolicy, checkSeed } from './options.js';
+
+const RNG_STREAM = 0x6163; // the policy's own PCG32 stream
+
+/** Where act writes, one row per agent. */
+export interface ActOutput {
+  /** What the rollout stores: action indices [agents, branches] (Int32Array) or u [agents, dims] (Float32Array). */
+  actions: Int32Array | Float32Array;
+  logProbs: Float32Array;
+  values: Float32Array;
+  /** tanh_normal only: what the game gets, loc + scale tanh(u) [agents, dims]. */
+  squashedActions?: Float32Array;
+}
+
+export interface ActOptions {
+  /** [agents, logits], 1 = allowed (categorical spaces). */
+  masks?: Uint8Array;
+  /** Most probable action (argmax; the mean; tanh of the mean, scaled) instead of a draw. */
+  deterministic?: boolean;
+}
+
+export interface CpuPolicyOptions {
+  seed?: number;
+  /** Initial parameters; default: seeded orthogonal init. */
+  parameters?: Float32Array;
+  /** Agents to make room for up front (more are accepted, with one reallocation). */
+  maxAgents?: number;
+}
+
+export class CpuPolicy {
+  readonly layout: NetworkLayout;
+  readonly parameterLayout: readonly ParameterEntry[];
+  private readonly observationSize: number;
+  private readonly logits: number;
+  private readonly network: CpuNetwork;
+  private readonly head: CpuHead;
+  private readonly state: BlockSet<'params' | 'rng'>;
+  private readonly io;
+  private readonly views: ViewSet;
+  private observations = new Float32Array(0);
+  private masks = new Uint8Array(0);
+  private actions: Int32Array | Float32Array = new Float32Array(0);
+  private squashed = new Float32Array(0);
+  private logProbs = new Float32Array(0);
+  private values = new Float32Array(0);
+  private disposed = false;
+
+  readonly policy: PolicySpec;
+
+  constructor(policy: PolicySpec, options: CpuPolicyOptions = {}) {
+    this.policy = policy = checkPolicy(policy);
+    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    const seed = checkSeed(options.seed ?? 0, 'options.seed');
+    this.layout = networkLayout(policy);
+    this.parameterLayout = this.layout.parameters;
+    this.observationSize = policy.observationSize;
+    const space = policy.actionSpace;
+    this.logits = space.kind === 'box' ? 0 : logitCount(space);
+    const size = this.layout.size;
+    this.state = new BlockSet({ params: () => size * 4, rng: () => 16 });
+    this.state.reserve(1);
+    const initial = options.parameters === undefined
+      ? initialParameters(this.layout, seed)
+      : checkArray('parameters', options.parameters, Float32Array, size);
+    copyIn(this.state.ptr.params, initial);
+    wasm().pcgSeed(this.state.ptr.rng, BigInt(seed), BigInt(RNG_STREAM));
+    this.network = new CpuNetwork(this.layout, policy.network.activation, this.state.ptr.params, 0);
+    this.network.syncWeights();
+    this.head = new CpuHead(policy, this.layout);
+    const f32 = (n: number) => n * 4;
+    const act = this.head.actionSize;
+    this.io = new BlockSet({
+      observations: (n) => n * this.observationSize * 4, masks: (n) => n * this.logits,
+      actions: (n) => n * act * 4, squashed: (n) => n * act * 4, logProbs: f32, values: f32,
+    });
+    this.views = new ViewSet((buffer) => this.buildViews(buffer));
+    this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
+  }
+
+  setParameters(flat: Float32Array): void {
+    this.checkAlive();
+    checkArray('parameters', flat, Float32Array, this.layout.size);
+    copyIn(this.state.ptr.params, flat);
+    this.network.syncWeights();
+  }
+
+  getParameters(): Float32Array {
+    this.checkAlive();
+    return copyOutF32(this.state.ptr.params, this.layout.size);
+  }
+
+  /**
+   * Picks actions for every agent whose observation row is in `observations`, writing into `out` (plain
+   * arrays or views over wasm memory, e.g. rollout storage). Allocates nothing once it has seen this many
+   * agents (or maxAgents).
+   */
+  act(observations: Float32Array, out: ActOutput, options?: ActOptions): void {
+    this.checkAlive();
+    const obsSize = this.observationSize;
+    if (!(observations instanceof Float32Array) || observations.length === 0 || observations.length % obsSize !== 0) {
+      fail('observations', `a Float32Array of agents x ${obsSize} floats`, observations);
+    }
+    if (typeof out !== 'object' || out === null) fail('out', 'an object with actions, logProbs and values arrays', out);
+    const agents = observations.length / obsSize;
+    for (let i = 0; i < observations.length; i++) {
+      if (!Number.isFinite(observations[i])) fail(`observations[agent ${Math.floor(i / obsSize)}, ${i % obsSize}]`, 'a finite number', observations[i]);
+    }
+    // Room first: growing wasm memory detaches views over it, so out arrays that view wasm memory (rollout
+    // storage) are checked after any growth and fail loudly instead of silently taking no writes.
+    this.reserve(agents);
+    const head = this.head;
+    const perRow = head.actionSize;
+    const categorical = head.categorical;
+    if (!(categorical ? out.actions instanceof Int32Array : out.actions instanceof Float32Array) || out.actions.length < agents * perRow) {
+      fail('out.actions', `${categorical ? 'an Int32Array' : 'a Float32Array'} of at least ${agents * perRow} entries`, out.actions);
+    }
+    if (!(out.logProbs instanceof Float32Array) || out.logProbs.length < agents) fail('out.logProbs', `a Float32Array of at least ${agents} entries`, out.logProbs);
+    if (!(out.values instanceof Float32Array) || out.values.length < agents) fail('out.values', `a Float32Array of at least ${agents} entries`, out.values);
+    const squashedOut = out.squashedActions;
+    if (head.squash && (!(squashedOut instanceof Float32Array) || squashedOut.length < agents * perRow)) {
+      fail('out.squashedActions', `a Float32Array of at least ${agents * perRow} entries (tanh_normal)`, squashedOut);
+    }
+    const masks = options?.masks;
+    if (masks !== undefined) this.checkMasks(masks, agents);
+
+    this.views.refresh();
+    this.observations.set(observations);
+    if (masks !== undefined) this.masks.set(masks);
+    const io = this.io.ptr;
+    this.network.forward(io.observations, agents);
+    head.act(agents, this.state.ptr.params, this.network.actorOut, masks === undefined ? 0 : io.masks,
+      options?.deterministic === true, this.state.ptr.rng, io.actions, io.squashed, io.logProbs);
+    const actions = out.actions;
+    const own = this.actions;
+    for (let i = 0; i < agents * perRow; i++) actions[i] = own[i];
+    if (head.squash) for (let i = 0; i < agents * perRow; i++) squashedOut![i] = this.squashed[i];
+    const values = this.values;
+    for (let i = 0; i < agents; i++) {
+      out.logProbs[i] = this.logProbs[i];
+      out.values[i] = values[i];
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.network.dispose();
+    this.head.dispose();
+    this.io.free();
+    this.state.free();
+  }
+
+  private reserve(agents: number): void {
+    if (agents <= this.io.rows) return;
+    this.io.reserve(agents);
+    this.network.reserve(agents);
+    this.buildViews(memoryBuffer());
+  }
+
+  private buildViews(buffer: ArrayBuffer): void {
+    const n = this.io.rows;
+    const io = this.io.ptr;
+    const per = this.head.actionSize;
+    this.observations = new Float32Array(buffer, io.observations, n * this.observationSize);
+    this.masks = new Uint8Array(buffer, io.masks, n * this.logits);
+    this.actions = this.head.categorical ? new Int32Array(buffer, io.actions, n * per) : new Float32Array(buffer, io.actions, n * per);
+    this.squashed = new Float32Array(buffer, io.squashed, n * per);
+    this.logProbs = new Float32Array(buffer, io.logProbs, n);
+    this.values = new Float32Array(buffer, this.network.criticOut, n);
+  }
+
+  /** Every branch of every agent must allow at least one action. */
+  private checkMasks(masks: Uint8Array, agents: number): void {
+    const L = this.logits;
+    if (L === 0) fail('options.masks', 'undefined for a Box action space', masks);
+    if (!(masks instanceof Uint8Array) || masks.length !== agents * L) fail('options.masks', `a Uint8Array of ${agents * L} entries`, masks);
+    const space = this.policy.actionSpace;
+    const nvec = space.kind === 'discrete' ? null : space.kind === 'multi_discrete' ? space.nvec : null;
+    for (let a = 0; a < agents; a++) {
+      let base = a * L;
+      const branches = nvec === null ? 1 : nvec.length;
+      for (let b = 0; b < branches; b++) {
+        const n = nvec === null ? L : nvec[b];
+        let allowed = 0;
+        for (let k = 0; k < n; k++) allowed |= masks[base + k];
+        if (allowed === 0) fail(`options.masks[agent ${a}, branch ${b}]`, 'at least one allowed action', 'all masked');
+        base += n;
+      }
+    }
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('webppo: this policy was disposed');
+  }
+}

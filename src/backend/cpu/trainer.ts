@@ -1,0 +1,367 @@
+// The WASM CPU backend of the Trainer contract (src/backend/trainer.ts). Parameters, gradients, Adam
+// moments, the uploaded batch and all minibatch scratch live in wasm memory, allocated once and grown only
+// when a larger batch arrives; a minibatch is a fixed sequence of wasm calls with no allocation.
+import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../../config.js';
+import { checkArray, checkNumber, fail } from '../../errors.js';
+import { wasm } from '../../init.js';
+import { initialParameters } from '../../policy/init.js';
+import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
+import { PCG32 } from '../../rng.js';
+import { logitCount } from '../../spaces.js';
+import { allocBlock, freeBlock, memoryBuffer, ViewSet } from '../../wasm-memory.js';
+import {
+  STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
+  type Trainer, type TrainerOptions, type UpdateStats,
+} from '../trainer.js';
+import { validateBatch, validatePlan } from '../validate.js';
+import { createMinibatchPlan } from '../../storage/plan.js';
+import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
+import { CpuHead } from './head.js';
+import { CpuNetwork } from './network.js';
+import { checkPolicy, checkSeed } from './options.js';
+
+const CRITIC_TYPE = { l1: 0, l2: 1, smooth_l1: 2 } as const;
+/** Stats the wasm loss writes (all of STAT_NAMES but grad_norm), in STAT_NAMES order. */
+const LOSS_STATS = STAT_NAMES.length - 1;
+const RNG_STREAM = 0x6370; // the trainer's own PCG32 stream (plans, entropy noise)
+
+export function createCpuTrainer(options: TrainerOptions): Trainer {
+  return new CpuTrainer(options);
+}
+
+class CpuTrainer implements Trainer {
+  readonly backend = 'cpu' as const;
+  readonly parameterLayout;
+  private readonly policy: PolicySpec;
+  private readonly ppo: PPOConfig;
+  private readonly layout: NetworkLayout;
+  private readonly size: number;
+  private readonly samples: number;
+  private readonly noisePerRow: number;
+  private readonly network: CpuNetwork;
+  private readonly head: CpuHead;
+  private readonly planRng: PCG32;
+  /** params, grads, Adam m and v (layout.size f32 each), the wasm PCG32 state and the loss stats (f64). */
+  private readonly state: number;
+  private readonly params: number;
+  private readonly grads: number;
+  private readonly moment1: number;
+  private readonly moment2: number;
+  private readonly rng: number;
+  private readonly stats: number;
+  private step = 0;
+  /** What schedules change; valueClip follows clipEpsilon when clipValue is true. */
+  private hyper: { learningRate: number; entropyCoef: number; clipLow: number; clipHigh: number; valueClip: number };
+  private readonly batchBlocks;
+  private readonly miniBlocks;
+  private readonly planBlocks = new BlockSet({ indices: (n) => n * 4, weights: (n) => n * 4 });
+  private disposed = false;
+  private statView = new Float64Array(0);
+  private readonly statViews = new ViewSet((buffer) => { this.statView = new Float64Array(buffer, this.stats, LOSS_STATS); });
+
+  constructor(options: TrainerOptions) {
+    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    this.policy = checkPolicy(options.policy);
+    this.ppo = resolvePPOConfig(options.ppo);
+    const seed = checkSeed(options.seed);
+    this.layout = networkLayout(this.policy);
+    this.parameterLayout = this.layout.parameters;
+    this.size = this.layout.size;
+    const space = this.policy.actionSpace;
+    const initial = options.parameters === undefined
+      ? initialParameters(this.layout, seed)
+      : checkArray('parameters', options.parameters, Float32Array, this.size);
+    const [clipLow, clipHigh] = clipRange(this.ppo);
+    this.hyper = { learningRate: this.ppo.learningRate, entropyCoef: this.ppo.entropyCoef, clipLow, clipHigh, valueClip: valueClipRange(this.ppo) };
+    this.samples = this.ppo.samplesMcEntropy;
+    this.noisePerRow = space.kind === 'box' ? space.size : 0;
+
+    const paramBytes = this.size * 4;
+    this.state = allocBlock(4 * paramBytes + 16 + LOSS_STATS * 8 + 16);
+    this.params = this.state;
+    this.grads = this.params + paramBytes;
+    this.moment1 = this.grads + paramBytes;
+    this.moment2 = this.moment1 + paramBytes;
+    this.rng = align16(this.moment2 + paramBytes);
+    this.stats = this.rng + 16;
+    copyIn(this.params, initial);
+    wasm().pcgSeed(this.rng, BigInt(seed), BigInt(RNG_STREAM));
+    this.planRng = new PCG32(seed, RNG_STREAM + 1);
+
+    this.network = new CpuNetwork(this.layout, this.policy.network.activation, this.params, this.grads);
+    this.head = new CpuHead(this.policy, this.layout);
+    const obs = this.policy.observationSize * 4;
+    const act = this.head.actionSize * 4;
+    const logits = space.kind === 'box' ? 0 : logitCount(space);
+    const noise = this.samples * this.noisePerRow * 4;
+    const f32 = (rows: number) => rows * 4;
+    const u8 = (rows: number) => rows;
+    // The uploaded batch (rows = numSteps x numEnvs; envs and identity rows sized by rows too).
+    this.batchBlocks = new BlockSet({
+      observations: (r) => r * obs, actions: (r) => r * act, logProbs: f32, values: f32, advantages: f32,
+      returns: f32, weights: f32, masks: (r) => r * logits, rewards: f32, terminated: u8, truncated: u8,
+      bootstrapValues: f32, lastValues: f32, entropyNoise: (r) => r * noise, identity: f32,
+    });
+    // One minibatch (rows = m).
+    this.miniBlocks = new BlockSet({
+      rows: f32, observations: (r) => r * obs, actions: (r) => r * act, logProbs: f32, values: f32,
+      advantages: f32, returns: f32, weights: f32, masks: (r) => r * logits, probs: (r) => r * logits * 4,
+      logpNew: f32, entropy: f32, gLogp: f32, gEntropy: f32, noise: (r) => r * noise, ratios: f32,
+      rewards: f32, terminated: u8, truncated: u8, bootstrapValues: f32, lastValues: f32, vtraceReturns: f32,
+    });
+  }
+
+  async getParameters(): Promise<Float32Array> {
+    this.checkAlive();
+    return copyOutF32(this.params, this.size);
+  }
+
+  setParameters(flat: Float32Array): void {
+    this.checkAlive();
+    checkArray('parameters', flat, Float32Array, this.size);
+    copyIn(this.params, flat);
+  }
+
+  setHyperparameters(values: Partial<Hyperparameters>): void {
+    this.checkAlive();
+    if (typeof values !== 'object' || values === null) fail('hyperparameters', 'an object', values);
+    const next = { ...this.hyper };
+    if (values.learningRate !== undefined) next.learningRate = checkNumber('hyperparameters.learningRate', values.learningRate, 0);
+    if (values.entropyCoef !== undefined) next.entropyCoef = checkNumber('hyperparameters.entropyCoef', values.entropyCoef, 0);
+    if (values.clipEpsilon !== undefined) {
+      const c = values.clipEpsilon;
+      if (typeof c === 'number') {
+        next.clipLow = next.clipHigh = checkNumber('hyperparameters.clipEpsilon', c, 0, 1);
+      } else {
+        if (!Array.isArray(c) || c.length !== 2) fail('hyperparameters.clipEpsilon', 'a number or [low, high]', c);
+        next.clipLow = checkNumber('hyperparameters.clipEpsilon[0]', c[0], 0, 1);
+        next.clipHigh = checkNumber('hyperparameters.clipEpsilon[1]', c[1], 0);
+      }
+    }
+    next.valueClip = valueClipRange({ clipEpsilon: [next.clipLow, next.clipHigh], clipValue: this.ppo.clipValue });
+    this.hyper = next;
+  }
+
+  async getOptimizerState(): Promise<OptimizerState> {
+    this.checkAlive();
+    return { m: copyOutF32(this.moment1, this.size), v: copyOutF32(this.moment2, this.size), step: this.step };
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.checkAlive();
+    if (typeof state !== 'object' || state === null) fail('optimizerState', 'an object', state);
+    checkArray('optimizerState.m', state.m, Float32Array, this.size);
+    checkArray('optimizerState.v', state.v, Float32Array, this.size);
+    for (let i = 0; i < this.size; i++) if (state.v[i] < 0) fail(`optimizerState.v[${i}]`, 'a number >= 0', state.v[i]);
+    const step = state.step;
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) fail('optimizerState.step', 'an integer >= 0', step);
+    copyIn(this.moment1, state.m);
+    copyIn(this.moment2, state.v);
+    this.step = step;
+  }
+
+  async computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
+    this.checkAlive();
+    validateBatch(batch, this.policy, this.samples);
+    const rows = batch.numSteps * batch.numEnvs;
+    this.upload(batch);
+    const b = this.batchBlocks.ptr;
+    if (this.ppo.normalizeAdvantage !== false) wasm().standardize(b.advantages, rows);
+    const identity = new Int32Array(memoryBuffer(), b.identity, rows);
+    for (let i = 0; i < rows; i++) identity[i] = i;
+    const sums = new Float64Array(STAT_NAMES.length);
+    // The whole batch is one minibatch of all its segments: with rewards, V-trace recomputes it.
+    const segments = batch.rewards !== undefined ? batch.numEnvs : 0;
+    // Identity segments make identity rows, so per-row weights line up with the minibatch rows.
+    this.minibatch(batch, b.identity, rows, batch.weights ? b.weights : 0, false, segments, b.identity, false, sums);
+    return { grads: copyOutF32(this.grads, this.size), stats: statsFrom(sums, 1) };
+  }
+
+  async update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
+    this.checkAlive();
+    validateBatch(batch, this.policy, this.samples);
+    if (plan !== undefined) validatePlan(plan, batch);
+    const rows = batch.numSteps * batch.numEnvs;
+    const p = plan ?? this.defaultPlan(batch);
+    this.upload(batch);
+    const w = wasm();
+    const b = this.batchBlocks.ptr;
+    if (this.ppo.normalizeAdvantage === 'batch') w.standardize(b.advantages, rows);
+    const total = p.indices.length;
+    this.planBlocks.reserve(total);
+    copyIn(this.planBlocks.ptr.indices, p.indices);
+    if (p.weights) copyIn(this.planBlocks.ptr.weights, p.weights);
+    const segments = p.unit === 'segments';
+    const units = p.unitsPerMinibatch;
+    const m = segments ? units * batch.numSteps : units;
+    const sums = new Float64Array(STAT_NAMES.length);
+    const epochSums = new Float64Array(STAT_NAMES.length);
+    let epochs = 0;
+    let minibatches = 0;
+    for (let epoch = 0; epoch < p.numEpochs; epoch++) {
+      epochSums.fill(0);
+      for (let k = 0; k < p.numMinibatches; k++) {
+        const at = (epoch * p.numMinibatches + k) * units * 4;
+        const indices = this.planBlocks.ptr.indices + at;
+        const weights = p.weights ? this.planBlocks.ptr.weights + at : 0;
+        this.minibatch(batch, indices, m, weights, true, segments ? units : 0, indices, true, epochSums);
+        minibatches++;
+      }
+      epochs++;
+      for (let s = 0; s < sums.length; s++) sums[s] += epochSums[s];
+      const targetKl = this.ppo.targetKl;
+      if (targetKl !== null && epochSums[STAT_NAMES.indexOf('approx_kl')] / p.numMinibatches > targetKl) break;
+    }
+    return { ...statsFrom(sums, minibatches), epochs, minibatches };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.network.dispose();
+    this.head.dispose();
+    this.batchBlocks.free();
+    this.miniBlocks.free();
+    this.planBlocks.free();
+    freeBlock(this.state);
+  }
+
+  /**
+   * One minibatch: gather, forward, (V-trace), loss, backward, and an Adam step when `step`. rowList holds
+   * m batch rows, or (segmentCount > 0) the segments whose rows make the m rows; weights (0: none) are per
+   * unit of the plan (row or segment) when perUnit, else per minibatch row.
+   */
+  private minibatch(
+    batch: Batch, rowList: number, m: number, weights: number, perUnit: boolean, segmentCount: number,
+    segmentList: number, step: boolean, sums: Float64Array,
+  ): void {
+    const w = wasm();
+    const b = this.batchBlocks.ptr;
+    this.miniBlocks.reserve(m);
+    this.network.reserve(m);
+    const mb = this.miniBlocks.ptr;
+    const T = batch.numSteps;
+    const N = batch.numEnvs;
+    const rows = T * N;
+    let rowsPtr = rowList;
+    if (segmentCount > 0) {
+      w.segmentRows(segmentList, segmentCount, T, N, mb.rows);
+      rowsPtr = mb.rows;
+      if (weights !== 0 && perUnit) {
+        w.repeatPerStep(weights, segmentCount, T, mb.weights);
+        weights = mb.weights;
+      }
+    }
+    const obsBytes = this.policy.observationSize * 4;
+    w.gatherRows(b.observations, mb.observations, rowsPtr, m, obsBytes);
+    w.gatherRows(b.actions, mb.actions, rowsPtr, m, this.head.actionSize * 4);
+    w.gatherRows(b.logProbs, mb.logProbs, rowsPtr, m, 4);
+    w.gatherRows(b.values, mb.values, rowsPtr, m, 4);
+    w.gatherRows(b.advantages, mb.advantages, rowsPtr, m, 4);
+    w.gatherRows(b.returns, mb.returns, rowsPtr, m, 4);
+    const masks = batch.masks ? mb.masks : 0;
+    if (masks) w.gatherRows(b.masks, mb.masks, rowsPtr, m, this.head.outputs);
+    if (this.head.squash) {
+      if (batch.entropyNoise) w.gatherSampledRows(b.entropyNoise, mb.noise, rowsPtr, m, rows, this.samples, this.noisePerRow * 4);
+      else w.fillNormals(this.rng, mb.noise, this.samples * m * this.noisePerRow);
+    }
+
+    this.network.syncWeights();
+    this.network.forward(mb.observations, m);
+    const actorOut = this.network.actorOut;
+    this.head.forward(m, this.params, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.logpNew, mb.entropy);
+
+    if (segmentCount > 0 && batch.rewards !== undefined) this.vtrace(T, segmentCount, segmentList, rowsPtr, m);
+    const normalize = this.ppo.normalizeAdvantage;
+    if (normalize === true || normalize === 'minibatch') w.standardize(mb.advantages, m);
+    if (weights !== 0) w.multiplyInPlace(mb.advantages, weights, m);
+
+    const ppo = this.ppo;
+    const h = this.hyper;
+    w.ppoLoss(
+      m, mb.logpNew, mb.logProbs, this.network.criticOut, mb.values, mb.advantages, mb.returns, mb.entropy,
+      h.clipLow, h.clipHigh, h.valueClip,
+      CRITIC_TYPE[ppo.lossCriticType], ppo.criticCoef, ppo.entropyBonus ? h.entropyCoef : 0, ppo.reduction === 'sum',
+      mb.gLogp, this.network.criticGrad, mb.gEntropy, this.stats,
+    );
+    this.head.backward(m, this.params, this.grads, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.gLogp, mb.gEntropy, this.network.actorGrad);
+    this.network.backward(mb.observations, m, ppo.separateLosses);
+
+    const norm = Math.sqrt(w.sumSquares(this.grads, this.size));
+    this.statViews.refresh();
+    for (let s = 0; s < LOSS_STATS; s++) sums[s] += this.statView[s];
+    sums[LOSS_STATS] += norm;
+    if (step) this.adam(norm);
+  }
+
+  /** Recomputes the minibatch's advantages on its segments with the current ratios (V-trace). */
+  private vtrace(T: number, count: number, segmentList: number, rowsPtr: number, m: number): void {
+    const w = wasm();
+    const b = this.batchBlocks.ptr;
+    const mb = this.miniBlocks.ptr;
+    w.gatherRows(b.rewards, mb.rewards, rowsPtr, m, 4);
+    w.gatherRows(b.terminated, mb.terminated, rowsPtr, m, 1);
+    w.gatherRows(b.truncated, mb.truncated, rowsPtr, m, 1);
+    w.gatherRows(b.bootstrapValues, mb.bootstrapValues, rowsPtr, m, 4);
+    w.gatherRows(b.lastValues, mb.lastValues, segmentList, count, 4);
+    w.clampedRatios(mb.logpNew, mb.logProbs, mb.ratios, m);
+    const { gamma, gaeLambda, vtrace } = this.ppo;
+    w.gaeVtrace(T, count, mb.rewards, mb.values, mb.terminated, mb.truncated, mb.bootstrapValues, mb.lastValues, mb.ratios,
+      gamma, gaeLambda, vtrace.rhoClip, vtrace.cClip, mb.advantages, mb.vtraceReturns);
+  }
+
+  private adam(norm: number): void {
+    const { maxGradNorm, adamEps, weightDecay } = this.ppo;
+    const scale = Number.isFinite(maxGradNorm) && maxGradNorm > 0 ? Math.min(1, maxGradNorm / (norm + 1e-6)) : 1;
+    this.step++;
+    const lr = this.hyper.learningRate;
+    wasm().adamStep(this.size, this.params, this.grads, this.moment1, this.moment2, lr,
+      1 - 0.9 ** this.step, 1 - 0.999 ** this.step, adamEps, 1 - lr * weightDecay, scale);
+  }
+
+  /** Copies the batch into wasm memory (validated already). */
+  private upload(batch: Batch): void {
+    const rows = batch.numSteps * batch.numEnvs;
+    this.batchBlocks.reserve(rows);
+    const b = this.batchBlocks.ptr;
+    copyIn(b.observations, batch.observations);
+    copyIn(b.actions, batch.actions);
+    copyIn(b.logProbs, batch.logProbs);
+    copyIn(b.values, batch.values);
+    copyIn(b.advantages, batch.advantages);
+    copyIn(b.returns, batch.returns);
+    if (batch.weights) copyIn(b.weights, batch.weights);
+    if (batch.masks) copyIn(b.masks, batch.masks);
+    if (batch.rewards) {
+      copyIn(b.rewards, batch.rewards);
+      copyIn(b.terminated, batch.terminated!);
+      copyIn(b.truncated, batch.truncated!);
+      copyIn(b.bootstrapValues, batch.bootstrapValues!);
+      copyIn(b.lastValues, batch.lastValues!);
+    }
+    if (batch.entropyNoise) copyIn(b.entropyNoise, batch.entropyNoise);
+  }
+
+  /** Shuffled rows from the config, a fresh permutation per epoch and per update. */
+  private defaultPlan(batch: Batch): MinibatchPlan {
+    return createMinibatchPlan({
+      numSteps: batch.numSteps, numEnvs: batch.numEnvs, numEpochs: this.ppo.numEpochs,
+      numMinibatches: Math.min(this.ppo.numMinibatches, batch.numSteps * batch.numEnvs),
+      unit: 'rows', mode: 'shuffled', seed: this.planRng.nextU32(),
+    });
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('webppo: this trainer was disposed');
+  }
+}
+
+function align16(ptr: number): number {
+  return (ptr + 15) & ~15;
+}
+
+function statsFrom(sums: Float64Array, count: number): LossStats {
+  const stats = {} as LossStats;
+  STAT_NAMES.forEach((name, i) => { stats[name] = sums[i] / count; });
+  return stats;
+}

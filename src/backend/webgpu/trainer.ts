@@ -1,0 +1,525 @@
+// The WebGPU Trainer: parameters, gradients and Adam moments live in flat GPU buffers (the networkLayout()
+// order); a whole update (every epoch and minibatch) is recorded into one compute pass, submitted once and
+// read back once (stats + parameters). The math is src/backend/trainer.ts's.
+import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../../config.js';
+import { checkArray, checkInteger, fail } from '../../errors.js';
+import { initialParameters } from '../../policy/init.js';
+import { networkLayout, resolveNetworkSpec, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
+import { PCG32 } from '../../rng.js';
+import { isSpace, logitCount } from '../../spaces.js';
+import {
+  STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
+  type Trainer, type TrainerOptions, type UpdateStats,
+} from '../trainer.js';
+import { createMinibatchPlan } from '../../storage/plan.js';
+import { validateBatch, validatePlan } from '../validate.js';
+import { DeviceLostError, requestDevice } from './device.js';
+import { getKernels, type Kernel, type KernelName } from './kernels.js';
+import { networkGraph, type NetworkGraph } from './network.js';
+import { BindGroupCache, Recorder } from './recorder.js';
+
+const SCRATCH_STRIDE = 16; // per-row scratch columns (heads.wgsl, ppo_loss.wgsl)
+const GRAD_VALUE = 6;
+const DATA_STRIDE = 8; // packed batch data (advantage.wgsl)
+const STAT_SLOT = 12; // reduce.wgsl: 10 stats, ran, pad
+const RAN = 10;
+const CRITIC_TYPES = { l1: 0, l2: 1, smooth_l1: 2 } as const;
+const NOISE_STREAM = 0x5eed;
+const PLAN_SEED_STREAM = 0x91a2;
+
+export interface WebGPUTrainerOptions extends TrainerOptions {
+  /** A device to use (not destroyed by dispose); default: one requested from navigator.gpu or the webgpu package. */
+  device?: GPUDevice;
+}
+
+/** Submits and readbacks so far, for tests and benchmarks. */
+export interface GPUCounters {
+  submits: number;
+  readbacks: number;
+}
+
+/** One step's view of the buffers a minibatch's dispatches use. */
+interface Step {
+  base: number;
+  m: number;
+  vtrace: boolean;
+  slot: number;
+  /** Adam bias corrections; absent for computeGradients. */
+  adam?: { correction1: number; correction2: number };
+}
+
+export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promise<WebGPUTrainer> {
+  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+  const ppo = resolvePPOConfig(options.ppo);
+  if (typeof options.policy !== 'object' || options.policy === null) fail('options.policy', 'a PolicySpec', options.policy);
+  if (!isSpace(options.policy.actionSpace)) fail('options.policy.actionSpace', 'a Space (Discrete, MultiDiscrete or Box)', options.policy.actionSpace);
+  const policy: PolicySpec = {
+    observationSize: checkInteger('options.policy.observationSize', options.policy.observationSize, 1),
+    actionSpace: options.policy.actionSpace,
+    network: resolveNetworkSpec(options.policy.network, 'options.policy.network'),
+  };
+  const seed = checkInteger('options.seed', options.seed, 0, 0xffffffff);
+  const layout = networkLayout(policy);
+  const parameters = options.parameters === undefined
+    ? initialParameters(layout, seed)
+    : checkArray('options.parameters', options.parameters, Float32Array, layout.size).slice();
+  const owned = options.device === undefined;
+  const device = options.device ?? (await requestDevice());
+  try {
+    const kernels = await getKernels(device);
+    return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed);
+  } catch (error) {
+    if (owned) device.destroy();
+    throw error;
+  }
+}
+
+export class WebGPUTrainer implements Trainer {
+  readonly backend = 'webgpu' as const;
+  readonly parameterLayout: NetworkLayout['parameters'];
+  readonly counters: GPUCounters = { submits: 0, readbacks: 0 };
+  private readonly hyper: Hyperparameters;
+  private readonly graph: NetworkGraph;
+  private readonly buffers = new Map<string, GPUBuffer>();
+  private readonly arena: { buffer?: GPUBuffer } = {};
+  private readonly bindGroups = new BindGroupCache();
+  private readonly noise: PCG32;
+  /** Seeds of the default (shuffled rows) plans. */
+  private readonly plans: PCG32;
+  /** The parameters as last written or read back: what a new trainer resumes from after a device loss. */
+  private lastParameters: Float32Array;
+  private step = 0;
+  private lost?: string;
+  private disposed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly device: GPUDevice,
+    private readonly ownsDevice: boolean,
+    private readonly kernels: Record<KernelName, Kernel>,
+    private readonly policy: PolicySpec,
+    private readonly ppo: PPOConfig,
+    private readonly layout: NetworkLayout,
+    parameters: Float32Array,
+    seed: number,
+  ) {
+    this.parameterLayout = layout.parameters;
+    this.hyper = { learningRate: ppo.learningRate, entropyCoef: ppo.entropyCoef, clipEpsilon: ppo.clipEpsilon };
+    this.graph = networkGraph(policy, layout, ppo.separateLosses);
+    this.noise = new PCG32(seed, NOISE_STREAM);
+    this.plans = new PCG32(seed, PLAN_SEED_STREAM);
+    this.lastParameters = parameters.slice();
+    device.lost.then((info) => { this.lost = info.message || info.reason || 'unknown'; });
+    const bytes = layout.size * 4;
+    for (const name of ['params', 'grads', 'adamM', 'adamV']) this.buffer(name, bytes);
+    device.queue.writeBuffer(this.buffer('params', bytes), 0, parameters);
+    this.buffer('scalars', 64);
+    this.writeSpace();
+  }
+
+  // ---- Trainer ----
+
+  getParameters(): Promise<Float32Array> {
+    return this.serial(async () => {
+      const [params] = await this.readback(this.device.createCommandEncoder(), [[this.get('params'), this.layout.size]]);
+      this.lastParameters = params.slice();
+      return params;
+    });
+  }
+
+  setParameters(flat: Float32Array): void {
+    this.checkAlive();
+    const params = checkArray('parameters', flat, Float32Array, this.layout.size);
+    this.device.queue.writeBuffer(this.get('params'), 0, params);
+    this.lastParameters = params.slice();
+  }
+
+  setHyperparameters(values: Partial<Hyperparameters>): void {
+    if (typeof values !== 'object' || values === null) fail('hyperparameters', 'an object', values);
+    const next = { ...this.hyper, ...values };
+    for (const key of Object.keys(values)) {
+      if (!(key in this.hyper)) fail(`hyperparameters.${key}`, 'one of learningRate, entropyCoef, clipEpsilon', key);
+    }
+    resolvePPOConfig({ learningRate: next.learningRate, entropyCoef: next.entropyCoef, clipEpsilon: next.clipEpsilon }, 'hyperparameters');
+    Object.assign(this.hyper, next);
+  }
+
+  getOptimizerState(): Promise<OptimizerState> {
+    return this.serial(async () => {
+      const n = this.layout.size;
+      const [m, v] = await this.readback(this.device.createCommandEncoder(), [[this.get('adamM'), n], [this.get('adamV'), n]]);
+      return { m, v, step: this.step };
+    });
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.checkAlive();
+    if (typeof state !== 'object' || state === null) fail('optimizerState', 'an object', state);
+    const m = checkArray('optimizerState.m', state.m, Float32Array, this.layout.size);
+    const v = checkArray('optimizerState.v', state.v, Float32Array, this.layout.size);
+    const step = checkInteger('optimizerState.step', state.step, 0);
+    for (let i = 0; i < v.length; i++) if (v[i] < 0) fail(`optimizerState.v[${i}]`, 'a number >= 0', v[i]);
+    this.device.queue.writeBuffer(this.get('adamM'), 0, m);
+    this.device.queue.writeBuffer(this.get('adamV'), 0, v);
+    this.step = step;
+  }
+
+  computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
+    this.checkAlive();
+    validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
+    return this.serial(async () => {
+      const T = batch.numSteps;
+      const N = batch.numEnvs;
+      const rows = T * N;
+      const vtrace = batch.rewards !== undefined;
+      // One minibatch of all rows; segment order (s * T + t) so that V-trace can scan each env column.
+      const pairs = new Uint32Array(2 * rows);
+      const weights = new Float32Array(pairs.buffer);
+      for (let i = 0; i < rows; i++) {
+        const row = vtrace ? (i % T) * N + Math.floor(i / T) : i;
+        pairs[2 * i] = row;
+        weights[2 * i + 1] = batch.weights ? batch.weights[row] : 1;
+      }
+      this.upload(batch, pairs, 1);
+      const recorder = new Recorder();
+      this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 });
+      const encoder = this.encode(recorder);
+      const [stats, grads] = await this.readback(encoder, [[this.get('stats'), STAT_SLOT], [this.get('grads'), this.layout.size]]);
+      return { grads, stats: statsOf(stats, 0) };
+    });
+  }
+
+  update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
+    this.checkAlive();
+    validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
+    if (plan !== undefined) validatePlan(plan, batch);
+    // Default: shuffled rows, a fresh seeded permutation per epoch (needs init(): the plan is drawn in wasm).
+    else plan = createMinibatchPlan({
+      numSteps: batch.numSteps, numEnvs: batch.numEnvs, numEpochs: this.ppo.numEpochs, numMinibatches: this.ppo.numMinibatches,
+      unit: 'rows', mode: 'shuffled', seed: this.plans.nextU32(),
+    });
+    const chosen = plan;
+    return this.serial(async () => {
+      const plan = chosen;
+      const T = batch.numSteps;
+      const N = batch.numEnvs;
+      const segments = plan.unit === 'segments';
+      const m = segments ? plan.unitsPerMinibatch * T : plan.unitsPerMinibatch;
+      const steps = plan.numEpochs * plan.numMinibatches;
+      const pairs = new Uint32Array(2 * steps * m);
+      const weights = new Float32Array(pairs.buffer);
+      for (let u = 0; u < plan.indices.length; u++) {
+        const w = plan.weights ? plan.weights[u] : 1;
+        const span = segments ? T : 1;
+        for (let t = 0; t < span; t++) {
+          const i = u * span + t;
+          pairs[2 * i] = segments ? t * N + plan.indices[u] : plan.indices[u];
+          weights[2 * i + 1] = w;
+        }
+      }
+      this.upload(batch, pairs, steps);
+      const recorder = new Recorder();
+      for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
+        for (let b = 0; b < plan.numMinibatches; b++) {
+          const slot = epoch * plan.numMinibatches + b;
+          const step = this.step + slot + 1; // a step that runs follows every earlier one (target KL only stops)
+          this.recordStep(recorder, batch, {
+            base: slot * m, m, vtrace: segments, slot,
+            adam: { correction1: 1 - 0.9 ** step, correction2: 1 - 0.999 ** step },
+          });
+        }
+        if (this.ppo.targetKl !== null) {
+          recorder.dispatch(this.kernels.kl_check, [plan.numMinibatches, 0, 0, 0, recorder.count + 1, epoch * plan.numMinibatches, 0, 0, this.ppo.targetKl], {
+            1: this.get('grads'), 2: this.get('stats'), 3: this.get('scalars'), 4: () => this.get('indirect'),
+          }, 1);
+        }
+      }
+      // With a target KL, dispatches go through indirect arguments that kl_check zeroes once it stops.
+      const indirect = this.ppo.targetKl === null ? undefined
+        : this.buffer('indirect', 12 * recorder.count, GPUBufferUsage.INDIRECT);
+      const encoder = this.encode(recorder, indirect);
+      const [stats, params] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), this.layout.size]]);
+      this.lastParameters = params;
+      return this.summarize(stats, plan);
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const buffer of this.buffers.values()) buffer.destroy();
+    this.arena.buffer?.destroy();
+    this.buffers.clear();
+    if (this.ownsDevice) this.device.destroy();
+  }
+
+  // ---- recording ----
+
+  /** Records one minibatch: forward, advantages, loss, backward, grad norm, and (update) the Adam step. */
+  private recordStep(rec: Recorder, batch: Batch, step: Step): void {
+    const { kernels: k, graph, layout, policy, ppo } = this;
+    const { m, base } = step;
+    const space = policy.actionSpace;
+    const rows = batch.numSteps * batch.numEnvs;
+    const params = this.get('params');
+    const grads = this.get('grads');
+    const scratch = this.get('scratch');
+    const scalars = this.get('scalars');
+    const stats = this.get('stats');
+    const plan = this.get('plan');
+    const obsSize = policy.observationSize;
+    const acts = graph.nodes.map((_, i) => this.get(`act${i}`));
+    const x0 = this.get('x0');
+    const input = (index: number) => (index < 0 ? x0 : acts[index]);
+    const groups = (n: number, size = 64) => Math.ceil(n / size);
+
+    rec.dispatch(k.gather_rows, [m, obsSize, base], { 1: this.get('obs'), 2: plan, 3: x0 }, groups(m));
+    for (const [i, node] of graph.nodes.entries()) {
+      const { inputs, outputs, activated, weightOffset, biasOffset } = node.entry;
+      const act = activated ? (policy.network.activation === 'tanh' ? 2 : 4) : 0;
+      rec.dispatch(k.matmul, [m, outputs, inputs, 1 | act, 0, inputs, 1, 0, weightOffset, 1, inputs, 0, 0, outputs, biasOffset, 0],
+        { 1: input(node.input), 2: params, 3: acts[i], 4: params, 5: params }, groups(outputs, 32), groups(m, 32));
+    }
+
+    const box = space.kind === 'box';
+    const width = box ? space.size : logitCount(space);
+    const branches = space.kind === 'multi_discrete' ? space.nvec.length : 1;
+    const heads = [m, base, rows, width, branches, batch.masks ? 1 : 0, this.policy.network.distribution === 'tanh_normal' ? 1 : 0,
+      ppo.samplesMcEntropy, Math.max(0, layout.logStdOffset)];
+    const headBuffers = {
+      1: plan, 2: acts[graph.actorHead], 3: this.get('actions'), 4: this.get('space'), 5: this.get('masks'), 6: params,
+      7: this.get('noise'), 8: scratch, 9: this.get('dHead'), 10: this.get('logStdRows'),
+    };
+    rec.dispatch(box ? k.gaussian_forward : k.categorical_forward, heads, headBuffers, groups(m));
+
+    const advantageValues = [m, base, batch.numSteps, batch.numEnvs, ppo.gamma, ppo.gaeLambda, ppo.vtrace.rhoClip, ppo.vtrace.cClip];
+    const advantageBuffers = { 1: plan, 2: this.get('data'), 3: this.get('lastValues'), 4: scratch };
+    if (step.vtrace) rec.dispatch(k.vtrace, advantageValues, advantageBuffers, groups(m / batch.numSteps));
+    else rec.dispatch(k.gather_advantages, advantageValues, advantageBuffers, groups(m));
+    const normalize = ppo.normalizeAdvantage === true || ppo.normalizeAdvantage === 'minibatch';
+    const reduceBuffers = (src: GPUBuffer) => ({ 1: src, 2: stats, 3: scalars });
+    if (normalize) rec.dispatch(k.advantage_moments, [m], reduceBuffers(scratch), 1);
+
+    const [clipLow, clipHigh] = clipRange(this.hyper);
+    const scale = ppo.reduction === 'mean' ? 1 / m : 1;
+    const entropyCoef = ppo.entropyBonus ? this.hyper.entropyCoef : 0;
+    rec.dispatch(k.loss_rows, [m, base, normalize ? 1 : 0, CRITIC_TYPES[ppo.lossCriticType], clipLow, clipHigh,
+      valueClipRange({ clipEpsilon: this.hyper.clipEpsilon, clipValue: ppo.clipValue }), ppo.criticCoef, entropyCoef, scale],
+    { 1: plan, 2: this.get('data'), 3: acts[graph.criticHead], 4: scalars, 5: scratch }, groups(m));
+    rec.dispatch(k.loss_stats, [m, 0, 0, 0, 0, step.slot, 0, 0, scale, ppo.criticCoef, entropyCoef], reduceBuffers(scratch), 1);
+    rec.dispatch(box ? k.gaussian_backward : k.categorical_backward, heads, headBuffers, groups(m));
+
+    // Backward, heads first: dW = dY^T X, db = column sums of dY, dX = dY W (times act' of the layer below).
+    const incoming = graph.nodes.map(() => 0);
+    for (let i = graph.nodes.length - 1; i >= 0; i--) {
+      const node = graph.nodes[i];
+      const { inputs, outputs, weightOffset, biasOffset } = node.entry;
+      const dy = i === graph.actorHead ? { buffer: this.get('dHead'), offset: 0, stride: outputs }
+        : i === graph.criticHead ? { buffer: scratch, offset: GRAD_VALUE, stride: SCRATCH_STRIDE }
+          : { buffer: this.get(`dy${i}`), offset: 0, stride: outputs };
+      rec.dispatch(k.matmul, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, 0, inputs, 1, 0, weightOffset, inputs, 0, 0],
+        { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, groups(inputs, 32), groups(outputs, 32));
+      rec.dispatch(k.column_sum, [m, outputs, dy.offset, dy.stride, biasOffset], { 1: dy.buffer, 2: grads, 3: scalars }, groups(outputs));
+      const below = node.input;
+      if (below < 0) continue;
+      const consumers = graph.nodes[below].backwardFrom;
+      if (!consumers.includes(i)) continue;
+      const first = incoming[below]++ === 0;
+      const last = incoming[below] === consumers.length;
+      const flags = (first ? 0 : 8) | (last ? (policy.network.activation === 'tanh' ? 16 : 32) : 0);
+      rec.dispatch(k.matmul, [m, inputs, outputs, flags, dy.offset, dy.stride, 1, 0, weightOffset, inputs, 1, 0, 0, inputs, 0, 0],
+        { 1: dy.buffer, 2: params, 3: this.get(`dy${below}`), 4: params, 5: acts[below] }, groups(inputs, 32), groups(m, 32));
+    }
+    if (box) {
+      rec.dispatch(k.column_sum, [m, width, 0, width, layout.logStdOffset], { 1: this.get('logStdRows'), 2: grads, 3: scalars }, groups(width));
+    }
+    const maxGradNorm = Number.isFinite(ppo.maxGradNorm) && ppo.maxGradNorm > 0 ? ppo.maxGradNorm : 0;
+    rec.dispatch(k.grad_norm, [layout.size, 0, 0, 0, 0, step.slot, 0, 0, maxGradNorm], reduceBuffers(grads), 1);
+    if (step.adam) {
+      rec.dispatch(k.adam_step, [layout.size, 0, 0, 0, this.hyper.learningRate, ppo.weightDecay, ppo.adamEps, 0, step.adam.correction1, step.adam.correction2],
+        { 1: grads, 2: scalars, 3: params, 4: this.get('adamM'), 5: this.get('adamV') }, groups(layout.size, 256));
+    }
+  }
+
+  private encode(recorder: Recorder, indirect?: GPUBuffer): GPUCommandEncoder {
+    const encoder = this.device.createCommandEncoder({ label: 'webppo update' });
+    const pass = encoder.beginComputePass();
+    recorder.encode(this.device, this.arena, pass, this.bindGroups, indirect);
+    pass.end();
+    return encoder;
+  }
+
+  // ---- buffers ----
+
+  /** Uploads the batch, the expanded plan ((row, weight) pairs) and sizes the per-minibatch workspace. */
+  private upload(batch: Batch, pairs: Uint32Array, steps: number): void {
+    const { device, policy, ppo, graph } = this;
+    const q = device.queue;
+    const T = batch.numSteps;
+    const N = batch.numEnvs;
+    const rows = T * N;
+    const space = policy.actionSpace;
+    const write = (name: string, data: ArrayBufferView & { byteLength: number }) => {
+      q.writeBuffer(this.buffer(name, data.byteLength), 0, data.buffer, data.byteOffset, data.byteLength);
+    };
+    write('obs', batch.observations);
+    write('actions', batch.actions);
+    write('plan', pairs);
+    if (batch.masks) write('masks', Uint32Array.from(batch.masks));
+    else this.buffer('masks', 16);
+
+    // Packed per-row data; 'batch' normalization happens here, once over all rows (in float64).
+    const advantages = new Float64Array(batch.advantages);
+    if (ppo.normalizeAdvantage === 'batch') {
+      let mean = 0;
+      for (const a of advantages) mean += a;
+      mean /= rows;
+      let sq = 0;
+      for (const a of advantages) sq += (a - mean) ** 2;
+      const std = rows > 1 ? Math.sqrt(sq / (rows - 1)) : 0;
+      for (let i = 0; i < rows; i++) advantages[i] = (advantages[i] - mean) / (std + 1e-8);
+    }
+    const data = new Float32Array(rows * DATA_STRIDE);
+    for (let r = 0; r < rows; r++) {
+      const at = r * DATA_STRIDE;
+      data[at] = batch.logProbs[r];
+      data[at + 1] = batch.values[r];
+      data[at + 2] = advantages[r];
+      data[at + 3] = batch.returns[r];
+      if (batch.rewards) {
+        data[at + 4] = batch.rewards[r];
+        data[at + 5] = batch.terminated![r];
+        data[at + 6] = batch.truncated![r];
+        data[at + 7] = batch.bootstrapValues![r];
+      }
+    }
+    write('data', data);
+    if (batch.lastValues) write('lastValues', batch.lastValues);
+    else this.buffer('lastValues', 16);
+
+    if (space.kind === 'box' && policy.network.distribution === 'tanh_normal') {
+      let noise = batch.entropyNoise;
+      if (!noise) {
+        noise = new Float32Array(ppo.samplesMcEntropy * rows * space.size);
+        for (let i = 0; i < noise.length; i++) noise[i] = this.noise.nextNormal();
+      }
+      write('noise', noise);
+    } else {
+      this.buffer('noise', 16);
+    }
+
+    const m = pairs.length / 2 / steps;
+    const width = space.kind === 'box' ? space.size : logitCount(space);
+    this.buffer('x0', m * policy.observationSize * 4);
+    graph.nodes.forEach((node, i) => {
+      this.buffer(`act${i}`, m * node.entry.outputs * 4);
+      if (i !== graph.actorHead && i !== graph.criticHead) this.buffer(`dy${i}`, m * node.entry.outputs * 4);
+    });
+    this.buffer('dHead', m * width * 4);
+    this.buffer('logStdRows', m * width * 4);
+    this.buffer('scratch', m * SCRATCH_STRIDE * 4);
+    q.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
+    q.writeBuffer(this.buffer('stats', steps * STAT_SLOT * 4), 0, new Float32Array(steps * STAT_SLOT));
+  }
+
+  /** Branch sizes (categorical) or log(scale) per dim (tanh_normal) for heads.wgsl. */
+  private writeSpace(): void {
+    const space = this.policy.actionSpace;
+    const values = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? [...space.nvec]
+      : Array.from(space.low, (low, d) => Math.log((space.high[d] - low) / 2));
+    this.device.queue.writeBuffer(this.buffer('space', Math.max(16, values.length * 4)), 0, new Float32Array(values));
+  }
+
+  /** A named storage buffer of at least `bytes`, replaced when too small. */
+  private buffer(name: string, bytes: number, usage = 0): GPUBuffer {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    let buffer = this.buffers.get(name);
+    if (!buffer || buffer.size < size) {
+      buffer?.destroy();
+      this.bindGroups.clear();
+      buffer = this.device.createBuffer({ label: `webppo ${name}`, size, usage: usage | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      if (name === 'grads' || name === 'adamM' || name === 'adamV') this.device.queue.writeBuffer(buffer, 0, new Float32Array(size / 4));
+      this.buffers.set(name, buffer);
+    }
+    return buffer;
+  }
+
+  private get(name: string): GPUBuffer {
+    const buffer = this.buffers.get(name);
+    if (!buffer) throw new Error(`webppo: internal: no buffer ${name}`);
+    return buffer;
+  }
+
+  /** Copies the sources into one staging buffer, submits `encoder` (the one submit) and maps once. */
+  private async readback(encoder: GPUCommandEncoder, sources: [GPUBuffer, number][]): Promise<Float32Array[]> {
+    const total = sources.reduce((sum, [, n]) => sum + n, 0) * 4;
+    const staging = this.device.createBuffer({ label: 'webppo readback', size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    let at = 0;
+    for (const [buffer, n] of sources) {
+      encoder.copyBufferToBuffer(buffer, 0, staging, at, n * 4);
+      at += n * 4;
+    }
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([encoder.finish()]);
+    this.counters.submits++;
+    const errors = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).catch(() => [null]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (error) {
+      staging.destroy();
+      throw new DeviceLostError(this.lost ?? (error as Error).message, this.lastParameters.slice());
+    }
+    const error = (await errors).find((e) => e !== null);
+    if (error) {
+      staging.unmap();
+      staging.destroy();
+      throw new Error(`webppo: WebGPU rejected the update's commands: ${error.message}`);
+    }
+    const all = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    this.counters.readbacks++;
+    at = 0;
+    return sources.map(([, n]) => all.subarray(at, (at += n)));
+  }
+
+  // ---- bookkeeping ----
+
+  private summarize(stats: Float32Array, plan: MinibatchPlan): UpdateStats {
+    const sums = Object.fromEntries(STAT_NAMES.map((name) => [name, 0])) as unknown as LossStats;
+    let minibatches = 0;
+    let epochs = 0;
+    for (let e = 0; e < plan.numEpochs; e++) {
+      let ran = 0;
+      for (let b = 0; b < plan.numMinibatches; b++) {
+        const slot = e * plan.numMinibatches + b;
+        if (stats[slot * STAT_SLOT + RAN] !== 1) continue;
+        ran++;
+        const s = statsOf(stats, slot);
+        for (const name of STAT_NAMES) sums[name] += s[name];
+      }
+      if (ran > 0) epochs++;
+      minibatches += ran;
+    }
+    this.step += minibatches;
+    for (const name of STAT_NAMES) sums[name] /= Math.max(1, minibatches);
+    return { ...sums, epochs, minibatches };
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('webppo: this trainer was disposed');
+    if (this.lost !== undefined) throw new DeviceLostError(this.lost, this.lastParameters.slice());
+  }
+
+  /** Runs GPU work one call at a time (one staging buffer, one recorded update in flight). */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => { this.checkAlive(); return work(); });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function statsOf(stats: Float32Array, slot: number): LossStats {
+  return Object.fromEntries(STAT_NAMES.map((name, k) => [name, stats[slot * STAT_SLOT + k]])) as unknown as LossStats;
+}

@@ -1,0 +1,23 @@
+// A WebGPU device for tests (Dawn via the `webgpu` package in Node). No adapter: the suite skips, except
+// under REQUIRE_WEBGPU=1 (CI), where that is a failure.
+import { afterAll } from 'vitest';
+import { getGPU } from '../../src/backend/webgpu/device.js';
+
+const devices: GPUDevice[] = [];
+
+/** A fresh device, or null when there is no adapter (throws instead under REQUIRE_WEBGPU=1). */
+export async function testDevice(): Promise<GPUDevice | null> {
+  const gpu = await getGPU();
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) {
+    if (process.env.REQUIRE_WEBGPU === '1') throw new Error('REQUIRE_WEBGPU=1 but no WebGPU adapter was found (set VK_ICD_FILENAMES to a Vulkan driver, e.g. SwiftShader)');
+    return null;
+  }
+  const device = await adapter.requestDevice({ label: 'webppo test' });
+  devices.push(device);
+  return device;
+}
+
+afterAll(() => {
+  for (const device of devices.splice(0)) device.destroy();
+});
