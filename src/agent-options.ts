@@ -1,4 +1,5 @@
 // Agent options: defaults, validation that names each field, and the JSON form a checkpoint keeps.
+import type { BackendChoice } from './backend/index.js';
 import { type PPOConfig, type PPOConfigInput, resolvePPOConfig } from './config.js';
 import { checkBoolean, checkInteger, checkOneOf, fail } from './errors.js';
 import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './policy/network.js';
@@ -7,7 +8,7 @@ import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
 import { type Schedules, validateSchedules } from './schedule.js';
 import { type ActionSpace, isSpace, type Space } from './spaces.js';
 
-export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
+export type { BackendChoice };
 
 export interface AgentOptions {
   observationSpace: Space;
