@@ -336,10 +336,15 @@ export class Agent {
     this.horizon = resolved.totalSteps;
   }
 
+  /** Fraction of the horizon done when the rollout that completed at `steps` began (0 without a horizon). */
+  private progressAt(steps: number): number {
+    return this.horizon === null ? 0 : Math.min(1, Math.max(0, steps - this.rolloutSteps) / this.horizon);
+  }
+
   /** The hyperparameters the next update would use, given the steps done when its rollout completed. */
   hyperparametersAt(steps: number): Hyperparameters {
     const ppo = this.options.ppo;
-    const progress = this.horizon === null ? 0 : Math.max(0, steps - this.rolloutSteps) / this.horizon;
+    const progress = this.progressAt(steps);
     const anneal = ppo.annealLearningRate && this.horizon !== null ? 1 - progress : 1;
     const clip = this.schedules.clipEpsilon === undefined ? ppo.clipEpsilon : scheduleValue(this.schedules.clipEpsilon, progress);
     return {
@@ -467,7 +472,7 @@ export class Agent {
       const lagged = this.versions.get(buffer) !== this.version;
       const hyperparameters = this.hyperparametersAt(steps);
       this.trainer.setHyperparameters(hyperparameters);
-      const plan = this.plan(buffer, lagged);
+      const plan = this.plan(buffer, lagged, this.progressAt(steps));
       const batch = this.stage(buffer);
       this.release(buffer);
       released = true;
@@ -488,16 +493,21 @@ export class Agent {
     }
   }
 
-  /** Shuffled rows (CleanRL) for fresh batches; shuffled env segments, V-trace recomputed, for lagged ones. */
-  private plan(buffer: RolloutBuffer, lagged: boolean): MinibatchPlan {
+  /**
+   * Shuffled rows (CleanRL) for fresh batches; for lagged ones shuffled env segments, whose advantages the
+   * trainer recomputes with V-trace (when there are at least numMinibatches envs). Prioritized sampling when
+   * alpha > 0, with beta annealed from beta0 toward 1 over the horizon.
+   */
+  private plan(buffer: RolloutBuffer, lagged: boolean, progress: number): MinibatchPlan {
     const ppo = this.options.ppo;
-    const over = lagged && this.numAgents >= ppo.numMinibatches ? 'segments' : ppo.prioritized.alpha > 0 ? ppo.prioritized.over : 'rows';
-    const unit = over === 'segments' && this.numAgents < ppo.numMinibatches ? 'rows' : over;
+    const { alpha, beta0, over } = ppo.prioritized;
+    const segmentsFit = this.numAgents >= ppo.numMinibatches;
+    const unit = lagged && segmentsFit ? 'segments' : alpha > 0 && (over === 'rows' || segmentsFit) ? over : 'rows';
     const seed = (BigInt(this.planRng.nextU32()) << 32n) | BigInt(this.planRng.nextU32());
     const common = { numSteps: buffer.numSteps, numEnvs: buffer.numEnvs, numEpochs: ppo.numEpochs, numMinibatches: ppo.numMinibatches, unit, seed };
-    if (ppo.prioritized.alpha > 0) {
-      const beta = ppo.prioritized.beta0; // annealed per epoch by the design; one value per update here
-      return createMinibatchPlan({ ...common, mode: 'prioritized', priorities: buffer.priorities(unit).slice(), alpha: ppo.prioritized.alpha, beta });
+    if (alpha > 0) {
+      const beta = Math.min(1, beta0 + (1 - beta0) * alpha * progress);
+      return createMinibatchPlan({ ...common, mode: 'prioritized', priorities: buffer.priorities(unit).slice(), alpha, beta });
     }
     return createMinibatchPlan({ ...common, mode: 'shuffled' });
   }

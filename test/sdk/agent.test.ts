@@ -169,6 +169,22 @@ describe('updates', () => {
     headless.dispose();
   });
 
+  it('trains with prioritized minibatches over rows and over segments (rows when too few envs for segments)', async () => {
+    for (const [numAgents, over] of [[4, 'rows'], [4, 'segments'], [2, 'segments']] as const) {
+      const agent = await Agent.create({ ...base, numAgents, totalSteps: 64, ppo: { numSteps: 8, numMinibatches: 4, prioritized: { alpha: 0.6, over } } });
+      const updates: UpdateEvent[] = [];
+      agent.on('update', (e) => updates.push(e));
+      const obs = new Float32Array(numAgents * 4);
+      for (let t = 0; t < 8; t++) { obs.fill(t / 10); agent.act(obs); agent.observe(...tick(numAgents, t % 2)); }
+      agent.finishRollout(obs);
+      await agent.whenIdle();
+      expect(updates).toHaveLength(1);
+      expect(updates[0].stats.minibatches).toBe(16);
+      expect(Number.isFinite(updates[0].stats.loss_objective)).toBe(true);
+      agent.dispose();
+    }
+  });
+
   it('anneals the learning rate over the horizon and follows schedules', async () => {
     const agent = await Agent.create({ ...base, ppo: { numSteps: 10, learningRate: 1e-3 }, totalSteps: 100 });
     expect(agent.hyperparametersAt(10).learningRate).toBeCloseTo(1e-3, 12);
