@@ -185,6 +185,20 @@ describe('updates', () => {
     }
   });
 
+  it('can be disposed with an update in flight: the update stops quietly and memory is released after it', async () => {
+    const agent = await Agent.create({ ...base, numAgents: 2, ppo: { numSteps: 4, numMinibatches: 2 } });
+    const errors: Error[] = [];
+    agent.on('error', (e) => errors.push(e));
+    const obs = new Float32Array(8);
+    for (let t = 0; t < 5; t++) { agent.act(obs); if (t < 4) agent.observe(...tick(2)); }
+    expect(agent.pendingUpdates).toBe(1);
+    agent.dispose();
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(agent.pendingUpdates).toBe(0);
+    expect(errors).toEqual([]);
+    expect(() => agent.observe(...tick(2))).toThrow(/used after dispose/);
+  });
+
   it('anneals the learning rate over the horizon and follows schedules', async () => {
     const agent = await Agent.create({ ...base, ppo: { numSteps: 10, learningRate: 1e-3 }, totalSteps: 100 });
     expect(agent.hyperparametersAt(10).learningRate).toBeCloseTo(1e-3, 12);
