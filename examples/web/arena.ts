@@ -2,7 +2,7 @@
 // moving hazards. It is a Gymnasium-style VectorEnv (one env per agent, all in one shared world, same-step
 // autoreset), seeded and deterministic, so it runs headless in tests and benchmarks exactly as on screen.
 // step() allocates nothing: the arrays it returns are reused and overwritten by the next step.
-import { Box, Discrete } from 'webppo';
+import { Box, Discrete, type VectorEnv } from 'webppo';
 
 export interface ArenaOptions {
   numAgents?: number;
@@ -47,7 +47,7 @@ function positiveInteger(field: string, value: number, min: number): number {
   return value;
 }
 
-export class Arena {
+export class Arena implements VectorEnv {
   readonly numEnvs: number;
   readonly numFood: number;
   readonly numHazards: number;
