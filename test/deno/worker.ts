@@ -1,7 +1,7 @@
 // trainInWorker under Deno's Web Workers: the built dist/worker.js runs the same update as a trainer in this
 // thread (same options, batch and plan -> the same stats and parameters, bit for bit), on the CPU backend and
 // on Deno's WebGPU.
-import { createMinibatchPlan, createTrainer, createWorkerTrainer, Discrete, init, resolveNetworkSpec, resolvePPOConfig } from '../../dist/index.js';
+import { Agent, createMinibatchPlan, createTrainer, createWorkerTrainer, Discrete, init, makeEnv, resolveNetworkSpec, resolvePPOConfig, train, vectorize } from '../../dist/index.js';
 
 function check(condition: unknown, message: string): void {
   if (!condition) throw new Error(`check failed: ${message}`);
@@ -33,4 +33,23 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   check(pa.length === pb.length && pa.every((v, i) => v === pb[i]), `${backend}: the parameters after the update are equal bit for bit`);
   local.dispose();
   remote.dispose();
+}
+
+// Agent.create({ trainInWorker }) with the package's own worker script.
+{
+  const cartpole = () => makeEnv('CartPole-v1');
+  const make = (trainInWorker: boolean | URL) => Agent.create({
+    observationSpace: cartpole().observationSpace, actionSpace: cartpole().actionSpace, numAgents: 4, backend: 'cpu', seed: 5,
+    ppo: { numSteps: 64 }, trainInWorker,
+  });
+  const here = await make(false);
+  const there = await make(new URL('../../dist/worker.js', import.meta.url));
+  for (const agent of [here, there]) await train(agent, vectorize(cartpole, 4), { totalSteps: 4 * 64 * 5 });
+  const [a, b] = [await here.getParameters(), await there.getParameters()];
+  check(there.updates === 5 && here.updates === 5, 'an Agent ran five updates in a worker, another five in this thread');
+  check(a.every((v, i) => v === b[i]), 'the worker-trained Agent has the same parameters bit for bit');
+  const [sa, sb] = [await here.save(), await there.save()];
+  check(sa.length === sb.length && sa.every((v, i) => v === sb[i]), 'and the same checkpoint (trainInWorker is not saved)');
+  here.dispose();
+  there.dispose();
 }
