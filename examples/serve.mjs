@@ -62,7 +62,11 @@ export function serve({ root = EXAMPLES_ROOT, port = 0 } = {}) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
-  const { url } = await serve({ port });
+  const asked = process.argv[2] ?? process.env.PORT;
+  // 8080 unless asked otherwise; a free port when 8080 is taken.
+  const { url } = await serve({ port: Number(asked ?? 8080) }).catch((error) => {
+    if (asked === undefined && error.code === 'EADDRINUSE') return serve({ port: 0 });
+    throw error;
+  });
   console.log(`webppo examples at ${url}\n  demo game:  ${url}web/\n  benchmark:  ${url}bench/\n(Ctrl-C to stop)`);
 }
