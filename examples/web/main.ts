@@ -98,7 +98,7 @@ function step(): void {
   const actions = agent.act(observation);
   const result = arena.step(actions);
   agent.observe(result.reward, result.terminated, result.truncated, { finalObservations: result.info.finalObservation });
-  renderer.afterStep(result.terminated);
+  renderer.afterStep(result.terminated, result.truncated);
   const ended = result.info.episodeReturn;
   for (let e = 0; e < arena.numEnvs; e++) {
     if (ended[e] === ended[e]) {

@@ -58,12 +58,13 @@ export class ArenaRenderer {
   }
 
   /** Call after each arena step: records trails and starts effects for eating and hits. */
-  afterStep(terminated: Uint8Array): void {
+  afterStep(terminated: Uint8Array, truncated: Uint8Array): void {
     const a = this.arena;
     this.trailHead = (this.trailHead + 1) % TRAIL;
     for (let e = 0; e < a.numEnvs; e++) {
-      if (terminated[e]) {
-        this.effects.push({ x: a.endX[e], y: a.endY[e], age: 0, life: 0.6, kind: 'hit', hue: this.hues[e] });
+      if (terminated[e] || truncated[e]) {
+        // A new episode starts elsewhere: no trail across the arena.
+        if (terminated[e]) this.effects.push({ x: a.endX[e], y: a.endY[e], age: 0, life: 0.6, kind: 'hit', hue: this.hues[e] });
         this.trailX.fill(a.agentX[e], e * TRAIL, (e + 1) * TRAIL);
         this.trailY.fill(a.agentY[e], e * TRAIL, (e + 1) * TRAIL);
       } else if (a.ate[e]) {
