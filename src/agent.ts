@@ -553,9 +553,8 @@ export class Agent {
   }
 
   /**
-   * Copies the rollout into the one reusable staging batch (JS memory): the trainer may grow wasm memory
-   * while it uploads, which would detach views over the rollout buffer, and the buffer goes straight back to
-   * the pool. With tanh_normal, the entropy noise comes from the agent's own generator (exact resume).
+   * Copies the rollout into the one reusable staging batch (JS memory): the buffer goes straight back to the
+   * pool and refills while the update runs. With tanh_normal, the entropy noise comes from the agent's own generator (exact resume).
    */
   private stage(buffer: RolloutBuffer): Batch {
     const views = buffer.batch();
