@@ -35,7 +35,7 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   remote.dispose();
 }
 
-// Agent.create({ trainInWorker }) with the package's own worker script.
+// Agent.create({ trainInWorker: true }): the package finds its own dist/worker.js.
 {
   const cartpole = () => makeEnv('CartPole-v1');
   const make = (trainInWorker: boolean | URL) => Agent.create({
@@ -43,7 +43,7 @@ for (const backend of ['cpu', 'webgpu'] as const) {
     ppo: { numSteps: 64 }, trainInWorker,
   });
   const here = await make(false);
-  const there = await make(new URL('../../dist/worker.js', import.meta.url));
+  const there = await make(true);
   for (const agent of [here, there]) await train(agent, vectorize(cartpole, 4), { totalSteps: 4 * 64 * 5 });
   const [a, b] = [await here.getParameters(), await there.getParameters()];
   check(there.updates === 5 && here.updates === 5, 'an Agent ran five updates in a worker, another five in this thread');
