@@ -7,6 +7,7 @@ import { CheckpointError } from './policy/safetensors.js';
 import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
 import { type Schedules, validateSchedules } from './schedule.js';
 import { type ActionSpace, isSpace, type Space } from './spaces.js';
+import { checkTrainInWorker, type TrainInWorker } from './worker/index.js';
 
 export type { BackendChoice };
 
@@ -26,6 +27,8 @@ export interface AgentOptions {
   schedules?: Schedules;
   /** The horizon for schedules and the learning-rate anneal (agent steps); without it they stay constant. */
   totalSteps?: number;
+  /** Run updates in a Web Worker: true (dist/worker.js), a worker script URL, or a Worker. Default false. */
+  trainInWorker?: TrainInWorker;
 }
 
 export interface ResolvedAgentOptions {
@@ -39,9 +42,10 @@ export interface ResolvedAgentOptions {
   masks: boolean;
   schedules: Schedules;
   totalSteps: number | null;
+  trainInWorker: TrainInWorker;
 }
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
@@ -60,7 +64,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const rows = ppo.numSteps * numAgents;
   if (ppo.numMinibatches > rows) fail('ppo.numMinibatches', `at most numSteps x numAgents = ${rows}`, ppo.numMinibatches);
   if (ppo.normalizeRewards && ppo.gamma >= 1) fail('ppo.gamma', 'below 1 when normalizeRewards is on', ppo.gamma);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps };
+  const trainInWorker = checkTrainInWorker(options.trainInWorker);
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker };
 }
 
 // Infinity has no JSON form: it travels as a string.
@@ -68,7 +73,8 @@ const replacer = (_key: string, value: unknown) => (value === Infinity ? 'Infini
 const reviver = (_key: string, value: unknown) => (value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
 
 export function optionsToJson(o: ResolvedAgentOptions): unknown {
-  return JSON.parse(JSON.stringify({ ...o, observationSpace: spaceToJson(o.observationSpace), actionSpace: spaceToJson(o.actionSpace) }, replacer));
+  const { trainInWorker: _where, ...saved } = o; // where training runs belongs to the session, not the agent
+  return JSON.parse(JSON.stringify({ ...saved, observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
 }
 
 /** Rebuilds (and re-validates) options from a checkpoint's config; errors name the checkpoint field. */

@@ -7,7 +7,7 @@ import { fail } from './errors.js';
 import { init } from './init.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { createInference, type Inference } from './agent-inference.js';
-import { createTrainer } from './backend/index.js';
+import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
 import { STAT_NAMES, type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateStats } from './backend/trainer.js';
 import { ObservationNormalizer, RewardScaler } from './normalize.js';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace } from './policy/checkpoint.js';
@@ -61,6 +61,8 @@ export interface ObserveOptions {
 
 export interface LoadOptions {
   backend?: BackendChoice;
+  /** Where to train (see AgentOptions.trainInWorker); not saved in checkpoints. */
+  trainInWorker?: TrainInWorker;
   /** When given, the checkpoint must have been saved for these spaces. */
   observationSpace?: Space;
   actionSpace?: ActionSpace;
@@ -146,7 +148,7 @@ export class Agent {
 
   private static async build(options: ResolvedAgentOptions, parameters: Float32Array | undefined): Promise<Agent> {
     const policy: PolicySpec = { observationSize: flatSize(options.observationSpace), actionSpace: options.actionSpace, network: options.network };
-    const trainer = await createTrainer({ backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters });
+    const trainer = await createAgentTrainer({ backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters }, options.trainInWorker);
     let inference: Inference | undefined;
     try {
       inference = createInference(policy, options.numAgents, options.seed, await trainer.getParameters());
@@ -170,7 +172,7 @@ export class Agent {
     if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
       throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(options.actionSpace)} (as asked), the file has ${JSON.stringify(saved.actionSpace)}`);
     }
-    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend });
+    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker });
     const policy: PolicySpec = { observationSize: flatSize(resolved.observationSpace), actionSpace: resolved.actionSpace, network: resolved.network };
     const contents = decodeCheckpoint(file, config, {
       layout: networkLayout(policy), observationSize: policy.observationSize, numAgents: resolved.numAgents,
