@@ -24,7 +24,7 @@ export function webppoAssets({ emitWasm = false } = {}) {
 }
 
 export default {
-  input: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  input: { index: 'src/index.ts', cli: 'src/cli.ts', worker: 'src/worker/entry.ts' },
   output: { dir: 'dist', format: 'es', sourcemap: true },
   external: (id) => id === 'webgpu' || id.startsWith('node:'),
   plugins: [webppoAssets({ emitWasm: true }), typescript({ tsconfig: './tsconfig.json' })],

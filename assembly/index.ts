@@ -8,7 +8,7 @@ export { adamStep, sumSquares } from './nn/adam';
 export { segmentRows, gatherRows, gatherSampledRows, repeatPerStep, standardize, multiplyInPlace, clampedRatios } from './nn/minibatch';
 export { pcgSeed, fillNormals } from './nn/random';
 export { pcg32Fill } from './rng';
-export { gaeVtrace, gaeVtraceReturns, normalizeAdvantages, explainedVariance, rowPriorities, segmentPriorities } from './advantage';
+export { gaeVtrace, normalizeAdvantages, explainedVariance, rowPriorities, segmentPriorities } from './advantage';
 export { planSequential, planShuffled, planPrioritized } from './sampler';
 export { stagingBytes, gatherMinibatch } from './gather';
 export { firstNonFinite, firstBelowOrNonFinite, firstNotPositive, firstFlagAbove1, firstBadAction } from './validate';

@@ -15,3 +15,11 @@ export { computeAdvantages, normalizeAdvantages, explainedVariance, type Advanta
 export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';
 export { createMinibatchPlan, type MinibatchPlanInput } from './storage/plan.js';
 export { MinibatchStager, stagingLayout, type StagingLayout } from './storage/gather.js';
+export { createWorkerTrainer, RemoteTrainer, serveTrainer, type TrainInWorker, type WorkerSource, type WorkerTrainerOptions, type MessageEndpoint } from './worker/index.js';
+export { Agent, type AgentOptions, type ActOptions as AgentActOptions, type ObserveOptions, type LoadOptions, type UpdateEvent, type EpisodeEvent } from './agent.js';
+export { train, evaluateAgent, type TrainOptions, type TrainResult, type ProgressEvent, type EvaluateOptions } from './train.js';
+export { CartPole, Pendulum, TimeLimit, SyncVectorEnv, vectorize, makeEnv, ENV_IDS, isVectorEnv, type Env, type VectorEnv, type StepResult, type ResetResult, type VectorStepResult, type VectorResetResult, type EnvAction } from './envs/index.js';
+export { constant, linear, cosine, scheduleValue, type Schedule, type Schedules } from './schedule.js';
+export { RunningMeanStd, ObservationNormalizer, RewardScaler } from './normalize.js';
+export { readSafetensors, writeSafetensors, CheckpointError, type Tensor, type SafetensorsFile } from './policy/safetensors.js';
+export { presetFor, type Preset } from './presets.js';

@@ -1,7 +1,7 @@
 // Blocks of wasm linear memory and the typed-array views the TypeScript side keeps over them.
 // Growing wasm memory detaches every view, so view holders call `refresh()` (one comparison, no allocation)
 // before touching their views and re-view only after a growth.
-import { wasm } from './init.js';
+import { isInitialized, wasm } from './init.js';
 
 /** Allocates `bytes` of zeroed wasm memory, 16-byte aligned. */
 export function allocBlock(bytes: number): number {
@@ -34,4 +34,29 @@ export class ViewSet {
       this.build(buffer);
     }
   }
+}
+
+/**
+ * Typed arrays over wasm memory (a `RolloutBuffer.batch()`, say) are detached when an allocation grows it.
+ * Called before allocating, this returns a getter that gives the record back with any such array re-viewed
+ * at the offset it had; records that hold no wasm views come back as they are.
+ */
+export function viewsSurvivingGrowth<T extends object>(record: T): () => T {
+  if (!isInitialized()) return () => record;
+  const buffer = memoryBuffer();
+  const moved: [string, new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView, number, number][] = [];
+  for (const [key, value] of Object.entries(record)) {
+    if (ArrayBuffer.isView(value) && value.buffer === buffer) {
+      const array = value as unknown as { constructor: never; byteOffset: number; length: number };
+      moved.push([key, array.constructor, array.byteOffset, array.length]);
+    }
+  }
+  if (moved.length === 0) return () => record;
+  return () => {
+    const now = memoryBuffer();
+    if (now === buffer) return record;
+    const copy = { ...record } as Record<string, unknown>;
+    for (const [key, View, byteOffset, length] of moved) copy[key] = new View(now, byteOffset, length);
+    return copy as T;
+  };
 }

@@ -1,8 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { webppoAssets } from '../rollup.config.mjs';
 
 export default defineConfig({
   plugins: [webppoAssets()],
+  // Examples import the package by name, as users do; tests run them against the source.
+  resolve: { alias: { webppo: fileURLToPath(new URL('../src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

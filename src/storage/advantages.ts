@@ -80,8 +80,9 @@ export function computeAdvantages(input: AdvantageInput): { advantages: Float32A
     const pb = copyIn(bootstrap), pl = copyIn(lastValues);
     const pa = alloc(rows * 4), pret = alloc(rows * 4);
     const w = wasm();
-    if (ratios) w.gaeVtraceReturns(T, N, pr, pv, pt, pu, pb, pl, copyIn(ratios), p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, pret, alloc(N * 4));
-    else w.gaeVtrace(T, N, pr, pv, pt, pu, pb, pl, 0, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, pret);
+    // Returns always come from the ratio-1 pass (DESIGN.md); with ratios, a second pass rewrites the advantages.
+    w.gaeVtrace(T, N, pr, pv, pt, pu, pb, pl, 0, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, pret);
+    if (ratios) w.gaeVtrace(T, N, pr, pv, pt, pu, pb, pl, copyIn(ratios), p.gamma, p.gaeLambda, p.rhoClip, p.cClip, pa, 0);
     return { advantages: copyOutFloat32(pa, rows), returns: copyOutFloat32(pret, rows) };
   });
 }

@@ -84,7 +84,7 @@ export class RolloutBuffer {
   /** Offsets: the rows, the one-step staging area, and the rest. */
   private readonly rowTable: Table;
   private readonly stageTable: Table;
-  private readonly extra: { advantages: number; returns: number; ratios: number; priorities: number; lastValues: number; carry: number; nvec: number };
+  private readonly extra: { advantages: number; returns: number; ratios: number; priorities: number; lastValues: number; nvec: number };
   private cursor = 0;
   private acted = false;
   private readonly views: ViewSet;
@@ -115,7 +115,7 @@ export class RolloutBuffer {
     const rows = this.rowCount;
     this.extra = {
       advantages: take(rows * 4), returns: take(rows * 4), ratios: take(rows * 4), priorities: take(rows * 4),
-      lastValues: take(this.numEnvs * 4), carry: take(this.numEnvs * 4), nvec: take(this.nvec.length * 4),
+      lastValues: take(this.numEnvs * 4), nvec: take(this.nvec.length * 4),
     };
     this.bytes = at;
     this.ptr = allocBlock(this.bytes);
@@ -236,12 +236,12 @@ export class RolloutBuffer {
     }
     this.extraView.lastValues.set(lastValues);
     const T = this.numSteps, N = this.numEnvs;
-    if (ratios === undefined) {
+    // Returns always come from the ratio-1 pass (DESIGN.md); with ratios, a second pass rewrites the advantages.
+    w.gaeVtrace(T, N, b + r.rewards, b + r.values, b + r.terminated, b + r.truncated, b + r.bootstrapValues, b + x.lastValues,
+      0, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, b + x.returns);
+    if (ratios !== undefined) {
       w.gaeVtrace(T, N, b + r.rewards, b + r.values, b + r.terminated, b + r.truncated, b + r.bootstrapValues, b + x.lastValues,
-        0, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, b + x.returns);
-    } else {
-      w.gaeVtraceReturns(T, N, b + r.rewards, b + r.values, b + r.terminated, b + r.truncated, b + r.bootstrapValues, b + x.lastValues,
-        b + x.ratios, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, b + x.returns, b + x.carry);
+        b + x.ratios, p.gamma, p.gaeLambda, p.rhoClip, p.cClip, b + x.advantages, 0);
     }
   }
 

@@ -101,6 +101,21 @@ export class CpuPolicy {
     return copyOutF32(this.state.ptr.params, this.layout.size);
   }
 
+  /** The sampling generator's state [state, inc], for checkpoints: a restored policy draws the same actions. */
+  getRngState(): [bigint, bigint] {
+    this.checkAlive();
+    const words = new BigUint64Array(memoryBuffer(), this.state.ptr.rng, 2);
+    return [words[0], words[1]];
+  }
+
+  setRngState(saved: readonly [bigint, bigint]): void {
+    this.checkAlive();
+    if (!Array.isArray(saved) || saved.length !== 2 || saved.some((w) => typeof w !== 'bigint' || w < 0n || w >= 1n << 64n)) {
+      fail('rngState', 'two unsigned 64-bit bigints [state, inc]', saved);
+    }
+    new BigUint64Array(memoryBuffer(), this.state.ptr.rng, 2).set(saved);
+  }
+
   /**
    * Picks actions for every agent whose observation row is in `observations`, writing into `out` (plain
    * arrays or views over wasm memory, e.g. rollout storage). Allocates nothing once it has seen this many

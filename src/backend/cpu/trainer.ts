@@ -8,7 +8,7 @@ import { initialParameters } from '../../policy/init.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
 import { PCG32 } from '../../rng.js';
 import { logitCount } from '../../spaces.js';
-import { allocBlock, freeBlock, memoryBuffer, ViewSet } from '../../wasm-memory.js';
+import { allocBlock, freeBlock, memoryBuffer, ViewSet, viewsSurvivingGrowth } from '../../wasm-memory.js';
 import {
   STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
@@ -164,7 +164,7 @@ class CpuTrainer implements Trainer {
     this.checkAlive();
     validateBatch(batch, this.policy, this.samples);
     const rows = batch.numSteps * batch.numEnvs;
-    this.upload(batch);
+    this.upload(batch, viewsSurvivingGrowth(batch));
     const b = this.batchBlocks.ptr;
     if (this.ppo.normalizeAdvantage !== false) wasm().standardize(b.advantages, rows);
     const identity = new Int32Array(memoryBuffer(), b.identity, rows);
@@ -182,8 +182,9 @@ class CpuTrainer implements Trainer {
     validateBatch(batch, this.policy, this.samples);
     if (plan !== undefined) validatePlan(plan, batch);
     const rows = batch.numSteps * batch.numEnvs;
+    const current = viewsSurvivingGrowth(batch);
     const p = plan ?? this.defaultPlan(batch);
-    this.upload(batch);
+    this.upload(batch, current);
     const w = wasm();
     const b = this.batchBlocks.ptr;
     if (this.ppo.normalizeAdvantage === 'batch') w.standardize(b.advantages, rows);
@@ -319,10 +320,13 @@ class CpuTrainer implements Trainer {
       1 - 0.9 ** this.step, 1 - 0.999 ** this.step, adamEps, 1 - lr * weightDecay, scale);
   }
 
-  /** Copies the batch into wasm memory (validated already). */
-  private upload(batch: Batch): void {
-    const rows = batch.numSteps * batch.numEnvs;
-    this.batchBlocks.reserve(rows);
+  /**
+   * Copies the batch (validated already) into wasm memory. Reserving room may grow memory and detach a
+   * batch that lies in wasm memory, so its arrays are read through `current` afterwards.
+   */
+  private upload(shape: Batch, current: () => Batch): void {
+    this.batchBlocks.reserve(shape.numSteps * shape.numEnvs);
+    const batch = current();
     const b = this.batchBlocks.ptr;
     copyIn(b.observations, batch.observations);
     copyIn(b.actions, batch.actions);

@@ -12,6 +12,7 @@ import {
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
+import { viewsSurvivingGrowth } from '../../wasm-memory.js';
 import { validateBatch, validatePlan } from '../validate.js';
 import { DeviceLostError, requestDevice } from './device.js';
 import { getKernels, type Kernel, type KernelName } from './kernels.js';
@@ -167,7 +168,9 @@ export class WebGPUTrainer implements Trainer {
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
+    const current = viewsSurvivingGrowth(batch);
     return this.serial(async () => {
+      const batch = current(); // re-viewed if wasm memory grew while earlier work was queued
       const T = batch.numSteps;
       const N = batch.numEnvs;
       const rows = T * N;
@@ -192,6 +195,7 @@ export class WebGPUTrainer implements Trainer {
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
+    const current = viewsSurvivingGrowth(batch); // drawing the default plan allocates wasm memory
     if (plan !== undefined) validatePlan(plan, batch);
     // Default: shuffled rows, a fresh seeded permutation per epoch (needs init(): the plan is drawn in wasm).
     else plan = createMinibatchPlan({
@@ -201,6 +205,7 @@ export class WebGPUTrainer implements Trainer {
     const chosen = plan;
     return this.serial(async () => {
       const plan = chosen;
+      const batch = current();
       const T = batch.numSteps;
       const N = batch.numEnvs;
       const segments = plan.unit === 'segments';

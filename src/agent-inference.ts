@@ -1,0 +1,71 @@
+// The agent's view of wasm inference (CpuPolicy): preallocated outputs for all agents, a critic-only
+// evaluation for bootstrap values, and the sampling generator's state for checkpoints.
+import { CpuPolicy } from './backend/cpu/inference.js';
+import type { PolicySpec } from './policy/network.js';
+import { actionSize } from './spaces.js';
+
+export interface Inference {
+  /** Stored form: indices (categorical) or pre-squash u (Box). */
+  readonly actions: Int32Array | Float32Array;
+  /** What the game gets: the same array, or loc + scale tanh(u) for tanh_normal. */
+  readonly gameActions: Int32Array | Float32Array;
+  readonly logProbs: Float32Array;
+  readonly values: Float32Array;
+  act(observations: Float32Array, masks: Uint8Array | undefined, deterministic: boolean): void;
+  /** Values of these observations (a view valid until the next call); draws nothing. */
+  criticValues(observations: Float32Array): Float32Array;
+  setParameters(flat: Float32Array): void;
+  getRngState(): string;
+  setRngState(state: string): void;
+  dispose(): void;
+}
+
+interface Outputs {
+  actions: Int32Array | Float32Array;
+  logProbs: Float32Array;
+  values: Float32Array;
+  squashedActions?: Float32Array;
+}
+
+export function createInference(policy: PolicySpec, numAgents: number, seed: number, parameters: Float32Array): Inference {
+  const cpu = new CpuPolicy(policy, { seed, parameters, maxAgents: numAgents });
+  const categorical = policy.actionSpace.kind !== 'box';
+  const squash = policy.actionSpace.kind === 'box' && policy.network.distribution === 'tanh_normal';
+  const outputs = (): Outputs => {
+    const perRow = numAgents * actionSize(policy.actionSpace);
+    const out: Outputs = {
+      actions: categorical ? new Int32Array(perRow) : new Float32Array(perRow),
+      logProbs: new Float32Array(numAgents),
+      values: new Float32Array(numAgents),
+    };
+    if (squash) out.squashedActions = new Float32Array(perRow);
+    return out;
+  };
+  const main = outputs();
+  const scratch = outputs();
+  const actOptions: { masks?: Uint8Array; deterministic: boolean } = { masks: undefined, deterministic: false };
+  const deterministic = { deterministic: true };
+  return {
+    actions: main.actions,
+    gameActions: main.squashedActions ?? main.actions,
+    logProbs: main.logProbs,
+    values: main.values,
+    act(observations, masks, isDeterministic) {
+      actOptions.masks = masks;
+      actOptions.deterministic = isDeterministic;
+      cpu.act(observations, main, actOptions);
+    },
+    criticValues(observations) {
+      // A deterministic act draws no random numbers; only its values are used.
+      cpu.act(observations, scratch, deterministic);
+      return scratch.values;
+    },
+    setParameters: (flat) => cpu.setParameters(flat),
+    getRngState: () => cpu.getRngState().join(':'),
+    setRngState(state) {
+      const [s, inc] = state.split(':').map((part) => BigInt(part));
+      cpu.setRngState([s, inc]);
+    },
+    dispose: () => cpu.dispose(),
+  };
+}

@@ -1,0 +1,722 @@
+// Agent: a self-training PPO agent for a game loop. act() and observe() are synchronous and allocate
+// nothing; when the rollout buffer is full its update runs asynchronously while the game keeps collecting
+// into a second buffer with the previous policy (a batch collected under a policy older than the one being
+// trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
+// New parameters are swapped into inference when the update resolves.
+import { fail } from './errors.js';
+import { init } from './init.js';
+import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
+import { createInference, type Inference } from './agent-inference.js';
+import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
+import { STAT_NAMES, type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateStats } from './backend/trainer.js';
+import { ObservationNormalizer, RewardScaler } from './normalize.js';
+import { decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace } from './policy/checkpoint.js';
+import { CheckpointError, type Tensor, type TensorData } from './policy/safetensors.js';
+import { networkLayout, type NetworkLayout, type PolicySpec } from './policy/network.js';
+import { PCG32 } from './rng.js';
+import { type Schedules, scheduleValue } from './schedule.js';
+import { flatSize, logitCount, type ActionSpace, type Space } from './spaces.js';
+import { createMinibatchPlan } from './storage/plan.js';
+import { type ActingStep, type OutcomeStep, RolloutBuffer } from './storage/rollout-buffer.js';
+
+export type { AgentOptions, BackendChoice } from './agent-options.js';
+
+export interface UpdateEvent {
+  /** Updates finished so far (this one included). */
+  updates: number;
+  /** Agent steps (ticks x agents) taken when this update's rollout was complete. */
+  steps: number;
+  stats: UpdateStats;
+  hyperparameters: Hyperparameters;
+  /** Whether the batch was collected under an older policy (V-trace corrected). */
+  lagged: boolean;
+  durationMs: number;
+}
+
+export interface EpisodeEvent {
+  agent: number;
+  /** Sum of the raw (unscaled) rewards of the episode. */
+  return: number;
+  length: number;
+  terminated: boolean;
+  /** Agent steps taken so far. */
+  steps: number;
+}
+
+interface Events {
+  update: UpdateEvent;
+  episode: EpisodeEvent;
+  error: Error;
+}
+
+export interface ActOptions {
+  masks?: Uint8Array;
+  deterministic?: boolean;
+}
+
+export interface ObserveOptions {
+  /** numAgents x observation size: the last observation of each episode that ended (rows of other agents are ignored). */
+  finalObservations?: Float32Array;
+}
+
+export interface LoadOptions {
+  backend?: BackendChoice;
+  /** Where to train (see AgentOptions.trainInWorker); not saved in checkpoints. */
+  trainInWorker?: TrainInWorker;
+  /** When given, the checkpoint must have been saved for these spaces. */
+  observationSpace?: Space;
+  actionSpace?: ActionSpace;
+}
+
+const PLAN_STREAM = 0x5eed;
+const NOISE_STREAM = 0x401e;
+
+export class Agent {
+  readonly observationSpace: Space;
+  readonly actionSpace: ActionSpace;
+  readonly numAgents: number;
+  readonly options: Readonly<ResolvedAgentOptions>;
+  /** Floats per observation row. */
+  readonly observationSize: number;
+
+  private readonly policy: PolicySpec;
+  private readonly layout: NetworkLayout;
+  private readonly pool: RolloutBuffer[] = [];
+  private collecting: RolloutBuffer;
+  /** Policy version each buffer's first step was taken with. */
+  private readonly versions = new Map<RolloutBuffer, number>();
+  private awaitingBootstrap: RolloutBuffer | undefined;
+  private version = 0;
+  private phase: 'act' | 'observe' = 'act';
+  private chain: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private failure: Error | undefined;
+  private disposed = false;
+  private schedules: Schedules;
+  private horizon: number | null;
+  private readonly listeners: { [K in keyof Events]: Set<(event: Events[K]) => void> } = { update: new Set(), episode: new Set(), error: new Set() };
+
+  private readonly obsNorm: ObservationNormalizer | undefined;
+  private readonly rewardScaler: RewardScaler | undefined;
+  private readonly normalized: Float32Array;
+  private readonly normalizedFinal: Float32Array;
+  private readonly scaledRewards: Float32Array;
+  private readonly bootstrapValues: Float32Array;
+  private readonly episodeReturns: Float64Array;
+  private readonly episodeLengths: Int32Array;
+  private readonly acting: ActingStep;
+  private readonly outcome: OutcomeStep;
+  private readonly planRng: PCG32;
+  private readonly noiseRng: PCG32;
+  private staged: Batch | undefined;
+
+  private counters = { steps: 0, updates: 0, episodes: 0 };
+
+  private constructor(options: ResolvedAgentOptions, private readonly trainer: Trainer, private readonly inference: Inference) {
+    this.options = Object.freeze(options);
+    this.observationSpace = options.observationSpace;
+    this.actionSpace = options.actionSpace;
+    this.numAgents = options.numAgents;
+    this.observationSize = flatSize(options.observationSpace);
+    this.policy = { observationSize: this.observationSize, actionSpace: options.actionSpace, network: options.network };
+    this.layout = networkLayout(this.policy);
+    this.schedules = options.schedules;
+    this.horizon = options.totalSteps;
+    const n = this.numAgents;
+    this.collecting = this.newBuffer();
+    this.pool.push(this.newBuffer());
+    if (options.ppo.normalizeObservations) this.obsNorm = new ObservationNormalizer(this.observationSize);
+    if (options.ppo.normalizeRewards) this.rewardScaler = new RewardScaler(n, options.ppo.gamma);
+    this.normalized = new Float32Array(n * this.observationSize);
+    this.normalizedFinal = new Float32Array(n * this.observationSize);
+    this.scaledRewards = new Float32Array(n);
+    this.bootstrapValues = new Float32Array(n);
+    this.episodeReturns = new Float64Array(n);
+    this.episodeLengths = new Int32Array(n);
+    this.acting = { observations: this.normalized, actions: inference.actions, logProbs: inference.logProbs, values: inference.values };
+    this.outcome = { rewards: this.scaledRewards, terminated: new Uint8Array(n), truncated: new Uint8Array(n), bootstrapValues: this.bootstrapValues };
+    this.planRng = new PCG32(options.seed, PLAN_STREAM);
+    this.noiseRng = new PCG32(options.seed, NOISE_STREAM);
+  }
+
+  /** Creates an agent (loads the wasm if needed); validates every option first. */
+  static async create(options: AgentOptions): Promise<Agent> {
+    const resolved = resolveAgentOptions(options);
+    await init();
+    return Agent.build(resolved, undefined);
+  }
+
+  private static async build(options: ResolvedAgentOptions, parameters: Float32Array | undefined): Promise<Agent> {
+    const policy: PolicySpec = { observationSize: flatSize(options.observationSpace), actionSpace: options.actionSpace, network: options.network };
+    const trainer = await createAgentTrainer({ backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters }, options.trainInWorker);
+    let inference: Inference | undefined;
+    try {
+      inference = createInference(policy, options.numAgents, options.seed, await trainer.getParameters());
+      return new Agent(options, trainer, inference);
+    } catch (error) {
+      inference?.dispose();
+      trainer.dispose();
+      throw error;
+    }
+  }
+
+  /** Restores an agent saved by save(): parameters, optimizer, normalization, RNG and counters. */
+  static async load(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Agent> {
+    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    await init();
+    const { config, file } = readCheckpointConfig(bytes);
+    const saved = optionsFromJson(config);
+    if (options.observationSpace && !sameSpace(options.observationSpace, saved.observationSpace)) {
+      throw new CheckpointError(`checkpoint: observationSpace: expected ${JSON.stringify(options.observationSpace)} (as asked), the file has ${JSON.stringify(saved.observationSpace)}`);
+    }
+    if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
+      throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(options.actionSpace)} (as asked), the file has ${JSON.stringify(saved.actionSpace)}`);
+    }
+    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker });
+    const policy: PolicySpec = { observationSize: flatSize(resolved.observationSpace), actionSpace: resolved.actionSpace, network: resolved.network };
+    const contents = decodeCheckpoint(file, config, {
+      layout: networkLayout(policy), observationSize: policy.observationSize, numAgents: resolved.numAgents,
+      normalizeObservations: resolved.ppo.normalizeObservations, normalizeRewards: resolved.ppo.normalizeRewards,
+    });
+    const agent = await Agent.build(resolved, contents.parameters);
+    try {
+      agent.trainer.setOptimizerState(contents.optimizer);
+      if (contents.observationStats) agent.obsNorm!.stats.setState(contents.observationStats);
+      if (contents.rewardStats) {
+        agent.rewardScaler!.stats.setState(contents.rewardStats);
+        agent.rewardScaler!.returns.set(contents.rewardStats.returns);
+      }
+      agent.restoreRng(contents.rng);
+      agent.restoreRunning(contents.extra ?? new Map(), contents.counters);
+      const c = contents.counters;
+      for (const key of ['steps', 'updates', 'episodes'] as const) {
+        if (!Number.isInteger(c[key]) || c[key] < 0) throw new CheckpointError(`checkpoint: counters.${key}: expected an integer >= 0, got ${c[key]}`);
+        agent.counters[key] = c[key];
+      }
+    } catch (error) {
+      agent.dispose();
+      throw error;
+    }
+    return agent;
+  }
+
+  get backend(): 'cpu' | 'webgpu' { return this.trainer.backend; }
+  /** Agent steps taken (ticks x numAgents). */
+  get steps(): number { return this.counters.steps; }
+  get updates(): number { return this.counters.updates; }
+  get episodes(): number { return this.counters.episodes; }
+  /** Updates queued or running. */
+  get pendingUpdates(): number { return this.pending; }
+  /** Agent steps per rollout (numSteps x numAgents). */
+  get rolloutSteps(): number { return this.options.ppo.numSteps * this.numAgents; }
+
+  /**
+   * Picks actions for all agents from their observations (numAgents x observation size, normalized here when
+   * configured). Returns a view (numAgents rows: Int32Array for categorical spaces, Float32Array for boxes;
+   * tanh_normal actions squashed into the box) valid until the next act(); the step is recorded for training.
+   */
+  act(observations: Float32Array, options?: ActOptions): Int32Array | Float32Array {
+    this.live();
+    if (this.phase !== 'act') fail('act', 'observe() for the previous act() first', 'a second act()');
+    const masks = this.checkActInputs(observations, options);
+    const deterministic = options?.deterministic === true;
+    const input = this.normalizeObservations(observations, this.normalized, true);
+    this.inference.act(input, masks, deterministic);
+    if (this.awaitingBootstrap) this.launch(this.awaitingBootstrap, this.inference.values, true);
+    if (this.collecting.step === 0) this.versions.set(this.collecting, this.version);
+    this.acting.actions = this.inference.actions;
+    this.acting.logProbs = this.inference.logProbs;
+    this.acting.values = this.inference.values;
+    this.acting.observations = input;
+    this.acting.masks = masks;
+    this.collecting.addActing(this.acting);
+    this.phase = 'observe';
+    return this.inference.gameActions;
+  }
+
+  /** Actions without recording anything (evaluation): deterministic unless asked otherwise. Same view rules as act(). */
+  predict(observations: Float32Array, options?: ActOptions): Int32Array | Float32Array {
+    this.live();
+    const masks = this.checkActInputs(observations, options);
+    const input = this.normalizeObservations(observations, this.normalizedFinal, false);
+    this.inference.act(input, masks, options?.deterministic !== false);
+    return this.inference.gameActions;
+  }
+
+  /**
+   * What the game answered to the last act(): rewards, terminated and truncated (Uint8Array 0/1) per agent.
+   * A truncated episode bootstraps from the value of its final observation when `finalObservations` is given
+   * (from 0 otherwise).
+   */
+  observe(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, options?: ObserveOptions): void {
+    this.live();
+    if (this.phase !== 'observe') fail('observe', 'act() first', 'observe() without act()');
+    const n = this.numAgents;
+    checkFinite('rewards', rewards, n, 1);
+    checkFlags('terminated', terminated, n);
+    checkFlags('truncated', truncated, n);
+    const finals = options?.finalObservations;
+    let anyTruncated = false;
+    for (let e = 0; e < n; e++) if (truncated[e] && !terminated[e]) anyTruncated = true;
+    if (finals !== undefined) {
+      if (!(finals instanceof Float32Array) || finals.length !== n * this.observationSize) fail('finalObservations', `a Float32Array of length ${n * this.observationSize}`, finals);
+      for (let e = 0; e < n; e++) {
+        if (!truncated[e] || terminated[e]) continue;
+        for (let k = 0; k < this.observationSize; k++) {
+          const v = finals[e * this.observationSize + k];
+          if (!Number.isFinite(v)) fail(`finalObservations[agent ${e}, ${k}]`, 'a finite number', v);
+        }
+      }
+    }
+    // Validated: from here on, state changes.
+    this.bootstrapValues.fill(0);
+    if (anyTruncated && finals) {
+      const values = this.inference.criticValues(this.normalizeObservations(finals, this.normalizedFinal, false));
+      for (let e = 0; e < n; e++) if (truncated[e] && !terminated[e]) this.bootstrapValues[e] = values[e];
+    }
+    if (this.rewardScaler) this.rewardScaler.scale(rewards, terminated, truncated, this.scaledRewards);
+    else this.scaledRewards.set(rewards);
+    this.outcome.terminated = terminated;
+    this.outcome.truncated = truncated;
+    this.collecting.addOutcome(this.outcome);
+    this.phase = 'act';
+    this.counters.steps += n;
+    for (let e = 0; e < n; e++) {
+      this.episodeReturns[e] += rewards[e];
+      this.episodeLengths[e]++;
+      if (terminated[e] || truncated[e]) {
+        this.counters.episodes++;
+        if (this.listeners.episode.size > 0) {
+          this.emit('episode', { agent: e, return: this.episodeReturns[e], length: this.episodeLengths[e], terminated: terminated[e] === 1, steps: this.counters.steps });
+        }
+        this.episodeReturns[e] = 0;
+        this.episodeLengths[e] = 0;
+      }
+    }
+    if (this.collecting.full) {
+      this.awaitingBootstrap = this.collecting;
+      this.collecting = this.pool.pop() ?? this.newBuffer();
+    }
+  }
+
+  /** Whether a full rollout waits for the next observations (its bootstrap values) to start its update. */
+  get rolloutReady(): boolean {
+    return this.awaitingBootstrap !== undefined;
+  }
+
+  /**
+   * Starts the update of a full rollout now, bootstrapping from these next observations (the headless path
+   * calls this, then awaits whenIdle(), so the next act() already uses the new policy).
+   */
+  finishRollout(nextObservations: Float32Array): void {
+    this.live();
+    if (!this.awaitingBootstrap) return;
+    checkFinite('nextObservations', nextObservations, this.numAgents, this.observationSize);
+    const values = this.inference.criticValues(this.normalizeObservations(nextObservations, this.normalizedFinal, false));
+    this.launch(this.awaitingBootstrap, values, false);
+  }
+
+  /** Resolves when no update is queued or running; rejects with the error of a failed update. */
+  async whenIdle(): Promise<void> {
+    while (this.pending > 0) await this.chain;
+    if (this.failure) {
+      const failure = this.failure;
+      this.failure = undefined;
+      throw failure;
+    }
+  }
+
+  /** Awaits every pending update (alias of whenIdle(), for symmetry with save()). */
+  flush(): Promise<void> {
+    return this.whenIdle();
+  }
+
+  /** Sets the schedules and their horizon (agent steps); train() calls this with its totalSteps. */
+  setSchedules(schedules: Schedules, totalSteps: number | null): void {
+    const resolved = resolveAgentOptions({ ...this.options, schedules, totalSteps: totalSteps ?? undefined });
+    this.schedules = resolved.schedules;
+    this.horizon = resolved.totalSteps;
+  }
+
+  /** Fraction of the horizon done when the rollout that completed at `steps` began (0 without a horizon). */
+  private progressAt(steps: number): number {
+    return this.horizon === null ? 0 : Math.min(1, Math.max(0, steps - this.rolloutSteps) / this.horizon);
+  }
+
+  /** The hyperparameters the next update would use, given the steps done when its rollout completed. */
+  hyperparametersAt(steps: number): Hyperparameters {
+    const ppo = this.options.ppo;
+    const progress = this.progressAt(steps);
+    const anneal = ppo.annealLearningRate && this.horizon !== null ? 1 - progress : 1;
+    const clip = this.schedules.clipEpsilon === undefined ? ppo.clipEpsilon : scheduleValue(this.schedules.clipEpsilon, progress);
+    return {
+      learningRate: this.schedules.learningRate === undefined ? ppo.learningRate * Math.max(0, anneal) : scheduleValue(this.schedules.learningRate, progress),
+      entropyCoef: this.schedules.entropyCoef === undefined ? ppo.entropyCoef : scheduleValue(this.schedules.entropyCoef, progress),
+      clipEpsilon: clip,
+    };
+  }
+
+  on<K extends keyof Events>(event: K, listener: (event: Events[K]) => void): () => void {
+    if (!(event in this.listeners)) fail('event', "'update' | 'episode' | 'error'", event);
+    if (typeof listener !== 'function') fail('listener', 'a function', listener);
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  /**
+   * The agent as safetensors bytes, everything a resume needs: parameters, optimizer, normalization, generator
+   * states, counters, episode tallies and the unfinished rollout. Waits for pending updates first. Call it
+   * between observe() and the next act().
+   */
+  async save(): Promise<Uint8Array> {
+    this.live();
+    this.checkBetweenTicks();
+    for (;;) {
+      await this.whenIdle();
+      const parameters = await this.trainer.getParameters();
+      const optimizer = await this.trainer.getOptimizerState();
+      if (this.pending > 0) continue; // the game started an update meanwhile: snapshot after it
+      this.checkBetweenTicks();
+      return encodeCheckpoint({
+        config: optionsToJson({ ...this.options, schedules: this.schedules, totalSteps: this.horizon }),
+        parameters,
+        optimizer,
+        observationStats: this.obsNorm?.stats.state(),
+        rewardStats: this.rewardScaler ? { ...this.rewardScaler.stats.state(), returns: this.rewardScaler.returns.slice() } : undefined,
+        extra: this.runningState(),
+        rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
+        counters: {
+          ...this.counters,
+          awaitingBootstrap: this.awaitingBootstrap ? 1 : 0,
+          rolloutLagged: this.rolloutBuffer().step > 0 && this.versions.get(this.rolloutBuffer()) !== this.version ? 1 : 0,
+        },
+      }, this.layout);
+    }
+  }
+
+  /** The current parameters (flat, in the network layout). */
+  getParameters(): Promise<Float32Array> {
+    return this.trainer.getParameters();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const release = () => {
+      this.trainer.dispose();
+      this.inference.dispose();
+      for (const b of new Set([...this.pool, this.collecting, ...this.versions.keys(), ...(this.awaitingBootstrap ? [this.awaitingBootstrap] : [])])) b.dispose();
+    };
+    if (this.pending > 0) this.chain.then(release, release);
+    else release();
+  }
+
+  // ---- internals ----
+
+  private live(): void {
+    if (this.disposed) throw new Error('Agent: used after dispose()');
+  }
+
+  private newBuffer(): RolloutBuffer {
+    return RolloutBuffer.create({
+      numSteps: this.options.ppo.numSteps, numEnvs: this.numAgents, observationSize: this.observationSize,
+      actionSpace: this.actionSpace, masks: this.options.masks,
+    });
+  }
+
+  private checkActInputs(observations: Float32Array, options: ActOptions | undefined): Uint8Array | undefined {
+    checkFinite('observations', observations, this.numAgents, this.observationSize);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options', 'an object', options);
+    const masks = options?.masks;
+    if (!this.options.masks) {
+      if (masks !== undefined) fail('masks', 'undefined (create the agent with masks: true to pass masks)', masks);
+      return undefined;
+    }
+    const space = this.actionSpace;
+    const logits = logitCount(space);
+    if (!(masks instanceof Uint8Array) || masks.length !== this.numAgents * logits) fail('masks', `a Uint8Array of length ${this.numAgents * logits}`, masks);
+    const nvec = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? space.nvec : [];
+    for (let e = 0; e < this.numAgents; e++) {
+      let base = e * logits;
+      for (let b = 0; b < nvec.length; b++) {
+        let allowed = 0;
+        for (let k = 0; k < nvec[b]; k++) allowed += masks[base + k] ? 1 : 0;
+        if (allowed === 0) fail(`masks[agent ${e}, branch ${b}]`, 'at least one allowed action', 'all masked');
+        base += nvec[b];
+      }
+    }
+    return masks;
+  }
+
+  private normalizeObservations(raw: Float32Array, out: Float32Array, update: boolean): Float32Array {
+    if (!this.obsNorm) return raw;
+    this.obsNorm.normalize(raw, out, this.numAgents, update);
+    return out;
+  }
+
+  /** Computes the rollout's advantages now (sync) and queues its update behind any running one. */
+  private launch(buffer: RolloutBuffer, lastValues: Float32Array, inGameLoop: boolean): void {
+    this.awaitingBootstrap = undefined;
+    const ppo = this.options.ppo;
+    buffer.computeAdvantages({ lastValues, gamma: ppo.gamma, gaeLambda: ppo.gaeLambda, rhoClip: ppo.vtrace.rhoClip, cClip: ppo.vtrace.cClip });
+    const steps = this.counters.steps;
+    this.pending++;
+    // A CPU update is wasm work on this thread: in a game loop it runs one minibatch per event-loop turn.
+    const sliced = inGameLoop && this.trainer.backend === 'cpu';
+    this.chain = this.chain.then(() => this.update(buffer, steps, sliced)).finally(() => { this.pending--; });
+  }
+
+  private async update(buffer: RolloutBuffer, steps: number, sliced: boolean): Promise<void> {
+    if (this.disposed) return;
+    const started = performance.now();
+    let released = false;
+    try {
+      const lagged = this.versions.get(buffer) !== this.version;
+      const hyperparameters = this.hyperparametersAt(steps);
+      this.trainer.setHyperparameters(hyperparameters);
+      const plan = this.plan(buffer, lagged, this.progressAt(steps));
+      const batch = this.stage(buffer);
+      this.release(buffer);
+      released = true;
+      const stats = sliced ? await this.updateInSlices(batch, plan) : await this.trainer.update(batch, plan);
+      if (this.disposed) return;
+      this.inference.setParameters(await this.trainer.getParameters());
+      this.version++;
+      this.counters.updates++;
+      if (this.listeners.update.size > 0) {
+        this.emit('update', { updates: this.counters.updates, steps, stats, hyperparameters, lagged, durationMs: performance.now() - started });
+      }
+    } catch (error) {
+      if (this.disposed) return;
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.emit('error', this.failure);
+    } finally {
+      if (!released && !this.disposed) this.release(buffer);
+    }
+  }
+
+  /**
+   * Shuffled rows (CleanRL) for fresh batches; for lagged ones shuffled env segments, whose advantages the
+   * trainer recomputes with V-trace (when there are at least numMinibatches envs). Prioritized sampling when
+   * alpha > 0, with beta annealed from beta0 toward 1 over the horizon.
+   */
+  private plan(buffer: RolloutBuffer, lagged: boolean, progress: number): MinibatchPlan {
+    const ppo = this.options.ppo;
+    const { alpha, beta0, over } = ppo.prioritized;
+    const segmentsFit = this.numAgents >= ppo.numMinibatches;
+    const unit = lagged && segmentsFit ? 'segments' : alpha > 0 && (over === 'rows' || segmentsFit) ? over : 'rows';
+    const seed = (BigInt(this.planRng.nextU32()) << 32n) | BigInt(this.planRng.nextU32());
+    const common = { numSteps: buffer.numSteps, numEnvs: buffer.numEnvs, numEpochs: ppo.numEpochs, numMinibatches: ppo.numMinibatches, unit, seed };
+    if (alpha > 0) {
+      const beta = Math.min(1, beta0 + (1 - beta0) * alpha * progress);
+      return createMinibatchPlan({ ...common, mode: 'prioritized', priorities: buffer.priorities(unit).slice(), alpha, beta });
+    }
+    return createMinibatchPlan({ ...common, mode: 'shuffled' });
+  }
+
+  /**
+   * The same update as trainer.update(batch, plan), one minibatch per call with a turn of the event loop in
+   * between, so the game's frames keep coming; stats are the means over the minibatches, and targetKl stops
+   * after an epoch as the trainer would.
+   */
+  private async updateInSlices(batch: Batch, plan: MinibatchPlan): Promise<UpdateStats> {
+    const per = plan.unitsPerMinibatch;
+    const sums = new Float64Array(STAT_NAMES.length);
+    const targetKl = this.options.ppo.targetKl;
+    let epochs = 0, minibatches = 0;
+    for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
+      let kl = 0;
+      for (let k = 0; k < plan.numMinibatches; k++) {
+        const at = (epoch * plan.numMinibatches + k) * per;
+        const slice: MinibatchPlan = { unit: plan.unit, numEpochs: 1, numMinibatches: 1, unitsPerMinibatch: per, indices: plan.indices.subarray(at, at + per) };
+        if (plan.weights) slice.weights = plan.weights.subarray(at, at + per);
+        const stats = await this.trainer.update(batch, slice);
+        STAT_NAMES.forEach((name, i) => { sums[i] += stats[name]; });
+        kl += stats.approx_kl;
+        minibatches++;
+        await nextTurn();
+        if (this.disposed) throw new Error('Agent: disposed during an update');
+      }
+      epochs++;
+      if (targetKl !== null && kl / plan.numMinibatches > targetKl) break;
+    }
+    const out = { epochs, minibatches } as UpdateStats;
+    STAT_NAMES.forEach((name, i) => { out[name] = sums[i] / minibatches; });
+    return out;
+  }
+
+  /** Back to the pool: empty, and no longer tied to the policy version it was collected with. */
+  private release(buffer: RolloutBuffer): void {
+    this.versions.delete(buffer);
+    buffer.reset();
+    this.pool.push(buffer);
+  }
+
+  /**
+   * Copies the rollout into the one reusable staging batch (JS memory): the buffer goes straight back to the
+   * pool and refills while the update runs. With tanh_normal, the entropy noise comes from the agent's own generator (exact resume).
+   */
+  private stage(buffer: RolloutBuffer): Batch {
+    const views = buffer.batch();
+    const staged = this.staged ??= {
+      numSteps: views.numSteps, numEnvs: views.numEnvs,
+      observations: views.observations.slice(), actions: views.actions.slice(), logProbs: views.logProbs.slice(),
+      values: views.values.slice(), advantages: views.advantages.slice(), returns: views.returns.slice(),
+      rewards: views.rewards!.slice(), terminated: views.terminated!.slice(), truncated: views.truncated!.slice(),
+      bootstrapValues: views.bootstrapValues!.slice(), lastValues: views.lastValues!.slice(),
+      masks: views.masks?.slice(),
+    };
+    for (const key of ['observations', 'actions', 'logProbs', 'values', 'advantages', 'returns', 'rewards', 'terminated', 'truncated', 'bootstrapValues', 'lastValues', 'masks'] as const) {
+      const view = views[key];
+      if (view) (staged[key] as typeof view).set(view as never);
+    }
+    if (staged.masks === undefined) delete staged.masks;
+    if (this.actionSpace.kind === 'box' && this.options.network.distribution === 'tanh_normal') {
+      const size = this.options.ppo.samplesMcEntropy * staged.numSteps * staged.numEnvs * this.actionSpace.size;
+      const noise = staged.entropyNoise ??= new Float32Array(size);
+      for (let i = 0; i < size; i++) noise[i] = this.noiseRng.nextNormal();
+    }
+    return staged;
+  }
+
+  private checkBetweenTicks(): void {
+    if (this.phase === 'observe') fail('save', 'a call between observe() and the next act()', 'a call between act() and observe()');
+  }
+
+  /** The buffer holding the unfinished (or full, not yet bootstrapped) rollout. */
+  private rolloutBuffer(): RolloutBuffer {
+    return this.awaitingBootstrap ?? this.collecting;
+  }
+
+  /** Episode tallies and the stored steps of the unfinished rollout, as checkpoint tensors. */
+  private runningState(): Map<string, Tensor> {
+    const n = this.numAgents;
+    const extra = new Map<string, Tensor>([
+      ['episode.returns', { dtype: 'F64', shape: [n], data: this.episodeReturns.slice() }],
+      ['episode.lengths', { dtype: 'I32', shape: [n], data: this.episodeLengths.slice() }],
+    ]);
+    const buffer = this.rolloutBuffer();
+    const steps = buffer.step;
+    if (steps === 0) return extra;
+    const rows = steps * n;
+    const put = (name: string, data: TensorData, perRow: number) => {
+      const dtype = data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : 'U8';
+      extra.set(`rollout.${name}`, { dtype, shape: perRow === 0 ? [steps, n] : [steps, n, perRow], data: data.slice(0, rows * Math.max(1, perRow)) });
+    };
+    put('observations', buffer.observations, this.observationSize);
+    put('actions', buffer.actions, buffer.actionSize);
+    put('log_probs', buffer.logProbs, 0);
+    put('values', buffer.values, 0);
+    put('rewards', buffer.rewards, 0);
+    put('terminated', buffer.terminated, 0);
+    put('truncated', buffer.truncated, 0);
+    put('bootstrap_values', buffer.bootstrapValues, 0);
+    if (buffer.masks) put('masks', buffer.masks, buffer.maskSize);
+    return extra;
+  }
+
+  private restoreRunning(extra: ReadonlyMap<string, Tensor>, counters: Record<string, number>): void {
+    const n = this.numAgents;
+    const take = <T extends TensorData>(name: string, dtype: Tensor['dtype'], shape: number[]): T => {
+      const t = extra.get(name);
+      if (!t) throw new CheckpointError(`checkpoint: tensor ${name} is missing`);
+      if (t.dtype !== dtype || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new CheckpointError(`checkpoint: tensor ${name}: expected ${dtype} [${shape}], got ${t.dtype} [${t.shape}]`);
+      }
+      return t.data as T;
+    };
+    this.episodeReturns.set(take<Float64Array>('episode.returns', 'F64', [n]));
+    this.episodeLengths.set(take<Int32Array>('episode.lengths', 'I32', [n]));
+    const observations = extra.get('rollout.observations');
+    if (!observations) return;
+    const steps = observations.shape[0];
+    if (!Number.isInteger(steps) || steps < 1 || steps > this.options.ppo.numSteps) {
+      throw new CheckpointError(`checkpoint: rollout.observations: expected 1 to ${this.options.ppo.numSteps} steps, got ${steps}`);
+    }
+    const buffer = this.collecting;
+    const categorical = this.actionSpace.kind !== 'box';
+    const obs = take<Float32Array>('rollout.observations', 'F32', [steps, n, this.observationSize]);
+    const actions = take<Float32Array | Int32Array>('rollout.actions', categorical ? 'I32' : 'F32', [steps, n, buffer.actionSize]);
+    const f = (name: string) => take<Float32Array>(`rollout.${name}`, 'F32', [steps, n]);
+    const u = (name: string) => take<Uint8Array>(`rollout.${name}`, 'U8', [steps, n]);
+    const [logProbs, values, rewards, bootstrap] = ['log_probs', 'values', 'rewards', 'bootstrap_values'].map(f);
+    const [terminated, truncated] = ['terminated', 'truncated'].map(u);
+    const masks = buffer.hasMasks ? take<Uint8Array>('rollout.masks', 'U8', [steps, n, buffer.maskSize]) : undefined;
+    try {
+      for (let t = 0; t < steps; t++) {
+        const row = (a: TensorData, per = 1) => a.subarray(t * n * per, (t + 1) * n * per);
+        buffer.add({
+          observations: row(obs, this.observationSize) as Float32Array, actions: row(actions, buffer.actionSize) as Float32Array | Int32Array,
+          logProbs: row(logProbs) as Float32Array, values: row(values) as Float32Array, rewards: row(rewards) as Float32Array,
+          terminated: row(terminated) as Uint8Array, truncated: row(truncated) as Uint8Array, bootstrapValues: row(bootstrap) as Float32Array,
+          masks: masks ? row(masks, buffer.maskSize) as Uint8Array : undefined,
+        });
+      }
+    } catch (error) {
+      throw new CheckpointError(`checkpoint: the saved rollout is invalid: ${(error as Error).message}`);
+    }
+    this.versions.set(buffer, counters.rolloutLagged === 1 ? -1 : this.version);
+    if (counters.awaitingBootstrap === 1) {
+      if (!buffer.full) throw new CheckpointError('checkpoint: counters.awaitingBootstrap is set but the saved rollout is not full');
+      this.awaitingBootstrap = buffer;
+      this.collecting = this.pool.pop() ?? this.newBuffer();
+    }
+  }
+
+  private restoreRng(rng: Record<string, string>): void {
+    for (const key of ['inference', 'plan', 'noise']) {
+      if (typeof rng?.[key] !== 'string') throw new CheckpointError(`checkpoint: rng.${key} is missing`);
+    }
+    this.inference.setRngState(rng.inference);
+    rngFromString(this.planRng, rng.plan);
+    rngFromString(this.noiseRng, rng.noise);
+  }
+
+  private emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    for (const listener of this.listeners[event]) {
+      try {
+        listener(payload);
+      } catch (error) {
+        if (event === 'error') console.error(error);
+        else queueMicrotask(() => { throw error; });
+      }
+    }
+  }
+}
+
+/** Lets the event loop run (timers, rendering, input) before continuing. */
+function nextTurn(): Promise<void> {
+  const g = globalThis as { setImmediate?: (fn: () => void) => void };
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function rngToString(rng: PCG32): string {
+  const { state, inc } = rng.getState();
+  return `${state}:${inc}`;
+}
+
+function rngFromString(rng: PCG32, text: string): void {
+  const match = /^(\d+):(\d+)$/.exec(text);
+  if (!match) throw new CheckpointError(`checkpoint: bad generator state ${JSON.stringify(text)}`);
+  rng.setState({ state: BigInt(match[1]), inc: BigInt(match[2]) });
+}
+
+function checkFinite(field: string, value: Float32Array, rows: number, perRow: number): void {
+  if (!(value instanceof Float32Array) || value.length !== rows * perRow) fail(field, `a Float32Array of length ${rows * perRow}`, value);
+  for (let i = 0; i < value.length; i++) {
+    if (!Number.isFinite(value[i])) fail(perRow === 1 ? `${field}[agent ${i}]` : `${field}[agent ${Math.floor(i / perRow)}, ${i % perRow}]`, 'a finite number', value[i]);
+  }
+}
+
+function checkFlags(field: string, value: Uint8Array, n: number): void {
+  if (!(value instanceof Uint8Array) || value.length !== n) fail(field, `a Uint8Array of length ${n} (0/1 flags)`, value);
+  for (let e = 0; e < n; e++) if (value[e] > 1) fail(`${field}[agent ${e}]`, '0 or 1', value[e]);
+}

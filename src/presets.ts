@@ -1,0 +1,29 @@
+// Tuned settings for the built-in envs: what `webppo train` and the learning benchmark use.
+import type { AgentOptions } from './agent-options.js';
+
+export interface Preset {
+  totalSteps: number;
+  agent: Omit<AgentOptions, 'observationSpace' | 'actionSpace'>;
+}
+
+const PRESETS: Record<string, Preset> = {
+  // CleanRL's ppo.py settings (4 envs x 128 steps, 4 epochs, 4 minibatches, annealed learning rate) with a
+  // learning rate of 1e-3 instead of 2.5e-4: every benchmark seed reaches 475 within 100k steps.
+  'CartPole-v1': {
+    totalSteps: 100_000,
+    agent: { numAgents: 4, network: { hidden: [64, 64] }, ppo: { numSteps: 128, learningRate: 1e-3 } },
+  },
+  // Short horizon (gamma 0.9), long rollouts, 10 epochs of 64-row minibatches, reward scaling, no entropy bonus.
+  'Pendulum-v1': {
+    totalSteps: 500_000,
+    agent: {
+      numAgents: 4,
+      network: { hidden: [64, 64] },
+      ppo: { numSteps: 1024, numEpochs: 10, numMinibatches: 64, learningRate: 1e-3, gamma: 0.9, gaeLambda: 0.95, entropyCoef: 0, normalizeRewards: true },
+    },
+  },
+};
+
+export function presetFor(id: string): Preset {
+  return PRESETS[id] ?? { totalSteps: 100_000, agent: {} };
+}

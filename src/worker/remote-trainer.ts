@@ -1,0 +1,196 @@
+// A Trainer whose updates run in a Web Worker, so a game's frames never wait for training. Same interface as
+// the local trainers: the Agent cannot tell them apart. Input is validated here, before anything is sent, so
+// errors name the field as the local trainers do; calls are answered in order; setters do not wait, and a
+// failure inside the worker while setting surfaces on the next awaited call.
+import type { BackendChoice } from '../backend/index.js';
+import type { Batch, BackendName, Hyperparameters, LossStats, MinibatchPlan, OptimizerState, Trainer, TrainerOptions, UpdateStats } from '../backend/trainer.js';
+import { validateBatch, validatePlan } from '../backend/validate.js';
+import { fail } from '../errors.js';
+import type { ParameterEntry } from '../policy/network.js';
+import { packBatch, packedBytes } from './pack.js';
+import { type MessageEndpoint, type Reply, type Request, type Results, reviveError } from './protocol.js';
+
+/** Where the worker comes from: a script URL (a module worker is started), a Worker, or any message endpoint. */
+export type WorkerSource = URL | string | MessageEndpoint;
+
+export interface WorkerTrainerOptions extends TrainerOptions {
+  backend?: BackendChoice;
+  /** Default: dist/worker.js next to the package's module (bundlers that copy it keep that working). */
+  worker?: WorkerSource;
+  /** How batches travel: 'shared' needs crossOriginIsolated. Default: shared when isolated, else transfer. */
+  transport?: 'transfer' | 'shared';
+}
+
+export class RemoteTrainer implements Trainer {
+  readonly transport: 'transfer' | 'shared';
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  /** Staging buffers not in flight: transferred ones come back with the reply; shared ones are reused. */
+  private readonly staging: (ArrayBuffer | SharedArrayBuffer)[] = [];
+  private failure: Error | undefined;
+  private disposed = false;
+  private readonly onMessage = (event: MessageEvent) => this.receive(event.data as Reply);
+
+  private constructor(
+    private readonly endpoint: MessageEndpoint,
+    private readonly ownedWorker: Worker | undefined,
+    private readonly options: TrainerOptions,
+    readonly backend: BackendName,
+    readonly parameterLayout: readonly ParameterEntry[],
+    transport: 'transfer' | 'shared',
+  ) {
+    this.transport = transport;
+  }
+
+  /** Starts (or connects to) the worker and builds the trainer there. */
+  static async create(options: WorkerTrainerOptions): Promise<RemoteTrainer> {
+    const { worker: source, transport: wanted, ...trainerOptions } = options;
+    // Browsers say whether the page is crossOriginIsolated; Node and Deno have no such flag and always share.
+    const flag = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    const isolated = typeof SharedArrayBuffer === 'function' && flag !== false;
+    if (wanted === 'shared' && !isolated) throw new Error("webppo: transport 'shared' needs SharedArrayBuffer (a crossOriginIsolated page)");
+    const transport = wanted ?? (isolated ? 'shared' : 'transfer');
+    let ownedWorker: Worker | undefined;
+    let endpoint: MessageEndpoint;
+    if (source === undefined || typeof source === 'string' || source instanceof URL) {
+      if (typeof Worker !== 'function') throw new Error('webppo: trainInWorker needs Web Workers (browsers and Deno)');
+      ownedWorker = new Worker(source ?? new URL('./worker.js', import.meta.url), { type: 'module', name: 'webppo-trainer' });
+      endpoint = ownedWorker as unknown as MessageEndpoint;
+    } else {
+      endpoint = source;
+    }
+    // A bootstrap connection answers the create call; the trainer then takes the endpoint over.
+    const trainer = new RemoteTrainer(endpoint, ownedWorker, trainerOptions, 'cpu', [], transport);
+    try {
+      const created = await trainer.call('create', { op: 'create', options: trainerOptions });
+      (trainer as { backend: BackendName }).backend = created.backend;
+      (trainer as { parameterLayout: readonly ParameterEntry[] }).parameterLayout = Object.freeze(created.parameterLayout);
+      return trainer;
+    } catch (error) {
+      trainer.close();
+      throw error;
+    }
+  }
+
+  async getParameters(): Promise<Float32Array> {
+    return this.call('getParameters', { op: 'getParameters' });
+  }
+
+  setParameters(flat: Float32Array): void {
+    this.checkFlat('setParameters(flat)', flat);
+    const copy = flat.slice(); // the caller keeps its array; the copy is transferred
+    this.send({ op: 'setParameters', flat: copy }, [copy.buffer]);
+  }
+
+  async computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
+    validateBatch(batch, this.options.policy, this.options.ppo.samplesMcEntropy);
+    const buffer = this.stage(packedBytes(batch));
+    const packed = packBatch(batch, undefined, buffer);
+    const { grads, stats, buffer: back } = await this.call('computeGradients', { op: 'computeGradients', packed }, this.transfers(buffer));
+    this.staging.push(back);
+    return { grads, stats };
+  }
+
+  async update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
+    validateBatch(batch, this.options.policy, this.options.ppo.samplesMcEntropy);
+    if (plan !== undefined) validatePlan(plan, batch);
+    const buffer = this.stage(packedBytes(batch, plan));
+    const packed = packBatch(batch, plan, buffer);
+    const { stats, buffer: back } = await this.call('update', { op: 'update', packed }, this.transfers(buffer));
+    this.staging.push(back);
+    return stats;
+  }
+
+  setHyperparameters(values: Partial<Hyperparameters>): void {
+    this.send({ op: 'setHyperparameters', values: { ...values } });
+  }
+
+  getOptimizerState(): Promise<OptimizerState> {
+    return this.call('getOptimizerState', { op: 'getOptimizerState' });
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    if (typeof state !== 'object' || state === null) fail('setOptimizerState(state)', 'an object { m, v, step }', state);
+    this.checkFlat('setOptimizerState(state).m', state.m);
+    this.checkFlat('setOptimizerState(state).v', state.v);
+    if (!Number.isInteger(state.step) || state.step < 0) fail('setOptimizerState(state).step', 'an integer >= 0', state.step);
+    this.send({ op: 'setOptimizerState', state: { m: state.m.slice(), v: state.v.slice(), step: state.step } });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.call('dispose', { op: 'dispose' }).catch(() => {}).finally(() => this.close());
+    this.disposed = true;
+  }
+
+  // ---- internals ----
+
+  private checkFlat(field: string, flat: Float32Array): void {
+    const last = this.parameterLayout[this.parameterLayout.length - 1];
+    const size = last ? last.offset + last.shape.reduce((a, b) => a * b, 1) : 0;
+    if (!(flat instanceof Float32Array) || flat.length !== size) fail(field, `a Float32Array of length ${size}`, flat);
+    for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i])) fail(`${field}[${i}]`, 'a finite number', flat[i]);
+  }
+
+  /** A staging buffer of at least `bytes`: a free one from the pool, or a new one. */
+  private stage(bytes: number): ArrayBuffer | SharedArrayBuffer {
+    const index = this.staging.findIndex((b) => b.byteLength >= bytes);
+    if (index >= 0) return this.staging.splice(index, 1)[0];
+    const size = Math.max(64, bytes);
+    return this.transport === 'shared' ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+  }
+
+  private transfers(buffer: ArrayBuffer | SharedArrayBuffer): Transferable[] {
+    return this.transport === 'shared' ? [] : [buffer as ArrayBuffer];
+  }
+
+  private call<K extends keyof Results>(_op: K, request: Request, transfer: Transferable[] = []): Promise<Results[K]> {
+    if (this.disposed) return Promise.reject(new Error('webppo: the worker trainer was disposed'));
+    if (this.failure) {
+      const failure = this.failure;
+      this.failure = undefined;
+      return Promise.reject(failure);
+    }
+    if (this.pending.size === 0) this.listen(true);
+    const id = this.nextId++;
+    return new Promise<Results[K]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.endpoint.postMessage({ ...request, id, webppo: 'trainer' }, transfer);
+    });
+  }
+
+  /** A call nobody awaits: its error is kept for the next awaited call. */
+  private send(request: Request, transfer: Transferable[] = []): void {
+    if (this.disposed) throw new Error('webppo: the worker trainer was disposed');
+    this.call(request.op, request, transfer).catch((error: Error) => { this.failure ??= error; });
+  }
+
+  private receive(reply: Reply): void {
+    if (reply?.webppo !== 'trainer') return;
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.listen(false);
+    if (reply.error) waiting.reject(reviveError(reply.error));
+    else waiting.resolve(reply.result);
+  }
+
+  /** Listens only while replies are due, so an idle trainer does not keep a Node or Deno process alive. */
+  private listen(on: boolean): void {
+    if (on) {
+      this.endpoint.addEventListener('message', this.onMessage);
+      this.endpoint.start?.();
+    } else {
+      this.endpoint.removeEventListener('message', this.onMessage);
+    }
+  }
+
+  private close(): void {
+    this.ownedWorker?.terminate();
+  }
+}
+
+/** Creates a trainer in a worker (see WorkerTrainerOptions). */
+export function createWorkerTrainer(options: WorkerTrainerOptions): Promise<RemoteTrainer> {
+  return RemoteTrainer.create(options);
+}
