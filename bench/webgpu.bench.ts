@@ -1,8 +1,11 @@
-// One PPO update (4 epochs x 4 minibatches of shuffled rows) on the WebGPU trainer, for batch sizes x hidden
-// sizes; reports ms per update and submits / readbacks per update. On a software adapter (SwiftShader,
-// lavapipe) the big sizes take minutes: they run only with WEBPPO_BENCH_LARGE=1.
+// One PPO update (4 epochs x 4 minibatches of shuffled rows) on the WebGPU trainer against the WASM CPU
+// trainer (the peer, same batch and plan, same run), for batch sizes x hidden sizes; reports ms per update,
+// the ratio, and submits / readbacks per update. On a software adapter (SwiftShader, lavapipe) the big sizes
+// take minutes: they run only with WEBPPO_BENCH_LARGE=1.
 import { bench, group, run } from 'mitata';
-import { createWebGPUTrainer, Discrete, probeAdapter, resolveNetworkSpec, resolvePPOConfig } from '../dist/index.js';
+import { createCpuTrainer, createWebGPUTrainer, Discrete, init, probeAdapter, resolveNetworkSpec, resolvePPOConfig } from '../dist/index.js';
+
+await init();
 
 const probe = await probeAdapter();
 if (!probe) {
@@ -38,6 +41,7 @@ for (const [rows, hidden] of sizes) {
   const policy = { observationSize: OBS, actionSpace: Discrete(4), network: resolveNetworkSpec({ hidden: [hidden, hidden] }) };
   const ppo = resolvePPOConfig({ numSteps: rows / ENVS, learningRate: 1e-4 });
   const trainer = await createWebGPUTrainer({ policy, ppo, seed: 1 });
+  const cpu = createCpuTrainer({ policy, ppo, seed: 1 });
   const batch = {
     numSteps: rows / ENVS, numEnvs: ENVS, observations: floats(rows * OBS),
     actions: Int32Array.from({ length: rows }, () => Math.floor(random() * 4)),
@@ -49,15 +53,17 @@ for (const [rows, hidden] of sizes) {
   trainers.push(entry);
   group(name, () => {
     bench(`webgpu ${name}`, async () => { await trainer.update(batch, plan); entry.updates++; });
+    bench(`wasm-cpu ${name}`, async () => { await cpu.update(batch, plan); });
   });
 }
 
 const { benchmarks } = await run({ format: 'quiet', throw: true });
 const avg = new Map(benchmarks.flatMap((b) => b.runs).map((r) => [r.name, r.stats?.avg ?? NaN]));
-console.log('| update (4 epochs x 4 minibatches) | ms / update | submits / update | readbacks / update |');
-console.log('|---|---|---|---|');
+console.log('| update (4 epochs x 4 minibatches) | webgpu ms | wasm-cpu ms | webgpu / wasm-cpu time | submits / update | readbacks / update |');
+console.log('|---|---|---|---|---|---|');
 for (const t of trainers) {
-  const ms = (avg.get(`webgpu ${t.name}`) ?? NaN) / 1e6;
-  console.log(`| ${t.name} | ${ms.toFixed(1)} | ${(t.counters.submits / t.updates).toFixed(2)} | ${(t.counters.readbacks / t.updates).toFixed(2)} |`);
+  const gpu = (avg.get(`webgpu ${t.name}`) ?? NaN) / 1e6;
+  const cpu = (avg.get(`wasm-cpu ${t.name}`) ?? NaN) / 1e6;
+  console.log(`| ${t.name} | ${gpu.toFixed(1)} | ${cpu.toFixed(1)} | ${(gpu / cpu).toFixed(1)}x | ${(t.counters.submits / t.updates).toFixed(2)} | ${(t.counters.readbacks / t.updates).toFixed(2)} |`);
 }
 process.exit(0);

@@ -37,15 +37,26 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   let i0 = id.y * BLOCK;
   let j0 = id.x * BLOCK;
   if (i0 >= p.m || j0 >= p.n) { return; }
+  // Edge blocks read clamped (valid) rows and columns and discard them at the store: no branches in the loop.
+  let lastRow = p.m - 1u;
+  let lastCol = p.n - 1u;
+  let a0 = p.aOffset + min(i0, lastRow) * p.aRow;
+  let a1 = p.aOffset + min(i0 + 1u, lastRow) * p.aRow;
+  let a2 = p.aOffset + min(i0 + 2u, lastRow) * p.aRow;
+  let a3 = p.aOffset + min(i0 + 3u, lastRow) * p.aRow;
+  let b0 = p.bOffset + min(j0, lastCol) * p.bCol;
+  let b1 = p.bOffset + min(j0 + 1u, lastCol) * p.bCol;
+  let b2 = p.bOffset + min(j0 + 2u, lastCol) * p.bCol;
+  let b3 = p.bOffset + min(j0 + 3u, lastCol) * p.bCol;
   var sum: array<vec4<f32>, 4>;
   for (var k = 0u; k < p.k; k++) {
-    var bk = vec4<f32>(0.0);
-    for (var q = 0u; q < BLOCK; q++) {
-      if (j0 + q < p.n) { bk[q] = b[p.bOffset + k * p.bRow + (j0 + q) * p.bCol]; }
-    }
-    for (var r = 0u; r < BLOCK; r++) {
-      if (i0 + r < p.m) { sum[r] += a[p.aOffset + (i0 + r) * p.aRow + k * p.aCol] * bk; }
-    }
+    let kb = k * p.bRow;
+    let ka = k * p.aCol;
+    let bk = vec4<f32>(b[b0 + kb], b[b1 + kb], b[b2 + kb], b[b3 + kb]);
+    sum[0] += a[a0 + ka] * bk;
+    sum[1] += a[a1 + ka] * bk;
+    sum[2] += a[a2 + ka] * bk;
+    sum[3] += a[a3 + ka] * bk;
   }
   for (var r = 0u; r < BLOCK; r++) {
     let i = i0 + r;

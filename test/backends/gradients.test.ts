@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { init } from '../../src/init.js';
 import { createCpuTrainer } from '../../src/backend/cpu/trainer.js';
 import type { Trainer, TrainerOptions } from '../../src/backend/trainer.js';
+import { createWebGPUTrainer } from '../../src/backend/webgpu/index.js';
+import { sharedTestDevice } from '../helpers/gpu.js';
 import { ORACLE_CASES } from '../oracle/cases.js';
 import { mismatch, statsMismatch } from '../oracle/compare.js';
 import { oracleLoss, oracleUpdate } from '../oracle/ppo-oracle.js';
@@ -17,6 +19,13 @@ interface BackendUnderTest {
 
 const BACKENDS: BackendUnderTest[] = [
   { name: 'cpu', create: async (options) => createCpuTrainer(options) },
+  {
+    name: 'webgpu',
+    create: async (options) => {
+      const device = await sharedTestDevice();
+      return device && createWebGPUTrainer({ ...options, device });
+    },
+  },
 ];
 
 const SEED = 7;

@@ -18,6 +18,15 @@ export async function testDevice(): Promise<GPUDevice | null> {
   return device;
 }
 
+let shared: Promise<GPUDevice | null> | undefined;
+
+/** One device shared by a test file (its pipelines compile once); destroyed after the file like the others. */
+export function sharedTestDevice(): Promise<GPUDevice | null> {
+  shared ??= testDevice();
+  return shared;
+}
+
 afterAll(() => {
+  shared = undefined;
   for (const device of devices.splice(0)) device.destroy();
 });
