@@ -1,9 +1,26 @@
 // Batch and plan validation shared by both backends: runs before any dispatch or write, so a rejected call
 // leaves parameters and optimizer state as they were.
 import { checkArray, checkInteger, fail } from '../errors.js';
-import type { PolicySpec } from '../policy/network.js';
-import { actionSize, logitCount } from '../spaces.js';
+import { resolveNetworkSpec, type PolicySpec } from '../policy/network.js';
+import { actionSize, isSpace, logitCount } from '../spaces.js';
 import type { Batch, MinibatchPlan } from './trainer.js';
+
+/** What a backend is built from, checked at construction so a bad spec fails with the field named. */
+export function validatePolicy(policy: PolicySpec, field = 'policy'): PolicySpec {
+  if (typeof policy !== 'object' || policy === null) fail(field, 'a PolicySpec', policy);
+  checkInteger(`${field}.observationSize`, policy.observationSize, 1);
+  if (!isSpace(policy.actionSpace)) fail(`${field}.actionSpace`, 'a Discrete, MultiDiscrete or Box space', policy.actionSpace);
+  const network = resolveNetworkSpec(policy.network, `${field}.network`);
+  const space = policy.actionSpace;
+  if (space.kind === 'box' && network.distribution === 'tanh_normal') {
+    for (let d = 0; d < space.size; d++) {
+      if (!Number.isFinite(space.low[d]) || !Number.isFinite(space.high[d])) {
+        fail(`${field}.actionSpace.low/high[${d}]`, "finite bounds for a 'tanh_normal' distribution", `${space.low[d]}, ${space.high[d]}`);
+      }
+    }
+  }
+  return { ...policy, network };
+}
 
 export function validateBatch(batch: Batch, policy: PolicySpec, samplesMcEntropy = 1): void {
   if (typeof batch !== 'object' || batch === null) fail('batch', 'an object', batch);

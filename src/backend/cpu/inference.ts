@@ -2,6 +2,7 @@
 // PCG32 sampling or deterministic), log-probs and values, all in wasm memory. After the first call at a
 // given agent count nothing is allocated: the caller's arrays are filled from views kept over wasm memory.
 import { checkArray, checkInteger, fail } from '../../errors.js';
+import { validatePolicy } from '../validate.js';
 import { wasm } from '../../init.js';
 import { initialParameters } from '../../policy/init.js';
 import { networkLayout, type NetworkLayout, type ParameterEntry, type PolicySpec } from '../../policy/network.js';
@@ -10,7 +11,6 @@ import { memoryBuffer, ViewSet } from '../../wasm-memory.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
 import { CpuNetwork } from './network.js';
-import { checkPolicy, checkSeed } from './options.js';
 
 const RNG_STREAM = 0x6163; // the policy's own PCG32 stream
 
@@ -60,9 +60,9 @@ export class CpuPolicy {
   readonly policy: PolicySpec;
 
   constructor(policy: PolicySpec, options: CpuPolicyOptions = {}) {
-    this.policy = policy = checkPolicy(policy);
+    this.policy = policy = validatePolicy(policy);
     if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-    const seed = checkSeed(options.seed ?? 0, 'options.seed');
+    const seed = checkInteger('options.seed', options.seed ?? 0, 0);
     this.layout = networkLayout(policy);
     this.parameterLayout = this.layout.parameters;
     this.observationSize = policy.observationSize;

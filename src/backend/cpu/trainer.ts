@@ -2,7 +2,7 @@
 // moments, the uploaded batch and all minibatch scratch live in wasm memory, allocated once and grown only
 // when a larger batch arrives; a minibatch is a fixed sequence of wasm calls with no allocation.
 import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../../config.js';
-import { checkArray, checkNumber, fail } from '../../errors.js';
+import { checkArray, checkInteger, checkNumber, fail } from '../../errors.js';
 import { wasm } from '../../init.js';
 import { initialParameters } from '../../policy/init.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
@@ -13,12 +13,11 @@ import {
   STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
-import { validateBatch, validatePlan } from '../validate.js';
+import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
 import { CpuNetwork } from './network.js';
-import { checkPolicy, checkSeed } from './options.js';
 
 const CRITIC_TYPE = { l1: 0, l2: 1, smooth_l1: 2 } as const;
 /** Stats the wasm loss writes (all of STAT_NAMES but grad_norm), in STAT_NAMES order. */
@@ -61,9 +60,9 @@ class CpuTrainer implements Trainer {
 
   constructor(options: TrainerOptions) {
     if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-    this.policy = checkPolicy(options.policy);
+    this.policy = validatePolicy(options.policy);
     this.ppo = resolvePPOConfig(options.ppo);
-    const seed = checkSeed(options.seed);
+    const seed = checkInteger('seed', options.seed, 0);
     this.layout = networkLayout(this.policy);
     this.parameterLayout = this.layout.parameters;
     this.size = this.layout.size;

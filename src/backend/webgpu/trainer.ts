@@ -4,16 +4,16 @@
 import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../../config.js';
 import { checkArray, checkInteger, fail } from '../../errors.js';
 import { initialParameters } from '../../policy/init.js';
-import { networkLayout, resolveNetworkSpec, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
+import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
 import { PCG32 } from '../../rng.js';
-import { isSpace, logitCount } from '../../spaces.js';
+import { logitCount } from '../../spaces.js';
 import {
   STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
 import { viewsSurvivingGrowth } from '../../wasm-memory.js';
-import { validateBatch, validatePlan } from '../validate.js';
+import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
 import { DeviceLostError, requestDevice } from './device.js';
 import { getKernels, type Kernel, type KernelName } from './kernels.js';
 import { networkGraph, type NetworkGraph } from './network.js';
@@ -52,13 +52,7 @@ interface Step {
 export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promise<WebGPUTrainer> {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   const ppo = resolvePPOConfig(options.ppo);
-  if (typeof options.policy !== 'object' || options.policy === null) fail('options.policy', 'a PolicySpec', options.policy);
-  if (!isSpace(options.policy.actionSpace)) fail('options.policy.actionSpace', 'a Space (Discrete, MultiDiscrete or Box)', options.policy.actionSpace);
-  const policy: PolicySpec = {
-    observationSize: checkInteger('options.policy.observationSize', options.policy.observationSize, 1),
-    actionSpace: options.policy.actionSpace,
-    network: resolveNetworkSpec(options.policy.network, 'options.policy.network'),
-  };
+  const policy = validatePolicy(options.policy, 'options.policy');
   const seed = checkInteger('options.seed', options.seed, 0, 0xffffffff);
   const layout = networkLayout(policy);
   const parameters = options.parameters === undefined
