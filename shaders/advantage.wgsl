@@ -7,11 +7,6 @@ struct Params {
   gamma: f32, lambda: f32, rhoClip: f32, cClip: f32,
 }
 
-const STRIDE: u32 = 16u;
-const LOGP: u32 = 0u;
-const ADVANTAGE: u32 = 3u;
-const DATA: u32 = 8u;  // 0 logp_old, 1 value_old, 2 advantage, 3 return, 4 reward, 5 terminated, 6 truncated, 7 bootstrap
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> plan: array<u32>;
 @group(0) @binding(2) var<storage, read> data: array<f32>;

@@ -11,12 +11,6 @@ struct Params {
   logStdOffset: u32, _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
-// Per-row scratch (stride 16), shared with ppo_loss.wgsl, advantage.wgsl and reduce.wgsl.
-const STRIDE: u32 = 16u;
-const LOGP: u32 = 0u;
-const ENTROPY: u32 = 1u;
-const GRAD_LOGP: u32 = 4u;
-const GRAD_ENTROPY: u32 = 5u;
 const HALF_LOG_2PI: f32 = 0.91893853320467274;
 const LN2: f32 = 0.69314718055994531;
 

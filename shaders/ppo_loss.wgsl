@@ -8,24 +8,6 @@ struct Params {
   entropyCoef: f32, scale: f32, _pad0: f32, _pad1: f32,  // entropyCoef is 0 without the bonus; scale 1/m or 1
 }
 
-const STRIDE: u32 = 16u;
-const LOGP: u32 = 0u;
-const ENTROPY: u32 = 1u;
-const VALUE: u32 = 2u;
-const ADVANTAGE: u32 = 3u;
-const GRAD_LOGP: u32 = 4u;
-const GRAD_ENTROPY: u32 = 5u;
-const GRAD_VALUE: u32 = 6u;
-const RATIO: u32 = 7u;
-const OBJECTIVE: u32 = 8u;
-const CRITIC: u32 = 9u;
-const CLIPPED: u32 = 10u;
-const KL_APPROX: u32 = 11u;
-const APPROX_KL: u32 = 12u;
-const RESIDUAL: u32 = 13u;
-const RETURN: u32 = 14u;
-const DATA: u32 = 8u;  // packed batch data: 0 logp_old, 1 value_old, 2 advantage, 3 return
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> plan: array<u32>;   // (row, weight bits) pairs
 @group(0) @binding(2) var<storage, read> data: array<f32>;

@@ -10,17 +10,6 @@ struct Params {
   a: f32, b: f32, c: f32, d: f32,
 }
 
-const STRIDE: u32 = 16u;
-const ENTROPY: u32 = 1u;
-const ADVANTAGE: u32 = 3u;
-const RATIO: u32 = 7u;
-const OBJECTIVE: u32 = 8u;
-const CRITIC: u32 = 9u;
-const CLIPPED: u32 = 10u;
-const KL_APPROX: u32 = 11u;
-const APPROX_KL: u32 = 12u;
-const RESIDUAL: u32 = 13u;
-const RETURN: u32 = 14u;
 const SLOT: u32 = 12u;
 const RAN: u32 = 10u;
 const STOPPED: u32 = 2u;

@@ -7,8 +7,17 @@ import ppoLoss from '../../../shaders/ppo_loss.wgsl';
 import reduce from '../../../shaders/reduce.wgsl';
 import adam from '../../../shaders/adam.wgsl';
 import advantage from '../../../shaders/advantage.wgsl';
+import rowScratch from '../../../shaders/row_scratch.wgsl';
 
-export const SHADERS = { linear, heads, ppo_loss: ppoLoss, reduce, adam, advantage } as const;
+// The per-row kernels share one scratch layout, defined once in row_scratch.wgsl.
+export const SHADERS = {
+  linear,
+  heads: rowScratch + heads,
+  ppo_loss: rowScratch + ppoLoss,
+  reduce: rowScratch + reduce,
+  adam,
+  advantage: rowScratch + advantage,
+} as const;
 export type ShaderName = keyof typeof SHADERS;
 
 type Access = 'read' | 'rw';
