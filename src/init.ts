@@ -65,7 +65,9 @@ function baseUrl(): string {
 
 async function readUrl(url: URL): Promise<ArrayBuffer> {
   if (url.protocol === 'file:' && detectRuntime() === 'node') {
-    const { readFile } = await import('node:fs/promises');
+    // A non-literal specifier: browser bundlers should not try to resolve a module only Node reaches.
+    const fsModule = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
     const bytes = await readFile(url);
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
