@@ -5,7 +5,7 @@ export { categoricalForward, categoricalBackward, categoricalAct } from './nn/ca
 export { gaussianForward, gaussianBackward, gaussianAct } from './nn/gaussian';
 export { ppoLoss } from './nn/ppo-loss';
 export { adamStep, sumSquares } from './nn/adam';
-export { segmentRows, gatherRows, gatherSampledRows, repeatPerStep, standardize, multiplyInPlace, clampedRatios } from './nn/minibatch';
+export { segmentRows, gatherRows, gatherSampledRows, repeatPerStep, multiplyInPlace, clampedRatios } from './nn/minibatch';
 export { pcgSeed, fillNormals } from './nn/random';
 export { pcg32Fill } from './rng';
 export { gaeVtrace, normalizeAdvantages, explainedVariance, rowPriorities, segmentPriorities } from './advantage';

@@ -46,24 +46,6 @@ export function repeatPerStep(weights: usize, count: i32, numSteps: i32, out: us
   for (let t = 0; t < numSteps; t++) memory.copy(out + <usize>(t * count) * 4, weights, <usize>count * 4);
 }
 
-/** (x - mean) / (std + 1e-8) in place, std unbiased (0 when n = 1). */
-export function standardize(ptr: usize, n: i32): void {
-  let sum: f64 = 0;
-  for (let i = 0; i < n; i++) sum += <f64>load<f32>(ptr + (<usize>i << 2));
-  const mean = sum / <f64>n;
-  let squares: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const d = <f64>load<f32>(ptr + (<usize>i << 2)) - mean;
-    squares += d * d;
-  }
-  const std = n > 1 ? Math.sqrt(squares / <f64>(n - 1)) : 0;
-  const inv = 1 / (std + 1e-8);
-  for (let i = 0; i < n; i++) {
-    const o = ptr + (<usize>i << 2);
-    store<f32>(o, <f32>((<f64>load<f32>(o) - mean) * inv));
-  }
-}
-
 /** x[i] *= w[i]. */
 export function multiplyInPlace(x: usize, w: usize, n: i32): void {
   for (let i = 0; i < n; i++) {

@@ -165,7 +165,7 @@ class CpuTrainer implements Trainer {
     const rows = batch.numSteps * batch.numEnvs;
     this.upload(batch, viewsSurvivingGrowth(batch));
     const b = this.batchBlocks.ptr;
-    if (this.ppo.normalizeAdvantage !== false) wasm().standardize(b.advantages, rows);
+    if (this.ppo.normalizeAdvantage !== false) wasm().normalizeAdvantages(b.advantages, rows);
     const identity = new Int32Array(memoryBuffer(), b.identity, rows);
     for (let i = 0; i < rows; i++) identity[i] = i;
     const sums = new Float64Array(STAT_NAMES.length);
@@ -186,7 +186,7 @@ class CpuTrainer implements Trainer {
     this.upload(batch, current);
     const w = wasm();
     const b = this.batchBlocks.ptr;
-    if (this.ppo.normalizeAdvantage === 'batch') w.standardize(b.advantages, rows);
+    if (this.ppo.normalizeAdvantage === 'batch') w.normalizeAdvantages(b.advantages, rows);
     const total = p.indices.length;
     this.planBlocks.reserve(total);
     copyIn(this.planBlocks.ptr.indices, p.indices);
@@ -273,7 +273,7 @@ class CpuTrainer implements Trainer {
 
     if (segmentCount > 0 && batch.rewards !== undefined) this.vtrace(T, segmentCount, segmentList, rowsPtr, m);
     const normalize = this.ppo.normalizeAdvantage;
-    if (normalize === true || normalize === 'minibatch') w.standardize(mb.advantages, m);
+    if (normalize === true || normalize === 'minibatch') w.normalizeAdvantages(mb.advantages, m);
     if (weights !== 0) w.multiplyInPlace(mb.advantages, weights, m);
 
     const ppo = this.ppo;
