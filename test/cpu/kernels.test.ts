@@ -70,14 +70,14 @@ describe('cpu kernels', () => {
     }
   });
 
-  it('tanh is within 4e-7 of Math.tanh everywhere, odd, saturating, and NaN-preserving', () => {
+  it('tanh is within 1e-6 of Math.tanh everywhere, odd, saturating, and NaN-preserving', () => {
     let worst = 0;
     for (let x = -12; x <= 12; x += 0.00037) {
       const f = Math.fround(x);
       worst = Math.max(worst, Math.abs(wasm().tanhApprox(f) - Math.tanh(f)));
       expect(wasm().tanhApprox(-f)).toBe(-wasm().tanhApprox(f));
     }
-    expect(worst).toBeLessThan(4e-7);
+    expect(worst).toBeLessThan(1e-6);
     expect(wasm().tanhApprox(1e-6)).toBe(Math.fround(1e-6));
     expect(wasm().tanhApprox(Infinity)).toBe(1);
     expect(wasm().tanhApprox(-Infinity)).toBe(-1);
