@@ -1,6 +1,7 @@
 // Dense layers y = act(x W^T + b), W [out, in] row-major (the parameter layout), x and y [m, features].
 // All three products are one register-blocked kernel, c = a b: the forward pass multiplies by W transposed
-// (WT [in, out], refreshed when parameters change), dx = dy W, and dW = dy^T x reads dy with swapped strides.
+// (WT [in, out], refreshed when parameters change; heads under four outputs use W's rows instead), dx = dy W,
+// and dW = dy^T x reads dy with swapped strides.
 // Every loop has a scalar tail for sizes not divisible by 4.
 
 export const ACT_NONE = 0;
@@ -17,11 +18,42 @@ export function transposeMatrix(src: usize, dst: usize, rows: i32, cols: i32): v
   }
 }
 
-/** y[i, :] = act(b + sum_k x[i, k] WT[k, :]) for the m rows of x. */
-export function denseForward(x: usize, wt: usize, b: usize, y: usize, m: i32, inSize: i32, outSize: i32, activation: i32): void {
-  gemm(x, wt, b, y, m, inSize, outSize, false);
+/**
+ * y[i, :] = act(b + x[i, :] W^T) for the m rows of x. Layers of four or more outputs multiply by WT [in, out];
+ * narrower ones (the policy and value heads) take dot products with W's rows, contiguous along the input,
+ * as a column of WT would leave three of four lanes idle.
+ */
+export function denseForward(x: usize, w: usize, wt: usize, b: usize, y: usize, m: i32, inSize: i32, outSize: i32, activation: i32): void {
+  if (outSize < 4) rowDots(x, w, b, y, m, inSize, outSize);
+  else gemm(x, wt, b, y, m, inSize, outSize, false);
   if (activation == ACT_TANH) tanhInPlace(y, m * outSize);
   else if (activation == ACT_RELU) reluInPlace(y, m * outSize);
+}
+
+/** y[i, o] = b[o] + x[i, :] . w[o, :] for x [m, k], w [n, k]: two 4-lane partial sums, then the lanes. */
+function rowDots(x: usize, w: usize, b: usize, y: usize, m: i32, k: i32, n: i32): void {
+  const rowBytes = <usize>k << 2;
+  for (let i = 0; i < m; i++) {
+    const xRow = x + <usize>i * rowBytes;
+    for (let o = 0; o < n; o++) {
+      const wRow = w + <usize>o * rowBytes;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      let j = 0;
+      for (; j + 8 <= k; j += 8) {
+        const jb = <usize>j << 2;
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(xRow + jb), v128.load(wRow + jb)));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(xRow + jb, 16), v128.load(wRow + jb, 16)));
+      }
+      for (; j + 4 <= k; j += 4) {
+        const jb = <usize>j << 2;
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(xRow + jb), v128.load(wRow + jb)));
+      }
+      const s = f32x4.add(s0, s1);
+      let sum = (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+      for (; j < k; j++) sum += load<f32>(xRow + (<usize>j << 2)) * load<f32>(wRow + (<usize>j << 2));
+      store<f32>(y + ((<usize>i * <usize>n + <usize>o) << 2), load<f32>(b + (<usize>o << 2)) + sum);
+    }
+  }
 }
 
 /**
