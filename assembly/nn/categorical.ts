@@ -91,7 +91,9 @@ export function categoricalAct(
     for (let br = 0; br < branches; br++) {
       const n = load<i32>(nvec + (<usize>br << 2));
       const start = row + <usize>base;
-      const lse = logSumExp(logits, masks, start, n);
+      const top = maxAllowed(logits, masks, start, n);
+      const sum = sumExp(logits, masks, start, n, top);
+      const lse = top + Mathf.log(sum);
       let pick = -1;
       if (deterministic) {
         let best = -Infinity;
@@ -102,15 +104,16 @@ export function categoricalAct(
           if (pick < 0 || z > best) { best = z; pick = j; }
         }
       } else {
-        // Inverse CDF in f64; the last allowed logit takes any rounding remainder.
-        const u = pcgAt(rng).nextFloat();
+        // Inverse CDF in f64 over the terms of lse's sum, exp(z - top) (so no f64 exp, and no division);
+        // the last allowed logit takes any rounding remainder.
+        const target = pcgAt(rng).nextFloat() * <f64>sum;
         let cumulative: f64 = 0;
         for (let j = 0; j < n; j++) {
           const at = start + <usize>j;
           if (!allowed(masks, at)) continue;
           pick = j;
-          cumulative += Math.exp(<f64>(load<f32>(logits + (at << 2)) - lse));
-          if (u < cumulative) break;
+          cumulative += <f64>Mathf.exp(load<f32>(logits + (at << 2)) - top);
+          if (target < cumulative) break;
         }
       }
       store<i32>(actions + ((<usize>i * <usize>branches + <usize>br) << 2), pick);
@@ -127,15 +130,26 @@ export function categoricalAct(
 
 /** log sum exp over the allowed logits of one branch (max-shifted). */
 function logSumExp(logits: usize, masks: usize, start: usize, n: i32): f32 {
+  const top = maxAllowed(logits, masks, start, n);
+  return top + Mathf.log(sumExp(logits, masks, start, n, top));
+}
+
+/** The largest allowed logit of one branch. */
+@inline function maxAllowed(logits: usize, masks: usize, start: usize, n: i32): f32 {
   let top: f32 = -Infinity;
   for (let j = 0; j < n; j++) {
     const at = start + <usize>j;
     if (allowed(masks, at)) top = max<f32>(top, load<f32>(logits + (at << 2)));
   }
+  return top;
+}
+
+/** sum of exp(z - top) over the allowed logits of one branch. */
+@inline function sumExp(logits: usize, masks: usize, start: usize, n: i32, top: f32): f32 {
   let sum: f32 = 0;
   for (let j = 0; j < n; j++) {
     const at = start + <usize>j;
     if (allowed(masks, at)) sum += Mathf.exp(load<f32>(logits + (at << 2)) - top);
   }
-  return top + Mathf.log(sum);
+  return sum;
 }

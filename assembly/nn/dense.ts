@@ -1,6 +1,7 @@
 // Dense layers y = act(x W^T + b), W [out, in] row-major (the parameter layout), x and y [m, features].
 // All three products are one register-blocked kernel, c = a b: the forward pass multiplies by W transposed
-// (WT [in, out], refreshed when parameters change), dx = dy W, and dW = dy^T x reads dy with swapped strides.
+// (WT [in, out], refreshed when parameters change; heads under four outputs use W's rows instead), dx = dy W,
+// and dW = dy^T x reads dy with swapped strides.
 // Every loop has a scalar tail for sizes not divisible by 4.
 
 export const ACT_NONE = 0;
@@ -17,11 +18,42 @@ export function transposeMatrix(src: usize, dst: usize, rows: i32, cols: i32): v
   }
 }
 
-/** y[i, :] = act(b + sum_k x[i, k] WT[k, :]) for the m rows of x. */
-export function denseForward(x: usize, wt: usize, b: usize, y: usize, m: i32, inSize: i32, outSize: i32, activation: i32): void {
-  gemm(x, wt, b, y, m, inSize, outSize, false);
+/**
+ * y[i, :] = act(b + x[i, :] W^T) for the m rows of x. Layers of four or more outputs multiply by WT [in, out];
+ * narrower ones (the policy and value heads) take dot products with W's rows, contiguous along the input,
+ * as a column of WT would leave three of four lanes idle.
+ */
+export function denseForward(x: usize, w: usize, wt: usize, b: usize, y: usize, m: i32, inSize: i32, outSize: i32, activation: i32): void {
+  if (outSize < 4) rowDots(x, w, b, y, m, inSize, outSize);
+  else gemm(x, wt, b, y, m, inSize, outSize, false);
   if (activation == ACT_TANH) tanhInPlace(y, m * outSize);
   else if (activation == ACT_RELU) reluInPlace(y, m * outSize);
+}
+
+/** y[i, o] = b[o] + x[i, :] . w[o, :] for x [m, k], w [n, k]: two 4-lane partial sums, then the lanes. */
+function rowDots(x: usize, w: usize, b: usize, y: usize, m: i32, k: i32, n: i32): void {
+  const rowBytes = <usize>k << 2;
+  for (let i = 0; i < m; i++) {
+    const xRow = x + <usize>i * rowBytes;
+    for (let o = 0; o < n; o++) {
+      const wRow = w + <usize>o * rowBytes;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      let j = 0;
+      for (; j + 8 <= k; j += 8) {
+        const jb = <usize>j << 2;
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(xRow + jb), v128.load(wRow + jb)));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(xRow + jb, 16), v128.load(wRow + jb, 16)));
+      }
+      for (; j + 4 <= k; j += 4) {
+        const jb = <usize>j << 2;
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(xRow + jb), v128.load(wRow + jb)));
+      }
+      const s = f32x4.add(s0, s1);
+      let sum = (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+      for (; j < k; j++) sum += load<f32>(xRow + (<usize>j << 2)) * load<f32>(wRow + (<usize>j << 2));
+      store<f32>(y + ((<usize>i * <usize>n + <usize>o) << 2), load<f32>(b + (<usize>o << 2)) + sum);
+    }
+  }
 }
 
 /**
@@ -237,61 +269,48 @@ export function activationBackward(y: usize, dy: usize, n: i32, activation: i32)
 }
 
 /**
- * tanh as a [13/6] rational minimax approximation on [-7.9, 7.9] (beyond it tanh rounds to +-1 in f32),
- * four lanes at a time; a few ulp from the exact value, far cheaper than exp-based tanh.
- * Coefficients: clamp, p13 .. p1 (odd numerator), q6 .. q0 (even denominator), the tiny-input bound. They
- * are read from memory into locals once per call: a vector constant in the loop would be rebuilt on every
- * use by the engine.
+ * tanh as x P(x^2) / Q(x^2), a [9/6] rational minimax fit on [-7.9, 7.9] with P(0) = Q(0) = 1 (so a tiny
+ * x, and -0, come out unchanged) and R(7.9) = 1. Beyond 7.9 x^2 is held at 7.9^2, so x P / Q grows past 1
+ * (infinities included) and the final clamp to [-1, 1] saturates it. Within 6e-7 of tanh for every f32
+ * input (the fit's 3e-7 plus f32 rounding), odd, and NaN passes through.
+ * Two vectors are done per step, so the out-of-order core overlaps their dependency chains.
+ * Coefficients: 7.9^2, p1 .. p4, q1 .. q3. They are read from memory into locals once per call: a vector
+ * constant in the loop would be rebuilt on every use by the engine.
  */
 const TANH = memory.data<f32>([
-  7.90531110763549805,
-  -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
-  1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03,
-  1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03,
-  0.0004,
+  62.41,
+  0.12687622010707855, 0.0026713660918176174, 6.976856639084872e-06, -5.8156488513816385e-09,
+  0.46020758152008057, 0.02274339273571968, 0.00019354511459823698,
 ]);
 
 function tanhInPlace(y: usize, n: i32): void {
-  const hi = v128.load32_splat(TANH);
-  const lo = f32x4.neg(hi);
-  const p13 = v128.load32_splat(TANH, 4), p11 = v128.load32_splat(TANH, 8), p9 = v128.load32_splat(TANH, 12);
-  const p7 = v128.load32_splat(TANH, 16), p5 = v128.load32_splat(TANH, 20), p3 = v128.load32_splat(TANH, 24);
-  const p1 = v128.load32_splat(TANH, 28);
-  const q6 = v128.load32_splat(TANH, 32), q4 = v128.load32_splat(TANH, 36), q2 = v128.load32_splat(TANH, 40);
-  const q0 = v128.load32_splat(TANH, 44);
-  const tiny = v128.load32_splat(TANH, 48);
+  const sMax = v128.load32_splat(TANH);
+  const p1 = v128.load32_splat(TANH, 4), p2 = v128.load32_splat(TANH, 8);
+  const p3 = v128.load32_splat(TANH, 12), p4 = v128.load32_splat(TANH, 16);
+  const q1 = v128.load32_splat(TANH, 20), q2 = v128.load32_splat(TANH, 24), q3 = v128.load32_splat(TANH, 28);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 8 <= n; i += 8) {
     const o = y + (<usize>i << 2);
-    v128.store(o, tanhRational(v128.load(o), hi, lo, p13, p11, p9, p7, p5, p3, p1, q6, q4, q2, q0, tiny));
+    const a = tanhRational(v128.load(o), sMax, p1, p2, p3, p4, q1, q2, q3);
+    const b = tanhRational(v128.load(o, 16), sMax, p1, p2, p3, p4, q1, q2, q3);
+    v128.store(o, a);
+    v128.store(o, b, 16);
   }
   for (; i < n; i++) {
     const o = y + (<usize>i << 2);
-    const v = tanhRational(f32x4.splat(load<f32>(o)), hi, lo, p13, p11, p9, p7, p5, p3, p1, q6, q4, q2, q0, tiny);
+    const v = tanhRational(f32x4.splat(load<f32>(o)), sMax, p1, p2, p3, p4, q1, q2, q3);
     store<f32>(o, f32x4.extract_lane(v, 0));
   }
 }
 
-@inline function tanhRational(
-  v: v128, hi: v128, lo: v128, p13: v128, p11: v128, p9: v128, p7: v128, p5: v128, p3: v128, p1: v128,
-  q6: v128, q4: v128, q2: v128, q0: v128, tiny: v128,
-): v128 {
+@inline function tanhRational(x: v128, sMax: v128, p1: v128, p2: v128, p3: v128, p4: v128, q1: v128, q2: v128, q3: v128): v128 {
+  const one = f32x4.splat(1);
   // pmin/pmax (one instruction each, NaN in the first operand passes through) rather than min/max, whose
   // exact NaN and -0 rules cost several instructions per lane group.
-  const x = f32x4.pmax(f32x4.pmin(v, hi), lo);
-  const x2 = f32x4.mul(x, x);
-  let p = f32x4.add(f32x4.mul(p13, x2), p11);
-  p = f32x4.add(f32x4.mul(p, x2), p9);
-  p = f32x4.add(f32x4.mul(p, x2), p7);
-  p = f32x4.add(f32x4.mul(p, x2), p5);
-  p = f32x4.add(f32x4.mul(p, x2), p3);
-  p = f32x4.add(f32x4.mul(p, x2), p1);
-  p = f32x4.mul(p, x);
-  let q = f32x4.add(f32x4.mul(q6, x2), q4);
-  q = f32x4.add(f32x4.mul(q, x2), q2);
-  q = f32x4.add(f32x4.mul(q, x2), q0);
-  // Tiny inputs: tanh(x) = x to f32 precision (and keeps -0 and the ratio's rounding out of it).
-  return v128.bitselect(v, f32x4.div(p, q), f32x4.lt(f32x4.abs(v), tiny));
+  const s = f32x4.pmin(f32x4.mul(x, x), sMax);
+  const p = f32x4.mul(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(p4, s), p3), s), p2), s), p1), s), one), x);
+  const q = f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(q3, s), q2), s), q1), s), one);
+  return f32x4.pmax(f32x4.pmin(f32x4.div(p, q), one), f32x4.neg(one));
 }
 
 /** One tanh with the same approximation (exported for the accuracy test). */

@@ -118,7 +118,7 @@ export class CpuNetwork {
     const w = wasm();
     let input = x;
     for (const layer of layers) {
-      w.denseForward(input, layer.transposed, layer.bias, layer.out, rows, layer.entry.inputs, layer.entry.outputs, layer.activation);
+      w.denseForward(input, layer.weight, layer.transposed, layer.bias, layer.out, rows, layer.entry.inputs, layer.entry.outputs, layer.activation);
       input = layer.out;
     }
     return input;
