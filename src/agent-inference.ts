@@ -53,11 +53,11 @@ export function createInference(policy: PolicySpec, numAgents: number, seed: num
     act(observations, masks, isDeterministic) {
       actOptions.masks = masks;
       actOptions.deterministic = isDeterministic;
-      cpu.act(observations, main, actOptions);
+      cpu.actPrevalidated(observations, main, actOptions);
     },
     criticValues(observations) {
       // A deterministic act draws no random numbers; only its values are used.
-      cpu.act(observations, scratch, deterministic);
+      cpu.actPrevalidated(observations, scratch, deterministic);
       return scratch.values;
     },
     setParameters: (flat) => cpu.setParameters(flat),

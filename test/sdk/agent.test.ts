@@ -74,6 +74,18 @@ describe('act and observe', () => {
     agent.dispose();
   });
 
+  it('needs final observations only for truncated agents: other rows may hold anything', async () => {
+    const agent = await Agent.create({ ...base, numAgents: 2, ppo: { numSteps: 8 } });
+    const obs = new Float32Array(8);
+    agent.act(obs);
+    // Agent 0 is truncated (its row must be finite); agent 1 is not, so its row is never read.
+    agent.observe(new Float32Array(2), new Uint8Array(2), Uint8Array.of(1, 0), { finalObservations: Float32Array.of(0.1, 0, 0, 0, NaN, NaN, NaN, NaN) });
+    expect(agent.steps).toBe(2);
+    agent.act(obs);
+    agent.observe(...tick(2));
+    agent.dispose();
+  });
+
   it('ends episodes per agent independently and reports them', async () => {
     const agent = await Agent.create({ ...base, numAgents: 3, ppo: { numSteps: 16 } });
     const episodes: EpisodeEvent[] = [];

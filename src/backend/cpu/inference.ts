@@ -122,6 +122,18 @@ export class CpuPolicy {
    * agents (or maxAgents).
    */
   act(observations: Float32Array, out: ActOutput, options?: ActOptions): void {
+    this.actWith(observations, out, options, true);
+  }
+
+  /**
+   * @internal act() for a caller that has already checked the observations' values and the masks (the Agent
+   * does, before normalizing them), so the hot path does not check them twice. Shapes are still checked.
+   */
+  actPrevalidated(observations: Float32Array, out: ActOutput, options?: ActOptions): void {
+    this.actWith(observations, out, options, false);
+  }
+
+  private actWith(observations: Float32Array, out: ActOutput, options: ActOptions | undefined, checkValues: boolean): void {
     this.checkAlive();
     const obsSize = this.observationSize;
     if (!(observations instanceof Float32Array) || observations.length === 0 || observations.length % obsSize !== 0) {
@@ -129,7 +141,7 @@ export class CpuPolicy {
     }
     if (typeof out !== 'object' || out === null) fail('out', 'an object with actions, logProbs and values arrays', out);
     const agents = observations.length / obsSize;
-    for (let i = 0; i < observations.length; i++) {
+    for (let i = 0; checkValues && i < observations.length; i++) {
       if (!Number.isFinite(observations[i])) fail(`observations[agent ${Math.floor(i / obsSize)}, ${i % obsSize}]`, 'a finite number', observations[i]);
     }
     // Room first: growing wasm memory detaches views over it, so out arrays that view wasm memory (rollout
@@ -148,7 +160,7 @@ export class CpuPolicy {
       fail('out.squashedActions', `a Float32Array of at least ${agents * perRow} entries (tanh_normal)`, squashedOut);
     }
     const masks = options?.masks;
-    if (masks !== undefined) this.checkMasks(masks, agents);
+    if (masks !== undefined && checkValues) this.checkMasks(masks, agents);
 
     this.views.refresh();
     this.observations.set(observations);
