@@ -5,6 +5,7 @@
 // New parameters are swapped into inference when the update resolves.
 import { fail } from './errors.js';
 import { init } from './init.js';
+import { checkAgentFootprint } from './agent-footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { createInference, type Inference } from './agent-inference.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
@@ -143,6 +144,7 @@ export class Agent {
   static async create(options: AgentOptions): Promise<Agent> {
     const resolved = resolveAgentOptions(options);
     await init();
+    checkAgentFootprint(resolved);
     return Agent.build(resolved, undefined);
   }
 

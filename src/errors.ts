@@ -1,8 +1,23 @@
-// Every public entry validates its input with these helpers, so every error names the field, the
-// expected value and the actual one, and is thrown before any state changes.
+// The documented error classes, each with a stable `code`, and the helpers every public entry validates its
+// input with: each error names the user's field, the expected value and the actual one, and is thrown before
+// any state changes.
 
-export class ValidationError extends Error {
+/** The stable codes of webppo's errors (`error.code`): match on these, not on messages. */
+export type ErrorCode = 'E_VALIDATION' | 'E_UNKNOWN_OPTION' | 'E_STATE' | 'E_SIZE' | 'E_CHECKPOINT' | 'E_DEVICE_LOST';
+
+/** The base of every error webppo throws on purpose; `code` tells them apart. */
+export class WebppoError extends Error {
+  override name = 'WebppoError';
+  readonly code: ErrorCode = 'E_VALIDATION';
+}
+
+/**
+ * `E_VALIDATION`: a bad argument or option. `field` is the user's name for it (`ppo.gamma`,
+ * `observations[agent 3, 1]`), `expected` what would have been accepted, `actual` what was given.
+ */
+export class ValidationError extends WebppoError {
   override name = 'ValidationError';
+  override readonly code: ErrorCode = 'E_VALIDATION';
   constructor(
     readonly field: string,
     readonly expected: string,
@@ -12,18 +27,103 @@ export class ValidationError extends Error {
   }
 }
 
+/** `E_UNKNOWN_OPTION`: an options object has a key webppo does not know (a typo); `accepted` lists the known ones. */
+export class UnknownOptionError extends ValidationError {
+  override name = 'UnknownOptionError';
+  override readonly code: ErrorCode = 'E_UNKNOWN_OPTION';
+  constructor(field: string, readonly accepted: readonly string[], noun = 'field') {
+    super(field, `a known ${noun} (${accepted.join(', ')})`, field.slice(field.lastIndexOf('.') + 1));
+  }
+}
+
+/** `E_STATE`: a call at the wrong time (a second act() before observe(), an agent used after dispose()). */
+export class StateError extends ValidationError {
+  override name = 'StateError';
+  override readonly code: ErrorCode = 'E_STATE';
+}
+
+/**
+ * `E_SIZE`: the sizes asked for need more memory than wasm memory (or a typed array) can hold; nothing was
+ * allocated. `bytes` is what was needed, `limit` what fits.
+ */
+export class SizeError extends ValidationError {
+  override name = 'SizeError';
+  override readonly code: ErrorCode = 'E_SIZE';
+  constructor(field: string, expected: string, actual: unknown, readonly bytes: number, readonly limit: number) {
+    super(field, expected, actual);
+  }
+}
+
+/**
+ * `E_CHECKPOINT`: bytes that are not a valid webppo checkpoint (truncated, corrupted, edited, or holding a
+ * value no agent could have saved). `field` names the tensor or metadata field when one is to blame.
+ */
+export class CheckpointError extends WebppoError {
+  override name = 'CheckpointError';
+  override readonly code: ErrorCode = 'E_CHECKPOINT';
+  constructor(message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+/** A value as an error message shows it: numbers as written (Infinity, NaN), objects by their keys or JSON. */
 export function describe(value: unknown): string {
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'bigint') return `${value}n (a bigint)`;
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  if (typeof value === 'symbol') return value.toString();
   if (value === null || value === undefined) return String(value);
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length ?? value.byteLength}`;
+  if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${value.byteLength} bytes`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    const prefix = name && name !== 'Object' ? `a ${name} ` : 'an object ';
+    return prefix + snippet(value);
+  }
   return String(value);
+}
+
+function snippet(value: object): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? `${v}n` : v));
+  } catch {
+    text = `{ ${Object.keys(value).join(', ')} }`;
+  }
+  if (text === undefined) text = `{ ${Object.keys(value).join(', ')} }`;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 export function fail(field: string, expected: string, actual: unknown): never {
   throw new ValidationError(field, expected, actual);
+}
+
+/** Throws a StateError: `field` is the call, `expected` what must come first. */
+export function failState(field: string, expected: string, actual: unknown): never {
+  throw new StateError(field, expected, actual);
+}
+
+/** A plain object (not null, not an array): the form every options argument takes. */
+export function checkObject<T>(field: string, value: T): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) fail(field, 'an object', value);
+  return value;
+}
+
+/** An options object whose keys are all known: a typo is named with the accepted keys listed. */
+export function checkKeys<T>(field: string, value: T, known: readonly string[], noun = 'field'): T {
+  checkObject(field, value);
+  for (const key of Object.keys(value as object)) {
+    if (!known.includes(key)) throw new UnknownOptionError(`${field}.${key}`, known, noun);
+  }
+  return value;
+}
+
+/** Optional options: undefined becomes {}, anything else must be an object with known keys. */
+export function checkOptions<T extends object>(field: string, value: T | undefined, known: readonly string[]): Partial<T> {
+  if (value === undefined) return {};
+  return checkKeys(field, value, known, 'option');
 }
 
 export function checkInteger(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {

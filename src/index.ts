@@ -1,6 +1,6 @@
 // Public exports only.
 export { init, detectRuntime, type InitOptions, type Runtime } from './init.js';
-export { ValidationError } from './errors.js';
+export { WebppoError, ValidationError, UnknownOptionError, StateError, SizeError, CheckpointError, type ErrorCode } from './errors.js';
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
 export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInput } from './config.js';
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
@@ -21,5 +21,5 @@ export { train, evaluateAgent, type TrainOptions, type TrainResult, type Progres
 export { CartPole, Pendulum, TimeLimit, SyncVectorEnv, vectorize, makeEnv, ENV_IDS, isVectorEnv, type Env, type VectorEnv, type StepResult, type ResetResult, type VectorStepResult, type VectorResetResult, type EnvAction } from './envs/index.js';
 export { constant, linear, cosine, scheduleValue, type Schedule, type Schedules } from './schedule.js';
 export { RunningMeanStd, ObservationNormalizer, RewardScaler } from './normalize.js';
-export { readSafetensors, writeSafetensors, CheckpointError, type Tensor, type SafetensorsFile } from './policy/safetensors.js';
+export { readSafetensors, writeSafetensors, type Tensor, type SafetensorsFile } from './policy/safetensors.js';
 export { presetFor, type Preset } from './presets.js';

@@ -1,17 +1,86 @@
 // Blocks of wasm linear memory and the typed-array views the TypeScript side keeps over them.
 // Growing wasm memory detaches every view, so view holders call `refresh()` (one comparison, no allocation)
 // before touching their views and re-view only after a growth.
+import { SizeError } from './errors.js';
 import { isInitialized, wasm } from './init.js';
 
-/** Allocates `bytes` of zeroed wasm memory, 16-byte aligned. */
-export function allocBlock(bytes: number): number {
-  const ptr = wasm().allocZeroed(Math.max(16, bytes));
-  if (ptr === 0) throw new RangeError(`webppo: out of wasm memory allocating ${bytes} bytes`);
+/** The largest block the wasm allocator (TLSF) hands out: 1 GiB less its header. */
+export const MAX_BLOCK_BYTES = 2 ** 30 - 64;
+/**
+ * The most wasm memory webppo's blocks may hold together: 2 GiB, which every runtime webppo supports can give
+ * one wasm32 memory, and which keeps every byte offset a positive i32.
+ */
+export const MAX_WASM_BYTES = 2 ** 31;
+
+const sizes = new Map<number, number>();
+let liveBytes = 0;
+
+/** Bytes held by live blocks (what allocBlock handed out and freeBlock has not taken back). */
+export function wasmBytesInUse(): number {
+  return liveBytes;
+}
+
+/** Bytes that may still be allocated before MAX_WASM_BYTES is reached. */
+export function wasmBytesFree(): number {
+  return MAX_WASM_BYTES - liveBytes;
+}
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Checks block sizes (computed in f64, so nothing has wrapped) against what wasm memory can hold: each at most
+ * MAX_BLOCK_BYTES, all together within what is free. Throws a SizeError naming `field` before anything is
+ * allocated. `released`: bytes the caller frees before allocating these.
+ */
+export function checkBlocks(field: string, blocks: readonly number[], actual: unknown = blocks.reduce((a, b) => a + b, 0), released = 0): void {
+  let total = 0;
+  for (const bytes of blocks) {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new SizeError(field, 'a block size in bytes (a safe integer >= 0)', actual, bytes, MAX_BLOCK_BYTES);
+    if (bytes > MAX_BLOCK_BYTES) throw new SizeError(field, `sizes whose largest wasm block fits in ${mib(MAX_BLOCK_BYTES)} (it needs ${mib(bytes)})`, actual, bytes, MAX_BLOCK_BYTES);
+    total += Math.max(16, bytes);
+  }
+  const free = wasmBytesFree() + released;
+  if (total > free) {
+    throw new SizeError(field, `sizes that fit in the ${mib(free)} of wasm memory still free (they need ${mib(total)})`, actual, total, free);
+  }
+}
+
+/** Allocates `bytes` of wasm memory (zeroed unless `zeroed` is false), 16-byte aligned; checked first. */
+export function allocBlock(bytes: number, zeroed = true, field = 'wasm memory'): number {
+  checkBlocks(field, [bytes], `${bytes} bytes`);
+  const size = Math.max(16, bytes);
+  let ptr = 0;
+  try {
+    ptr = zeroed ? wasm().allocZeroed(size) : wasm().alloc(size);
+  } catch {
+    ptr = 0; // the memory could not grow: the allocator traps before it changes any state
+  }
+  if (ptr === 0) throw new SizeError(field, `a block the runtime can give (${mib(size)} could not be allocated)`, `${bytes} bytes`, size, wasmBytesFree());
+  sizes.set(ptr, size);
+  liveBytes += size;
   return ptr;
 }
 
+/** Allocates several blocks after checking them together; on any failure frees those already taken. */
+export function allocBlocks(field: string, blocks: readonly number[]): number[] {
+  checkBlocks(field, blocks);
+  const out: number[] = [];
+  try {
+    for (const bytes of blocks) out.push(allocBlock(bytes, true, field));
+  } catch (error) {
+    for (const ptr of out) freeBlock(ptr);
+    throw error;
+  }
+  return out;
+}
+
 export function freeBlock(ptr: number): void {
-  if (ptr !== 0) wasm().free(ptr);
+  if (ptr === 0) return;
+  liveBytes -= sizes.get(ptr) ?? 0;
+  sizes.delete(ptr);
+  wasm().free(ptr);
 }
 
 /** The current wasm memory buffer. */

@@ -3,7 +3,7 @@
 import type { MinibatchPlan } from '../backend/trainer.js';
 import { checkArray, checkInteger, checkOneOf, fail } from '../errors.js';
 import { wasm } from '../init.js';
-import { allocBlock, freeBlock, memoryBuffer } from '../wasm-memory.js';
+import { allocBlock, checkBlocks, freeBlock, memoryBuffer } from '../wasm-memory.js';
 import type { RolloutBuffer } from './rollout-buffer.js';
 
 /** Byte offsets of each section inside one minibatch block. */
@@ -72,9 +72,10 @@ export class MinibatchStager {
 
   private reserve(bytes: number): void {
     if (bytes <= this.capacity) return;
+    checkBlocks('plan', [bytes], `${bytes} bytes of staging`, this.capacity); // before the old block goes
     freeBlock(this.block);
     this.block = 0;
-    this.block = allocBlock(bytes);
+    this.block = allocBlock(bytes, true, 'plan');
     this.capacity = bytes;
   }
 }

@@ -4,6 +4,7 @@ import type { MinibatchPlan } from '../backend/trainer.js';
 import { checkInteger, checkNumber, checkOneOf, fail } from '../errors.js';
 import { wasm } from '../init.js';
 import { checkPrioritiesType, drawPrioritized, PLAN_STREAM } from './sampler.js';
+import { checkBlocks } from '../wasm-memory.js';
 import { copyOutInt32, seedU64, withBlocks } from './wasm-blocks.js';
 
 export interface MinibatchPlanInput {
@@ -40,6 +41,8 @@ export function createMinibatchPlan(input: MinibatchPlanInput): MinibatchPlan {
   const perEpoch = numMinibatches * unitsPerMinibatch;
   const total = numEpochs * perEpoch;
   const plan = { unit, numEpochs, numMinibatches, unitsPerMinibatch };
+  // Indices and weights of every epoch, and the permutation scratch, sized before anything is allocated.
+  checkBlocks('numEpochs', [total * 4, total * 4, units * 8], numEpochs);
   if (mode === 'prioritized') {
     const priorities = checkPrioritiesType('priorities', input.priorities, units);
     const alpha = checkNumber('alpha', input.alpha, 0);

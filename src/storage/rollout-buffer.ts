@@ -6,7 +6,7 @@
 import type { Batch } from '../backend/trainer.js';
 import { checkBoolean, checkInteger, fail } from '../errors.js';
 import { wasm } from '../init.js';
-import { actionSize, isSpace, logitCount, type ActionSpace } from '../spaces.js';
+import { actionSize, logitCount, type ActionSpace, validateSpace } from '../spaces.js';
 import { allocBlock, freeBlock, memoryBuffer, ViewSet } from '../wasm-memory.js';
 import { checkAdvantageParameters } from './advantages.js';
 
@@ -67,6 +67,31 @@ interface Views {
 
 export type BufferPointers = Readonly<Table & { advantages: number; returns: number; ratios: number; priorities: number; lastValues: number }>;
 
+/** Where each section of a buffer lies (byte offsets, 16-byte aligned) and its size, computed in f64. */
+function bufferLayout(rows: number, numEnvs: number, observationSize: number, actionSize: number, maskSize: number, branches: number) {
+  let at = 0;
+  const take = (bytes: number) => { const offset = at; at += Math.ceil(bytes / 16) * 16; return offset; };
+  const table = (n: number): Table => ({
+    observations: take(n * observationSize * 4), actions: take(n * actionSize * 4),
+    logProbs: take(n * 4), values: take(n * 4), rewards: take(n * 4), bootstrapValues: take(n * 4),
+    terminated: take(n), truncated: take(n), masks: take(n * maskSize),
+  });
+  const rowTable = table(rows);
+  const stage = table(numEnvs);
+  const extra = {
+    advantages: take(rows * 4), returns: take(rows * 4), ratios: take(rows * 4), priorities: take(rows * 4),
+    lastValues: take(numEnvs * 4), nvec: take(branches * 4),
+  };
+  return { rows: rowTable, stage, extra, bytes: at };
+}
+
+/** Bytes of wasm memory one RolloutBuffer with these options holds (options already validated). */
+export function rolloutBufferBytes(options: RolloutBufferOptions): number {
+  const space = options.actionSpace;
+  const branches = space.kind === 'discrete' ? 1 : space.kind === 'multi_discrete' ? space.nvec.length : 0;
+  return bufferLayout(options.numSteps * options.numEnvs, options.numEnvs, options.observationSize, actionSize(space), options.masks ? logitCount(space) : 0, branches).bytes;
+}
+
 export class RolloutBuffer {
   readonly numSteps: number;
   readonly numEnvs: number;
@@ -103,22 +128,12 @@ export class RolloutBuffer {
     const space = this.actionSpace;
     this.nvec = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? space.nvec : [];
     this.rowCount = this.numSteps * this.numEnvs;
-    let at = 0;
-    const take = (bytes: number) => { const offset = at; at += Math.ceil(bytes / 16) * 16; return offset; };
-    const table = (rows: number): Table => ({
-      observations: take(rows * this.observationSize * 4), actions: take(rows * this.actionSize * 4),
-      logProbs: take(rows * 4), values: take(rows * 4), rewards: take(rows * 4), bootstrapValues: take(rows * 4),
-      terminated: take(rows), truncated: take(rows), masks: take(rows * this.maskSize),
-    });
-    this.rowTable = table(this.rowCount);
-    this.stageTable = table(this.numEnvs);
-    const rows = this.rowCount;
-    this.extra = {
-      advantages: take(rows * 4), returns: take(rows * 4), ratios: take(rows * 4), priorities: take(rows * 4),
-      lastValues: take(this.numEnvs * 4), nvec: take(this.nvec.length * 4),
-    };
-    this.bytes = at;
-    this.ptr = allocBlock(this.bytes);
+    const layout = bufferLayout(this.rowCount, this.numEnvs, this.observationSize, this.actionSize, this.maskSize, this.nvec.length);
+    this.rowTable = layout.rows;
+    this.stageTable = layout.stage;
+    this.extra = layout.extra;
+    this.bytes = layout.bytes;
+    this.ptr = allocBlock(this.bytes, true, 'numSteps x numEnvs');
     this.views = new ViewSet((buffer) => this.build(buffer));
     this.views.refresh();
     new Int32Array(memoryBuffer(), this.ptr + this.extra.nvec, this.nvec.length).set(this.nvec);
@@ -130,12 +145,9 @@ export class RolloutBuffer {
     checkInteger('numSteps', options.numSteps, 1);
     checkInteger('numEnvs', options.numEnvs, 1);
     checkInteger('observationSize', options.observationSize, 1);
-    if (!isSpace(options.actionSpace)) fail('actionSpace', 'a space (Discrete, MultiDiscrete or Box)', options.actionSpace);
+    validateSpace('actionSpace', options.actionSpace);
     const masks = options.masks === undefined ? false : checkBoolean('masks', options.masks);
     if (masks && options.actionSpace.kind === 'box') fail('masks', 'false for a Box action space', masks);
-    const rows = options.numSteps * options.numEnvs;
-    const widest = Math.max(options.observationSize, actionSize(options.actionSpace), logitCount(options.actionSpace));
-    if (rows * (widest + 16) * 4 > 2 ** 31) fail('numSteps x numEnvs', 'a buffer under 2 GiB', rows);
     wasm();
     return new RolloutBuffer(options, masks);
   }

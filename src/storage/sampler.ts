@@ -3,6 +3,7 @@
 // search) with the seeded PCG32 of src/rng.ts.
 import { checkInteger, checkNumber, fail } from '../errors.js';
 import { wasm } from '../init.js';
+import { checkBlocks } from '../wasm-memory.js';
 import { copyOutFloat32, copyOutInt32, seedU64, withBlocks } from './wasm-blocks.js';
 
 /** The PCG32 stream every webppo plan draws from (the default of src/rng.ts). */
@@ -37,6 +38,7 @@ export function samplePrioritized(input: PrioritizedInput): { indices: Int32Arra
   const alpha = checkNumber('alpha', input.alpha, 0);
   const beta = checkNumber('beta', input.beta, 0, 1);
   const seed = seedU64('seed', input.seed);
+  checkBlocks('count', [count * 4, count * 4, priorities.length * 8], count);
   return drawPrioritized(priorities, count, alpha, beta, seed);
 }
 

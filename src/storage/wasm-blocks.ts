@@ -1,7 +1,6 @@
 // Scoped wasm blocks for the calls that are not on the hot path (standalone advantages, plans): inputs are
 // copied in, outputs copied out, and every block is freed when the call ends, even when it throws.
 import { fail } from '../errors.js';
-import { wasm } from '../init.js';
 import { allocBlock, freeBlock, memoryBuffer } from '../wasm-memory.js';
 
 type Typed = Float32Array | Int32Array | Uint8Array | Float64Array;
@@ -18,8 +17,7 @@ export interface Blocks {
 export function withBlocks<T>(body: (blocks: Blocks) => T): T {
   const owned: number[] = [];
   const alloc = (bytes: number, zeroed = true): number => {
-    const ptr = zeroed ? allocBlock(bytes) : wasm().alloc(Math.max(16, bytes));
-    if (ptr === 0) throw new RangeError(`webppo: out of wasm memory allocating ${bytes} bytes`);
+    const ptr = allocBlock(bytes, zeroed);
     owned.push(ptr);
     return ptr;
   };

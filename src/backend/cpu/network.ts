@@ -3,7 +3,7 @@
 // layer's math is one wasm call (assembly/nn/dense.ts).
 import { wasm } from '../../init.js';
 import type { NetworkLayout, LayerEntry } from '../../policy/network.js';
-import { allocBlock, freeBlock } from '../../wasm-memory.js';
+import { allocBlock, allocBlocks, checkBlocks, freeBlock } from '../../wasm-memory.js';
 
 const ACTIVATION = { none: 0, tanh: 1, relu: 2 } as const;
 
@@ -61,16 +61,18 @@ export class CpuNetwork {
   /** Makes room for `rows` rows; allocates only when rows exceed what was asked before. */
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
+    const bytes = this.all.flatMap((layer) => [rows * layer.entry.outputs * 4, rows * layer.entry.outputs * 4]);
+    const held = this.all.reduce((sum, layer) => sum + 2 * Math.max(16, this.capacity * layer.entry.outputs * 4), 0);
+    // Checked before the old blocks go: rows that cannot fit leave the network as it was.
+    checkBlocks('rows', bytes, rows, this.capacity === 0 ? 0 : held);
     for (const layer of this.all) {
       freeBlock(layer.out);
       freeBlock(layer.dOut);
       layer.out = 0;
       layer.dOut = 0;
     }
-    for (const layer of this.all) {
-      layer.out = allocBlock(rows * layer.entry.outputs * 4);
-      layer.dOut = allocBlock(rows * layer.entry.outputs * 4);
-    }
+    const ptrs = allocBlocks('rows', bytes);
+    this.all.forEach((layer, i) => { layer.out = ptrs[2 * i]; layer.dOut = ptrs[2 * i + 1]; });
     this.capacity = rows;
   }
 

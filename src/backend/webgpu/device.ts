@@ -1,9 +1,12 @@
 // Device acquisition: navigator.gpu in browsers and Deno, the optional `webgpu` package (Dawn) in Node.
 // Also the typed error a lost device becomes, carrying the parameters last read back so a new trainer can resume.
+import { type ErrorCode, WebppoError } from '../../errors.js';
 
 /** The GPU device was lost (driver reset, destroy, ...). `parameters` are the last ones the CPU side held. */
-export class DeviceLostError extends Error {
+export class DeviceLostError extends WebppoError {
   override name = 'DeviceLostError';
+  /** `E_DEVICE_LOST`. */
+  override readonly code: ErrorCode = 'E_DEVICE_LOST';
   constructor(
     readonly reason: string,
     readonly parameters: Float32Array,
