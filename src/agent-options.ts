@@ -6,7 +6,7 @@ import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './p
 import { CheckpointError } from './policy/safetensors.js';
 import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
 import { type Schedules, validateSchedules } from './schedule.js';
-import { type ActionSpace, isSpace, type Space } from './spaces.js';
+import { type ActionSpace, type Space, validateSpace } from './spaces.js';
 import { checkTrainInWorker, type TrainInWorker } from './worker/index.js';
 
 export type { BackendChoice };
@@ -50,8 +50,8 @@ const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo',
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   for (const key of Object.keys(options)) if (!KNOWN.includes(key)) fail(`options.${key}`, `a known option (${KNOWN.join(', ')})`, key);
-  if (!isSpace(options.observationSpace)) fail('observationSpace', 'a space (Box, Discrete or MultiDiscrete)', options.observationSpace);
-  if (!isSpace(options.actionSpace)) fail('actionSpace', 'a space (Box, Discrete or MultiDiscrete)', options.actionSpace);
+  validateSpace('observationSpace', options.observationSpace);
+  validateSpace('actionSpace', options.actionSpace);
   const numAgents = checkInteger('numAgents', options.numAgents ?? 1, 1, 1 << 20);
   const network = resolveNetworkSpec(options.network ?? {});
   const ppo = resolvePPOConfig(options.ppo ?? {});

@@ -1,5 +1,5 @@
 // Gymnasium-style spaces: what a game observes and what it lets the agent do.
-import { checkInteger, fail } from './errors.js';
+import { checkInteger, checkKeys, fail } from './errors.js';
 
 export interface DiscreteSpace { readonly kind: 'discrete'; readonly n: number }
 export interface MultiDiscreteSpace { readonly kind: 'multi_discrete'; readonly nvec: readonly number[] }
@@ -76,6 +76,43 @@ export function logitCount(space: ActionSpace): number {
   }
 }
 
+const KEYS = { discrete: ['kind', 'n'], multi_discrete: ['kind', 'nvec'], box: ['kind', 'shape', 'size', 'low', 'high'] } as const;
+
+/**
+ * Checks a space as thoroughly as the constructors do, whether it came from them or was written by hand
+ * (`{ kind: 'discrete', n: 4 }`): kind, known keys only, integer sizes >= 1, a Box's size, bounds (Float32Array,
+ * no NaN, low < high). Returns it unchanged; every entry that takes a space calls this.
+ */
+export function validateSpace(field: string, value: unknown): Space {
+  if (!isSpace(value)) fail(field, 'a space (Box, Discrete or MultiDiscrete)', value);
+  const space = value as Space;
+  checkKeys(field, space, KEYS[space.kind]);
+  switch (space.kind) {
+    case 'discrete':
+      checkInteger(`${field}.n`, space.n, 1);
+      break;
+    case 'multi_discrete':
+      if (!Array.isArray(space.nvec) || space.nvec.length === 0) fail(`${field}.nvec`, 'a non-empty array of integers >= 1', space.nvec);
+      space.nvec.forEach((n, i) => checkInteger(`${field}.nvec[${i}]`, n, 1));
+      break;
+    case 'box': {
+      if (!Array.isArray(space.shape) || space.shape.length === 0) fail(`${field}.shape`, 'a non-empty array of sizes', space.shape);
+      space.shape.forEach((d, i) => checkInteger(`${field}.shape[${i}]`, d, 1));
+      const size = space.shape.reduce((a, b) => a * b, 1);
+      if (space.size !== size) fail(`${field}.size`, `the product of shape (${size})`, space.size);
+      for (const bound of ['low', 'high'] as const) {
+        const array = space[bound];
+        if (!(array instanceof Float32Array) || array.length !== size) fail(`${field}.${bound}`, `a Float32Array of length ${size} (Box() makes one)`, array);
+      }
+      for (let i = 0; i < size; i++) {
+        if (!(space.low[i] < space.high[i])) fail(`${field}.low/high[${i}]`, 'low < high (no NaN)', `low ${space.low[i]}, high ${space.high[i]}`);
+      }
+    }
+  }
+  return space;
+}
+
+/** Whether the value names a known space kind (validateSpace checks the rest). */
 export function isSpace(value: unknown): value is Space {
   const kind = (value as { kind?: unknown } | null)?.kind;
   return kind === 'discrete' || kind === 'multi_discrete' || kind === 'box';

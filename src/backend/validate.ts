@@ -2,14 +2,14 @@
 // leaves parameters and optimizer state as they were.
 import { checkArray, checkInteger, fail } from '../errors.js';
 import { resolveNetworkSpec, type PolicySpec } from '../policy/network.js';
-import { actionSize, isSpace, logitCount } from '../spaces.js';
+import { actionSize, logitCount, validateSpace } from '../spaces.js';
 import type { Batch, MinibatchPlan } from './trainer.js';
 
 /** What a backend is built from, checked at construction so a bad spec fails with the field named. */
 export function validatePolicy(policy: PolicySpec, field = 'policy'): PolicySpec {
   if (typeof policy !== 'object' || policy === null) fail(field, 'a PolicySpec', policy);
   checkInteger(`${field}.observationSize`, policy.observationSize, 1);
-  if (!isSpace(policy.actionSpace)) fail(`${field}.actionSpace`, 'a Discrete, MultiDiscrete or Box space', policy.actionSpace);
+  validateSpace(`${field}.actionSpace`, policy.actionSpace);
   const network = resolveNetworkSpec(policy.network, `${field}.network`);
   const space = policy.actionSpace;
   if (space.kind === 'box' && network.distribution === 'tanh_normal') {
