@@ -3,7 +3,7 @@
 // into a second buffer with the previous policy (a batch collected under a policy older than the one being
 // trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
 // New parameters are swapped into inference when the update resolves.
-import { fail } from './errors.js';
+import { checkKeys, checkOneOf, fail, type SizeError } from './errors.js';
 import { init } from './init.js';
 import { checkAgentFootprint } from './agent-footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
@@ -11,12 +11,12 @@ import { createInference, type Inference } from './agent-inference.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
 import { STAT_NAMES, type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateStats } from './backend/trainer.js';
 import { ObservationNormalizer, RewardScaler } from './normalize.js';
-import { decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace } from './policy/checkpoint.js';
+import { CHECKPOINT_VERSION, checkCanonical, decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace, spaceToJson } from './policy/checkpoint.js';
 import { CheckpointError, type Tensor, type TensorData } from './policy/safetensors.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from './policy/network.js';
 import { PCG32 } from './rng.js';
 import { type Schedules, scheduleValue } from './schedule.js';
-import { flatSize, logitCount, type ActionSpace, type Space } from './spaces.js';
+import { actionSize, flatSize, logitCount, type ActionSpace, type Space, validateSpace } from './spaces.js';
 import { createMinibatchPlan } from './storage/plan.js';
 import { type ActingStep, type OutcomeStep, RolloutBuffer } from './storage/rollout-buffer.js';
 
@@ -69,6 +69,7 @@ export interface LoadOptions {
   actionSpace?: ActionSpace;
 }
 
+const LOAD_OPTIONS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace'];
 const PLAN_STREAM = 0x5eed;
 const NOISE_STREAM = 0x401e;
 
@@ -164,22 +165,37 @@ export class Agent {
 
   /** Restores an agent saved by save(): parameters, optimizer, normalization, RNG and counters. */
   static async load(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Agent> {
-    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    checkKeys('options', options, LOAD_OPTIONS, 'option');
+    if (options.backend !== undefined) checkOneOf('options.backend', options.backend, ['auto', 'cpu', 'webgpu'] as const);
+    if (options.observationSpace !== undefined) validateSpace('options.observationSpace', options.observationSpace);
+    if (options.actionSpace !== undefined) validateSpace('options.actionSpace', options.actionSpace);
+    if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) fail('bytes', 'a Uint8Array or ArrayBuffer (what save() returned)', bytes);
     await init();
     const { config, file } = readCheckpointConfig(bytes);
     const saved = optionsFromJson(config);
+    if (file.metadata.version === CHECKPOINT_VERSION) checkCanonical('config', file.metadata.config, optionsToJson(saved));
     if (options.observationSpace && !sameSpace(options.observationSpace, saved.observationSpace)) {
-      throw new CheckpointError(`checkpoint: observationSpace: expected ${JSON.stringify(options.observationSpace)} (as asked), the file has ${JSON.stringify(saved.observationSpace)}`);
+      throw new CheckpointError(`checkpoint: observationSpace: expected ${JSON.stringify(spaceToJson(options.observationSpace))} (as asked), the file has ${JSON.stringify(spaceToJson(saved.observationSpace))}`, 'observationSpace');
     }
     if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
-      throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(options.actionSpace)} (as asked), the file has ${JSON.stringify(saved.actionSpace)}`);
+      throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(spaceToJson(options.actionSpace))} (as asked), the file has ${JSON.stringify(spaceToJson(saved.actionSpace))}`, 'actionSpace');
     }
     const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker });
     const policy: PolicySpec = { observationSize: flatSize(resolved.observationSpace), actionSpace: resolved.actionSpace, network: resolved.network };
+    // Every tensor and value is checked against the config before the agent's memory is sized and taken.
     const contents = decodeCheckpoint(file, config, {
       layout: networkLayout(policy), observationSize: policy.observationSize, numAgents: resolved.numAgents,
       normalizeObservations: resolved.ppo.normalizeObservations, normalizeRewards: resolved.ppo.normalizeRewards,
+      running: {
+        numSteps: resolved.ppo.numSteps, actionSize: actionSize(resolved.actionSpace), categorical: resolved.actionSpace.kind !== 'box',
+        maskSize: resolved.masks ? logitCount(resolved.actionSpace) : 0,
+      },
     });
+    try {
+      checkAgentFootprint(resolved);
+    } catch (error) {
+      throw new CheckpointError(`checkpoint: config: ${(error as Error).message}`, (error as SizeError).field);
+    }
     const agent = await Agent.build(resolved, contents.parameters);
     try {
       agent.trainer.setOptimizerState(contents.optimizer);

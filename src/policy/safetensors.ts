@@ -1,6 +1,7 @@
 // The safetensors format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
 // shape and byte range (relative to the data that follows) plus a `__metadata__` string map, then the raw
 // little-endian tensor bytes, packed in header order. Reading checks every length, range and type first.
+import { CheckpointError } from '../errors.js';
 
 export type DType = 'F32' | 'F64' | 'I32' | 'U8';
 export type TensorData = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -23,10 +24,7 @@ const DTYPES: Record<DType, { bytes: number; array: new (length: number) => Tens
   U8: { bytes: 1, array: Uint8Array },
 };
 
-/** Thrown for a file that is not a valid safetensors file (truncated, corrupted). */
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
+export { CheckpointError };
 
 function elements(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -120,9 +118,15 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsFil
   return { tensors, metadata };
 }
 
-/** FNV-1a over bytes: a cheap check that the tensor data was not altered. */
-export function fnv1a(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
+export const FNV_OFFSET = 0x811c9dc5;
+
+/** Continues an FNV-1a hash over more bytes (every byte changes it: each step is a bijection of the state). */
+export function fnv1aUpdate(h: number, bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return h;
+}
+
+/** FNV-1a over bytes, as 8 hex digits: a cheap check that the bytes were not altered. */
+export function fnv1a(bytes: Uint8Array): string {
+  return (fnv1aUpdate(FNV_OFFSET, bytes) >>> 0).toString(16).padStart(8, '0');
 }
