@@ -39,18 +39,26 @@ export function planPrioritized(
   count: i32, priorities: usize, alpha: f64, beta: f64, draws: i32, seed: u64, stream: u64,
   scratch: usize, indices: usize, weights: usize,
 ): void {
+  // p_i^alpha overflows f64 for large alpha (1e6) or priorities; then every term is divided by the largest,
+  // M = max_i p_i^alpha, computed in log space: P_i = (p_i/M + 1e-6/M) / (sum p/M + 1e-6/M) is the same
+  // distribution and nothing overflows. Otherwise the terms are the plain powers (bit for bit as before).
+  let maxPriority: f64 = 0;
+  for (let i = 0; i < count; i++) maxPriority = Math.max(maxPriority, <f64>load<f32>(priorities + (<usize>i << 2)));
+  const scaled = !isFinite(Math.pow(maxPriority, alpha) * <f64>count);
+  const logMax = Math.log(maxPriority);
+  const eps: f64 = scaled ? Math.exp(Math.log(1e-6) - alpha * logMax) : 1e-6;
   let sumP: f64 = 0;
   let prefix: f64 = 0;
   for (let i = 0; i < count; i++) {
-    const p = Math.pow(<f64>load<f32>(priorities + (<usize>i << 2)), alpha);
+    const p = priorityTerm(<f64>load<f32>(priorities + (<usize>i << 2)), alpha, scaled, logMax);
     sumP += p;
-    prefix += p + 1e-6;
+    prefix += p + eps;
     store<f64>(scratch + (<usize>i << 3), prefix);
   }
   const total = prefix;
   const rng = new Pcg32(seed, stream);
   const last = count - 1;
-  const norm = sumP + 1e-6;
+  const norm = sumP + eps;
   const n = <f64>count;
   for (let k = 0; k < draws; k++) {
     const u = rng.nextFloat() * total;
@@ -62,8 +70,15 @@ export function planPrioritized(
     }
     store<i32>(indices + (<usize>k << 2), lo);
     if (weights != 0) {
-      const p = Math.pow(<f64>load<f32>(priorities + (<usize>lo << 2)), alpha);
-      store<f32>(weights + (<usize>k << 2), <f32>Math.pow(n * ((p + 1e-6) / norm), -beta));
+      const p = priorityTerm(<f64>load<f32>(priorities + (<usize>lo << 2)), alpha, scaled, logMax);
+      store<f32>(weights + (<usize>k << 2), <f32>Math.pow(n * ((p + eps) / norm), -beta));
     }
   }
+}
+
+/** priority^alpha, or (scaled) priority^alpha / max^alpha = exp(alpha (ln priority - ln max)). */
+// @ts-ignore: decorator
+@inline function priorityTerm(priority: f64, alpha: f64, scaled: bool, logMax: f64): f64 {
+  if (!scaled) return Math.pow(priority, alpha);
+  return priority == 0 ? 0 : Math.exp(alpha * (Math.log(priority) - logMax));
 }

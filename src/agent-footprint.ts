@@ -58,18 +58,19 @@ export function checkAgentFootprint(o: ResolvedAgentOptions): void {
     const [field, actual] = obs > Math.max(0, ...o.network.hidden) ? ['observationSpace', `${obs} floats per observation`] : ['network.hidden', o.network.hidden];
     throw new SizeError(field, `a network whose parameters fit in wasm memory (${f.fixed / 28} parameters need ${f.fixed} bytes)`, actual, f.fixed, Math.min(free, MAX_BLOCK_BYTES));
   }
-  const fitAgents = (limit: number, perAgent: number) => Math.max(0, Math.floor(limit / perAgent));
+  // Blame the larger of numAgents and ppo.numSteps: the rows are their product.
+  const [field, value, other] = o.numAgents >= o.ppo.numSteps || o.ppo.numSteps === 1
+    ? ['numAgents', o.numAgents, `ppo.numSteps = ${o.ppo.numSteps}`] : ['ppo.numSteps', o.ppo.numSteps, `numAgents = ${o.numAgents}`];
+  const most = (limit: number, bytes: number) => Math.max(0, Math.floor((value * limit) / bytes));
   if (f.rolloutBlock > MAX_BLOCK_BYTES) {
-    const most = fitAgents(MAX_BLOCK_BYTES, f.rolloutBlock / o.numAgents);
-    throw new SizeError('numAgents', `at most ${most} with ppo.numSteps = ${o.ppo.numSteps} (a rollout buffer must fit in one 1 GiB wasm block; this one needs ${f.rolloutBlock} bytes)`, o.numAgents, f.rolloutBlock, MAX_BLOCK_BYTES);
+    throw new SizeError(field, `at most about ${most(MAX_BLOCK_BYTES, f.rolloutBlock)} with ${other} (a rollout buffer must fit in one 1 GiB wasm block; this one needs ${f.rolloutBlock} bytes)`, value, f.rolloutBlock, MAX_BLOCK_BYTES);
   }
   if (f.planBlock > MAX_BLOCK_BYTES) {
-    const most = Math.max(1, Math.floor(MAX_BLOCK_BYTES / (rows * 4)));
-    throw new SizeError('ppo.numEpochs', `at most ${most} with numAgents x ppo.numSteps = ${rows} rows (one update's plan must fit in one 1 GiB wasm block; this one needs ${f.planBlock} bytes)`, o.ppo.numEpochs, f.planBlock, MAX_BLOCK_BYTES);
+    const fit = Math.max(1, Math.floor(MAX_BLOCK_BYTES / (rows * 4)));
+    throw new SizeError('ppo.numEpochs', `at most ${fit} with numAgents x ppo.numSteps = ${rows} rows (one update's plan must fit in one 1 GiB wasm block; this one needs ${f.planBlock} bytes)`, o.ppo.numEpochs, f.planBlock, MAX_BLOCK_BYTES);
   }
   const total = f.fixed + f.perAgent * o.numAgents;
   if (total > free) {
-    const most = fitAgents(free - f.fixed, f.perAgent);
-    throw new SizeError('numAgents', `at most ${most} with these spaces, network and ppo.numSteps = ${o.ppo.numSteps} (the agent needs ${total} bytes of wasm memory; ${free} are free)`, o.numAgents, total, free);
+    throw new SizeError(field, `at most about ${most(free - f.fixed, total - f.fixed)} with these spaces, network and ${other} (the agent needs ${total} bytes of wasm memory; ${free} are free)`, value, total, free);
   }
 }

@@ -1,7 +1,7 @@
 // Agent options: defaults, validation that names each field, and the JSON form a checkpoint keeps.
 import type { BackendChoice } from './backend/index.js';
 import { type PPOConfig, type PPOConfigInput, resolvePPOConfig } from './config.js';
-import { checkBoolean, checkInteger, checkOneOf, fail } from './errors.js';
+import { checkBoolean, checkInteger, checkKeys, checkOneOf, fail } from './errors.js';
 import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './policy/network.js';
 import { CheckpointError } from './policy/safetensors.js';
 import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
@@ -48,16 +48,15 @@ export interface ResolvedAgentOptions {
 const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
-  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) fail(`options.${key}`, `a known option (${KNOWN.join(', ')})`, key);
+  checkKeys('options', options, KNOWN, 'option');
   validateSpace('observationSpace', options.observationSpace);
   validateSpace('actionSpace', options.actionSpace);
-  const numAgents = checkInteger('numAgents', options.numAgents ?? 1, 1, 1 << 20);
-  const network = resolveNetworkSpec(options.network ?? {});
-  const ppo = resolvePPOConfig(options.ppo ?? {});
-  const backend = checkOneOf('backend', options.backend ?? 'auto', ['auto', 'cpu', 'webgpu'] as const);
-  const seed = checkInteger('seed', options.seed ?? 0, 0, 2 ** 32 - 1);
-  const masks = checkBoolean('masks', options.masks ?? false);
+  const numAgents = checkInteger('numAgents', options.numAgents === undefined ? 1 : options.numAgents, 1, 1 << 20);
+  const network = resolveNetworkSpec(options.network === undefined ? {} : options.network);
+  const ppo = resolvePPOConfig(options.ppo === undefined ? {} : options.ppo);
+  const backend = checkOneOf('backend', options.backend === undefined ? 'auto' : options.backend, ['auto', 'cpu', 'webgpu'] as const);
+  const seed = checkInteger('seed', options.seed === undefined ? 0 : options.seed, 0, 2 ** 32 - 1);
+  const masks = checkBoolean('masks', options.masks === undefined ? false : options.masks);
   if (masks && options.actionSpace.kind === 'box') fail('masks', 'false for a Box action space', masks);
   const schedules = validateSchedules(options.schedules);
   const totalSteps = options.totalSteps === undefined || options.totalSteps === null ? null : checkInteger('totalSteps', options.totalSteps, 1);

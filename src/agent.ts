@@ -3,7 +3,7 @@
 // into a second buffer with the previous policy (a batch collected under a policy older than the one being
 // trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
 // New parameters are swapped into inference when the update resolves.
-import { checkKeys, checkOneOf, fail, type SizeError } from './errors.js';
+import { checkKeys, checkOneOf, fail, type SizeError, UnknownOptionError } from './errors.js';
 import { init } from './init.js';
 import { checkAgentFootprint } from './agent-footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
@@ -70,6 +70,8 @@ export interface LoadOptions {
 }
 
 const LOAD_OPTIONS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace'];
+const ACT_OPTIONS = ['masks', 'deterministic'];
+const OBSERVE_OPTIONS = ['finalObservations'];
 const PLAN_STREAM = 0x5eed;
 const NOISE_STREAM = 0x401e;
 
@@ -273,6 +275,10 @@ export class Agent {
     checkFinite('rewards', rewards, n, 1);
     checkFlags('terminated', terminated, n);
     checkFlags('truncated', truncated, n);
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+      for (const key in options) if (key !== 'finalObservations') throw new UnknownOptionError(`options.${key}`, OBSERVE_OPTIONS, 'option');
+    }
     const finals = options?.finalObservations;
     let anyTruncated = false;
     for (let e = 0; e < n; e++) if (truncated[e] && !terminated[e]) anyTruncated = true;
@@ -444,7 +450,11 @@ export class Agent {
 
   private checkActInputs(observations: Float32Array, options: ActOptions | undefined): Uint8Array | undefined {
     checkFinite('observations', observations, this.numAgents, this.observationSize);
-    if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options', 'an object', options);
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+      for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ACT_OPTIONS, 'option');
+      if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
+    }
     const masks = options?.masks;
     if (!this.options.masks) {
       if (masks !== undefined) fail('masks', 'undefined (create the agent with masks: true to pass masks)', masks);
@@ -458,7 +468,11 @@ export class Agent {
       let base = e * logits;
       for (let b = 0; b < nvec.length; b++) {
         let allowed = 0;
-        for (let k = 0; k < nvec[b]; k++) allowed += masks[base + k] ? 1 : 0;
+        for (let k = 0; k < nvec[b]; k++) {
+          const m = masks[base + k];
+          if (m > 1) fail(`masks[agent ${e}, ${base - e * logits + k}]`, '0 or 1', m);
+          allowed += m;
+        }
         if (allowed === 0) fail(`masks[agent ${e}, branch ${b}]`, 'at least one allowed action', 'all masked');
         base += nvec[b];
       }

@@ -1,5 +1,5 @@
 // PPOConfig: the names (DESIGN.md contract), CleanRL's defaults, and validation that names the field.
-import { checkBoolean, checkInteger, checkNumber, checkOneOf, fail } from './errors.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, fail } from './errors.js';
 
 export type LossCriticType = 'l1' | 'l2' | 'smooth_l1';
 export type Reduction = 'mean' | 'sum';
@@ -78,10 +78,9 @@ const KNOWN = new Set(Object.keys(DEFAULT_PPO_CONFIG));
 
 /** Fills defaults and validates every field; throws a ValidationError naming `ppo.<field>`. */
 export function resolvePPOConfig(input: PPOConfigInput = {}, prefix = 'ppo'): PPOConfig {
-  if (typeof input !== 'object' || input === null) fail(prefix, 'an object', input);
-  for (const key of Object.keys(input)) {
-    if (!KNOWN.has(key)) fail(`${prefix}.${key}`, `a known field (${[...KNOWN].join(', ')})`, key);
-  }
+  checkKeys(prefix, input, [...KNOWN]);
+  if (input.vtrace !== undefined) checkKeys(`${prefix}.vtrace`, input.vtrace, Object.keys(DEFAULT_PPO_CONFIG.vtrace));
+  if (input.prioritized !== undefined) checkKeys(`${prefix}.prioritized`, input.prioritized, Object.keys(DEFAULT_PPO_CONFIG.prioritized));
   const c = { ...DEFAULT_PPO_CONFIG, ...input } as PPOConfig;
   const f = (name: string) => `${prefix}.${name}`;
   checkInteger(f('numSteps'), c.numSteps, 1);

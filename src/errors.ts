@@ -32,7 +32,7 @@ export class UnknownOptionError extends ValidationError {
   override name = 'UnknownOptionError';
   override readonly code: ErrorCode = 'E_UNKNOWN_OPTION';
   constructor(field: string, readonly accepted: readonly string[], noun = 'field') {
-    super(field, `a known ${noun} (${accepted.join(', ')})`, field.slice(field.lastIndexOf('.') + 1));
+    super(field, noun ? `a known ${noun} (${accepted.join(', ')})` : `one of ${accepted.join(', ')}`, field.slice(field.lastIndexOf('.') + 1));
   }
 }
 

@@ -1,6 +1,6 @@
 // Schedules for hyperparameters that change over training (learning rate, entropy coefficient, clip): plain
 // JSON-able objects, so a checkpoint keeps them. `progress` is the fraction of training done, in [0, 1].
-import { checkNumber, fail } from './errors.js';
+import { checkKeys, checkNumber, fail } from './errors.js';
 
 export type Schedule =
   | number
@@ -45,9 +45,9 @@ const LIMITS: Record<keyof Schedules, [number, number]> = { learningRate: [0, In
 
 export function validateSchedules(schedules: unknown, field = 'schedules'): Schedules {
   if (schedules === undefined) return {};
-  if (typeof schedules !== 'object' || schedules === null) fail(field, 'an object', schedules);
+  checkKeys(field, schedules, Object.keys(LIMITS), '');
   const out: Schedules = {};
-  for (const [key, value] of Object.entries(schedules)) {
+  for (const [key, value] of Object.entries(schedules as object)) {
     if (!(key in LIMITS)) fail(`${field}.${key}`, 'one of learningRate, entropyCoef, clipEpsilon', key);
     if (value === undefined) continue;
     const [min, max] = LIMITS[key as keyof Schedules];

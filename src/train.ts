@@ -3,7 +3,7 @@
 // here than double buffering), with schedules, periodic deterministic evaluation, progress events, a progress
 // bar and an AbortSignal that stops cleanly between steps.
 import type { Agent, EpisodeEvent, UpdateEvent } from './agent.js';
-import { checkInteger, fail } from './errors.js';
+import { checkBoolean, checkInteger, checkKeys, fail } from './errors.js';
 import { type Env, isVectorEnv, type VectorEnv } from './envs/env.js';
 import { vectorize } from './envs/vector.js';
 import { sameSpace } from './policy/checkpoint.js';
@@ -50,8 +50,12 @@ export interface TrainResult {
 /** Observations where each VectorEnv passed to train() stopped, so the next call continues its episodes. */
 const running = new WeakMap<VectorEnv, Float32Array>();
 
+const TRAIN_OPTIONS = ['totalSteps', 'schedules', 'evaluate', 'onProgress', 'progress', 'signal'];
+
 export async function train(agent: Agent, env: VectorEnv | (() => Env), options: TrainOptions): Promise<TrainResult> {
-  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+  checkKeys('options', options, TRAIN_OPTIONS, 'option');
+  if (options.progress !== undefined) checkBoolean('progress', options.progress);
+  if (options.signal !== undefined && typeof (options.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') fail('signal', 'an AbortSignal', options.signal);
   const totalSteps = checkInteger('totalSteps', options.totalSteps, 1);
   const schedules = validateSchedules(options.schedules);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail('onProgress', 'a function', options.onProgress);
@@ -143,9 +147,9 @@ export async function evaluateAgent(agent: Agent, factory: () => Env, episodes =
 
 function checkEvaluate(evaluate: EvaluateOptions | undefined, env: unknown): Required<EvaluateOptions> | undefined {
   if (evaluate === undefined) return undefined;
-  if (typeof evaluate !== 'object' || evaluate === null) fail('evaluate', 'an object', evaluate);
+  checkKeys('evaluate', evaluate, ['every', 'episodes', 'env'], 'option');
   const every = checkInteger('evaluate.every', evaluate.every, 1);
-  const episodes = checkInteger('evaluate.episodes', evaluate.episodes ?? 10, 1);
+  const episodes = checkInteger('evaluate.episodes', evaluate.episodes === undefined ? 10 : evaluate.episodes, 1);
   const factory = evaluate.env ?? (typeof env === 'function' && !isVectorEnv(env) ? (env as () => Env) : undefined);
   if (typeof factory !== 'function') fail('evaluate.env', 'a factory () => Env (required when training on a VectorEnv)', evaluate.env);
   return { every, episodes, env: factory };

@@ -1,7 +1,7 @@
 // The actor-critic network: its spec, and the flat parameter layout every backend, checkpoint and test
 // shares. Names and shapes follow PyTorch (`[out, in]` row-major weights, nn.Sequential indices), so a
 // checkpoint opens as a state_dict.
-import { checkBoolean, checkInteger, checkOneOf, fail } from '../errors.js';
+import { checkBoolean, checkInteger, checkKeys, checkOneOf, fail } from '../errors.js';
 import { type ActionSpace, logitCount } from '../spaces.js';
 
 export type Activation = 'tanh' | 'relu';
@@ -39,10 +39,7 @@ export interface ParameterEntry {
 }
 
 export function resolveNetworkSpec(input: NetworkSpecInput = {}, field = 'network'): NetworkSpec {
-  if (typeof input !== 'object' || input === null) fail(field, 'an object', input);
-  for (const key of Object.keys(input)) {
-    if (!(key in DEFAULT_NETWORK)) fail(`${field}.${key}`, 'one of hidden, activation, shared, distribution', key);
-  }
+  checkKeys(field, input, Object.keys(DEFAULT_NETWORK));
   const spec = { ...DEFAULT_NETWORK, ...input };
   if (!Array.isArray(spec.hidden)) fail(`${field}.hidden`, 'an array of layer sizes', spec.hidden);
   spec.hidden.forEach((h, i) => checkInteger(`${field}.hidden[${i}]`, h, 1, 65536));

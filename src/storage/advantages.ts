@@ -1,6 +1,6 @@
 // Standalone advantage math over caller-owned arrays (copied into wasm and back: not a hot path; the
 // RolloutBuffer computes in place). Formulas: DESIGN.md "GAE with V-trace clipping".
-import { checkArray, checkInteger, checkNumber, fail } from '../errors.js';
+import { checkArray, checkInteger, checkKeys, checkNumber, fail } from '../errors.js';
 import { wasm } from '../init.js';
 import { memoryBuffer } from '../wasm-memory.js';
 import { copyOutFloat32, withBlocks } from './wasm-blocks.js';
@@ -62,8 +62,10 @@ export function checkFlags(field: string, flags: unknown, length: number): Uint8
  * Advantages (with V-trace when ratios are given) and returns = A + V computed with ratio 1, as DESIGN.md
  * defines them. Returns fresh arrays.
  */
+const ADVANTAGE_INPUT = ['rewards', 'values', 'terminated', 'truncated', 'bootstrapValues', 'lastValues', 'numSteps', 'numEnvs', 'gamma', 'gaeLambda', 'ratios', 'rhoClip', 'cClip'];
+
 export function computeAdvantages(input: AdvantageInput): { advantages: Float32Array; returns: Float32Array } {
-  if (typeof input !== 'object' || input === null) fail('computeAdvantages(input)', 'an object', input);
+  checkKeys('computeAdvantages(input)', input, ADVANTAGE_INPUT);
   const T = checkInteger('numSteps', input.numSteps, 1);
   const N = checkInteger('numEnvs', input.numEnvs, 1);
   const rows = T * N;

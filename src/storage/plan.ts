@@ -1,7 +1,7 @@
 // Minibatch plans for one update: every epoch's minibatches as indices of rows (t * numEnvs + e) or env
 // segments (e), drawn in one wasm call. Backends use createMinibatchPlan for their default plan.
 import type { MinibatchPlan } from '../backend/trainer.js';
-import { checkInteger, checkNumber, checkOneOf, fail } from '../errors.js';
+import { checkInteger, checkKeys, checkNumber, checkOneOf } from '../errors.js';
 import { wasm } from '../init.js';
 import { checkPrioritiesType, drawPrioritized, PLAN_STREAM } from './sampler.js';
 import { checkBlocks } from '../wasm-memory.js';
@@ -27,8 +27,10 @@ export interface MinibatchPlanInput {
   beta?: number;
 }
 
+const PLAN_INPUT = ['numSteps', 'numEnvs', 'numEpochs', 'numMinibatches', 'unit', 'mode', 'seed', 'priorities', 'alpha', 'beta'];
+
 export function createMinibatchPlan(input: MinibatchPlanInput): MinibatchPlan {
-  if (typeof input !== 'object' || input === null) fail('createMinibatchPlan(input)', 'an object', input);
+  checkKeys('createMinibatchPlan(input)', input, PLAN_INPUT);
   const T = checkInteger('numSteps', input.numSteps, 1);
   const N = checkInteger('numEnvs', input.numEnvs, 1);
   const numEpochs = checkInteger('numEpochs', input.numEpochs, 1);

@@ -4,7 +4,7 @@
 // (SIMD, no per-element JavaScript loop) and only then copies it into its rows: a rejected step changes
 // nothing, and nothing is allocated.
 import type { Batch } from '../backend/trainer.js';
-import { checkBoolean, checkInteger, fail } from '../errors.js';
+import { checkBoolean, checkInteger, checkKeys, fail } from '../errors.js';
 import { wasm } from '../init.js';
 import { actionSize, logitCount, type ActionSpace, validateSpace } from '../spaces.js';
 import { allocBlock, freeBlock, memoryBuffer, ViewSet } from '../wasm-memory.js';
@@ -141,7 +141,7 @@ export class RolloutBuffer {
 
   /** A buffer for numSteps x numEnvs rows; needs `await init()` first. */
   static create(options: RolloutBufferOptions): RolloutBuffer {
-    if (typeof options !== 'object' || options === null) fail('RolloutBuffer.create(options)', 'an object', options);
+    checkKeys('RolloutBuffer.create(options)', options, ['numSteps', 'numEnvs', 'observationSize', 'actionSpace', 'masks']);
     checkInteger('numSteps', options.numSteps, 1);
     checkInteger('numEnvs', options.numEnvs, 1);
     checkInteger('observationSize', options.observationSize, 1);

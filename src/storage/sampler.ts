@@ -1,7 +1,7 @@
 // Prioritized sampling (DESIGN.md): p_i = priority_i^alpha, P_i = (p_i + 1e-6) / (sum p + 1e-6), draws with
 // replacement proportional to p_i + 1e-6, weights w_i = (n P_i)^-beta. Runs in wasm (prefix sums + binary
 // search) with the seeded PCG32 of src/rng.ts.
-import { checkInteger, checkNumber, fail } from '../errors.js';
+import { checkInteger, checkKeys, checkNumber, fail } from '../errors.js';
 import { wasm } from '../init.js';
 import { checkBlocks } from '../wasm-memory.js';
 import { copyOutFloat32, copyOutInt32, seedU64, withBlocks } from './wasm-blocks.js';
@@ -32,7 +32,7 @@ function checkArrayType(field: string, value: unknown, length: number): Float32A
 }
 
 export function samplePrioritized(input: PrioritizedInput): { indices: Int32Array; weights: Float32Array } {
-  if (typeof input !== 'object' || input === null) fail('samplePrioritized(input)', 'an object', input);
+  checkKeys('samplePrioritized(input)', input, ['priorities', 'count', 'alpha', 'beta', 'seed']);
   const priorities = checkPrioritiesType('priorities', input.priorities);
   const count = checkInteger('count', input.count, 1);
   const alpha = checkNumber('alpha', input.alpha, 0);

@@ -208,7 +208,7 @@ export class CpuPolicy {
     this.values = new Float32Array(buffer, this.network.criticOut, n);
   }
 
-  /** Every branch of every agent must allow at least one action. */
+  /** Masks are 0/1, and every branch of every agent allows at least one action. */
   private checkMasks(masks: Uint8Array, agents: number): void {
     const L = this.logits;
     if (L === 0) fail('options.masks', 'undefined for a Box action space', masks);
@@ -221,7 +221,11 @@ export class CpuPolicy {
       for (let b = 0; b < branches; b++) {
         const n = nvec === null ? L : nvec[b];
         let allowed = 0;
-        for (let k = 0; k < n; k++) allowed |= masks[base + k];
+        for (let k = 0; k < n; k++) {
+          const m = masks[base + k];
+          if (m > 1) fail(`options.masks[agent ${a}, ${base - a * L + k}]`, '0 or 1', m);
+          allowed |= m;
+        }
         if (allowed === 0) fail(`options.masks[agent ${a}, branch ${b}]`, 'at least one allowed action', 'all masked');
         base += n;
       }
