@@ -3,7 +3,7 @@
 // into a second buffer with the previous policy (a batch collected under a policy older than the one being
 // trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
 // New parameters are swapped into inference when the update resolves.
-import { checkKeys, checkOneOf, fail, type SizeError, UnknownOptionError } from './errors.js';
+import { checkKeys, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from './errors.js';
 import { init } from './init.js';
 import { checkAgentFootprint } from './agent-footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
@@ -237,7 +237,7 @@ export class Agent {
    */
   act(observations: Float32Array, options?: ActOptions): Int32Array | Float32Array {
     this.live();
-    if (this.phase !== 'act') fail('act', 'observe() for the previous act() first', 'a second act()');
+    if (this.phase !== 'act') failState('act', 'observe() for the previous act() first', 'a second act()');
     const masks = this.checkActInputs(observations, options);
     const deterministic = options?.deterministic === true;
     const input = this.normalizeObservations(observations, this.normalized, true);
@@ -270,7 +270,7 @@ export class Agent {
    */
   observe(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, options?: ObserveOptions): void {
     this.live();
-    if (this.phase !== 'observe') fail('observe', 'act() first', 'observe() without act()');
+    if (this.phase !== 'observe') failState('observe', 'act() first', 'observe() without act()');
     const n = this.numAgents;
     checkFinite('rewards', rewards, n, 1);
     checkFlags('terminated', terminated, n);
@@ -438,7 +438,7 @@ export class Agent {
   // ---- internals ----
 
   private live(): void {
-    if (this.disposed) throw new Error('Agent: used after dispose()');
+    if (this.disposed) failState('Agent', 'a live agent', 'used after dispose()');
   }
 
   private newBuffer(): RolloutBuffer {
@@ -612,7 +612,7 @@ export class Agent {
   }
 
   private checkBetweenTicks(): void {
-    if (this.phase === 'observe') fail('save', 'a call between observe() and the next act()', 'a call between act() and observe()');
+    if (this.phase === 'observe') failState('save', 'a call between observe() and the next act()', 'a call between act() and observe()');
   }
 
   /** The buffer holding the unfinished (or full, not yet bootstrapped) rollout. */

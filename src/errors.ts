@@ -88,7 +88,12 @@ export function describe(value: unknown): string {
 function snippet(value: object): string {
   let text: string;
   try {
-    text = JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? `${v}n` : v));
+    text = JSON.stringify(value, (_key, v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // bounds as written, not null
+      if (typeof v === 'bigint') return `${v}n`;
+      if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>).map((x) => (Number.isFinite(x) ? x : String(x)));
+      return v;
+    });
   } catch {
     text = `{ ${Object.keys(value).join(', ')} }`;
   }

@@ -2,6 +2,7 @@
 // AssemblyScript's own static bindings (`asc --bindings raw`): plain ES code, no runtime dependency.
 import wasmBase64 from '../build/webppo.wasm';
 import { instantiate } from '../build/webppo.js';
+import { fail, failState } from './errors.js';
 
 export type WasmExports = Awaited<ReturnType<typeof instantiate>>;
 export type Runtime = 'node' | 'deno' | 'browser' | 'worker' | 'unknown';
@@ -25,7 +26,7 @@ export function init(options: InitOptions = {}): Promise<void> {
 
 /** The wasm exports; throws when init() has not finished. */
 export function wasm(): WasmExports {
-  if (!loaded) throw new Error('webppo: call init() first (await init() before using the library)');
+  if (!loaded) failState('webppo', 'await init() before using the library (call init() first)', 'a call before init()');
   return loaded;
 }
 
@@ -55,7 +56,7 @@ export async function compileWasm(source: InitOptions['wasm']): Promise<WebAssem
     return WebAssembly.compile(new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice());
   }
   if (typeof source === 'string' || source instanceof URL) return WebAssembly.compile(await readUrl(new URL(source, baseUrl())));
-  throw new TypeError(`init: options.wasm must be a URL, string, ArrayBuffer, typed array or WebAssembly.Module, got ${typeof source}`);
+  return fail('init(options.wasm)', 'a URL, string, ArrayBuffer, typed array or WebAssembly.Module', source);
 }
 
 function baseUrl(): string {

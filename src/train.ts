@@ -6,7 +6,8 @@ import type { Agent, EpisodeEvent, UpdateEvent } from './agent.js';
 import { checkBoolean, checkInteger, checkKeys, fail } from './errors.js';
 import { type Env, isVectorEnv, type VectorEnv } from './envs/env.js';
 import { vectorize } from './envs/vector.js';
-import { sameSpace } from './policy/checkpoint.js';
+import { sameSpace, spaceToJson } from './policy/checkpoint.js';
+import { validateSpace } from './spaces.js';
 import { ProgressReporter } from './progress.js';
 import { type Schedules, validateSchedules } from './schedule.js';
 
@@ -62,8 +63,10 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   const evaluate = checkEvaluate(options.evaluate, env);
   const venv = isVectorEnv(env) ? env : typeof env === 'function' ? vectorize(env, agent.numAgents) : fail('env', 'a VectorEnv or a factory () => Env', env);
   if (venv.numEnvs !== agent.numAgents) fail('env.numEnvs', `${agent.numAgents} (the agent's numAgents)`, venv.numEnvs);
-  if (!sameSpace(venv.observationSpace, agent.observationSpace)) fail('env.observationSpace', JSON.stringify(agent.observationSpace), venv.observationSpace);
-  if (!sameSpace(venv.actionSpace, agent.actionSpace)) fail('env.actionSpace', JSON.stringify(agent.actionSpace), venv.actionSpace);
+  validateSpace('env.observationSpace', venv.observationSpace);
+  validateSpace('env.actionSpace', venv.actionSpace);
+  if (!sameSpace(venv.observationSpace, agent.observationSpace)) fail('env.observationSpace', `the agent's ${JSON.stringify(spaceToJson(agent.observationSpace))}`, spaceToJson(venv.observationSpace));
+  if (!sameSpace(venv.actionSpace, agent.actionSpace)) fail('env.actionSpace', `the agent's ${JSON.stringify(spaceToJson(agent.actionSpace))}`, spaceToJson(venv.actionSpace));
 
   agent.setSchedules(schedules, totalSteps);
   const emit = options.onProgress ?? (() => {});

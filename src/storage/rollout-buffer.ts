@@ -4,7 +4,7 @@
 // (SIMD, no per-element JavaScript loop) and only then copies it into its rows: a rejected step changes
 // nothing, and nothing is allocated.
 import type { Batch } from '../backend/trainer.js';
-import { checkBoolean, checkInteger, checkKeys, fail } from '../errors.js';
+import { checkBoolean, checkInteger, checkKeys, fail, failState } from '../errors.js';
 import { wasm } from '../init.js';
 import { actionSize, logitCount, type ActionSpace, validateSpace } from '../spaces.js';
 import { allocBlock, freeBlock, memoryBuffer, ViewSet } from '../wasm-memory.js';
@@ -173,7 +173,7 @@ export class RolloutBuffer {
   }
 
   private live(): void {
-    if (this.ptr === 0) throw new Error('RolloutBuffer: used after dispose()');
+    if (this.ptr === 0) failState('RolloutBuffer', 'a live buffer', 'used after dispose()');
     this.views.refresh();
   }
 

@@ -1,7 +1,7 @@
 // Fast inference for Agent.act: the actor-critic forward for a batch of agents, action selection (seeded
 // PCG32 sampling or deterministic), log-probs and values, all in wasm memory. After the first call at a
 // given agent count nothing is allocated: the caller's arrays are filled from views kept over wasm memory.
-import { checkArray, checkInteger, fail } from '../../errors.js';
+import { checkArray, checkInteger, fail, failState } from '../../errors.js';
 import { validatePolicy } from '../validate.js';
 import { wasm } from '../../init.js';
 import { initialParameters } from '../../policy/init.js';
@@ -233,6 +233,6 @@ export class CpuPolicy {
   }
 
   private checkAlive(): void {
-    if (this.disposed) throw new Error('webppo: this policy was disposed');
+    if (this.disposed) failState('CpuPolicy', 'a live policy', 'used after dispose()');
   }
 }

@@ -2,7 +2,7 @@
 // moments, the uploaded batch and all minibatch scratch live in wasm memory, allocated once and grown only
 // when a larger batch arrives; a minibatch is a fixed sequence of wasm calls with no allocation.
 import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../../config.js';
-import { checkArray, checkInteger, checkNumber, fail } from '../../errors.js';
+import { checkArray, checkInteger, checkNumber, fail, failState } from '../../errors.js';
 import { wasm } from '../../init.js';
 import { initialParameters } from '../../policy/init.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
@@ -355,7 +355,7 @@ class CpuTrainer implements Trainer {
   }
 
   private checkAlive(): void {
-    if (this.disposed) throw new Error('webppo: this trainer was disposed');
+    if (this.disposed) failState('trainer', 'a live trainer', 'used after dispose()');
   }
 }
 
