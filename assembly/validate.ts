@@ -63,7 +63,8 @@ export function firstFlagAbove1(ptr: usize, n: i32): i32 {
 /**
  * Categorical actions, rows x branches i32: the first entry outside [0, nvec[branch]) (nvec: branches i32),
  * or -1. With masks (rows x sum(nvec) u8, 0 = forbidden), also a branch whose mask allows nothing
- * (returned as -2 - entry) or an action the mask forbids (returned as the entry, like a range error).
+ * (returned as -2 - entry), a mask value other than 0/1 in a branch (-2 - rows x branches - entry) or an action
+ * the mask forbids (returned as the entry, like a range error).
  */
 export function firstBadAction(actions: usize, rows: i32, branches: i32, nvec: usize, masks: usize, maskSize: i32): i32 {
   let entry = 0;
@@ -76,6 +77,7 @@ export function firstBadAction(actions: usize, rows: i32, branches: i32, nvec: u
       if (masks != 0) {
         let allowed = 0;
         for (let k = 0; k < n; k++) allowed |= load<u8>(base + <usize>k);
+        if (allowed > 1) return -2 - rows * branches - entry;
         if (allowed == 0) return -2 - entry;
         if (load<u8>(base + <usize>a) == 0) return entry;
         base += <usize>n;

@@ -50,7 +50,11 @@ export function validateBatch(batch: Batch, policy: PolicySpec, samplesMcEntropy
         if (a < 0 || a >= nvec[b]) fail(`batch.actions[row ${row}, branch ${b}]`, `an integer in [0, ${nvec[b] - 1}]`, a);
         if (masks) {
           let allowed = 0;
-          for (let k = 0; k < nvec[b]; k++) allowed += masks[row * logits + base + k] ? 1 : 0;
+          for (let k = 0; k < nvec[b]; k++) {
+            const m = masks[row * logits + base + k];
+            if (m > 1) fail(`batch.masks[row ${row}, ${base + k}]`, '0 or 1', m);
+            allowed += m;
+          }
           if (allowed === 0) fail(`batch.masks[row ${row}, branch ${b}]`, 'at least one allowed action', 'all masked');
           if (!masks[row * logits + base + a]) fail(`batch.actions[row ${row}, branch ${b}]`, 'an action allowed by the mask', a);
         }

@@ -357,6 +357,16 @@ export class RolloutBuffer {
       if (a < 0 || a >= n) fail(this.where('actions', bad, branches), `an integer in [0, ${n - 1}]`, a);
       fail(this.where('actions', bad, branches), 'an action the mask allows', a);
     }
+    if (bad <= -2 - N * branches) {
+      // A mask value other than 0/1 in this branch (found here, off the hot path): name its index.
+      const entry = -2 - N * branches - bad, row = Math.floor(entry / branches);
+      let from = 0;
+      for (let b = 0; b < entry % branches; b++) from += this.nvec[b];
+      for (let k = from; k < from + this.nvec[entry % branches]; k++) {
+        const m = s.masks[row * this.maskSize + k];
+        if (m > 1) fail(`masks[env ${row}, ${k}] at step ${this.cursor}`, '0 or 1', m);
+      }
+    }
     if (bad <= -2) fail(this.where('masks', -2 - bad, branches), 'at least one allowed action per branch', 'all masked');
   }
 

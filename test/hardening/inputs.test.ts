@@ -26,13 +26,14 @@ afterAll(() => {
 const runs = (n: number) => ({ seed: SEED, numRuns: RUNS ?? n, endOnFailure: true });
 
 /** The call must throw a documented error; returns it. */
-async function rejects(call: () => unknown, label: string): Promise<WebppoError> {
+async function rejects(call: () => unknown, label: string, agentLevel = true): Promise<WebppoError> {
   tally.tried++;
   let caught: unknown;
   try { await call(); } catch (error) { caught = error; }
   if (caught === undefined) throw new Error(`silently accepted: ${label}`);
   expectDocumented(caught);
-  if (caught instanceof ValidationError) expect(caught.field, label).not.toMatch(/plan\.|parameters\[|numSteps x numEnvs|\[env /);
+  // An agent's user never sees the storage and trainer names underneath it.
+  if (agentLevel && caught instanceof ValidationError) expect(caught.field, label).not.toMatch(/plan\.|parameters\[|numSteps x numEnvs|\[env /);
   tally.clear++;
   return caught;
 }
@@ -256,5 +257,30 @@ describe('bad inputs get a documented error and change nothing', () => {
     const { weights, indices } = samplePrioritized({ priorities: Float32Array.of(1, 2, 4), count: 1000, alpha: 1e6, beta: 0.4, seed: 1 });
     expect(weights.every(Number.isFinite)).toBe(true);
     expect(indices.every((i) => i === 2)).toBe(true); // alpha -> infinity: all mass on the largest priority
+  });
+});
+
+describe('mask values other than 0/1', () => {
+  it('are rejected by the buffer and the trainers as by act()', async () => {
+    const { createCpuTrainer } = await import('../../src/index.js');
+    const buffer = RolloutBuffer.create({ numSteps: 2, numEnvs: 2, observationSize: 3, actionSpace: MultiDiscrete([2, 3]), masks: true });
+    const step = {
+      observations: new Float32Array(6), actions: Int32Array.of(0, 0, 1, 2), logProbs: new Float32Array(2), values: new Float32Array(2),
+      rewards: new Float32Array(2), terminated: new Uint8Array(2), truncated: new Uint8Array(2),
+    };
+    for (const [at, value] of [[0, 2], [4, 255], [9, 7]] as const) {
+      const masks = new Uint8Array(10).fill(1);
+      masks[at] = value;
+      const error = await rejects(() => buffer.add({ ...step, masks }), 'buffer masks', false);
+      expect(error.message).toMatch(/masks\[env \d, \d\] at step 0: expected 0 or 1/);
+    }
+    expect(buffer.step).toBe(0);
+    buffer.dispose();
+    const trainer = await createCpuTrainer({ policy: { observationSize: 3, actionSpace: MultiDiscrete([2, 3]), network: { hidden: [4] } as never }, ppo: { numMinibatches: 1 } as never, seed: 1 });
+    const z = new Float32Array(2);
+    const masks = new Uint8Array(10).fill(1);
+    masks[3] = 2;
+    await rejects(() => trainer.computeGradients({ numSteps: 1, numEnvs: 2, observations: new Float32Array(6), actions: Int32Array.of(0, 0, 1, 2), logProbs: z, values: z, advantages: z, returns: z, masks }), 'trainer masks', false);
+    trainer.dispose();
   });
 });
