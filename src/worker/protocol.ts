@@ -1,5 +1,6 @@
 // The messages between a RemoteTrainer (the page) and serveTrainer (a Web Worker): one request per Trainer
 // call, answered in order with the same id.
+import { CheckpointError, type ErrorCode, SizeError, StateError, UnknownOptionError, ValidationError, WebppoError } from '../errors.js';
 import type { BackendChoice } from '../backend/index.js';
 import type { Hyperparameters, LossStats, OptimizerState, TrainerOptions, UpdateStats } from '../backend/trainer.js';
 import type { ParameterEntry } from '../policy/network.js';
@@ -37,11 +38,29 @@ export interface Results {
 }
 
 export type Message = Request & { id: number; webppo: 'trainer' };
-export type Reply = { id: number; webppo: 'trainer'; result?: unknown; error?: { name: string; message: string; stack?: string } };
+export type Reply = { id: number; webppo: 'trainer'; result?: unknown; error?: { name: string; message: string; stack?: string; code?: ErrorCode; field?: string } };
 
-/** Rebuilds an error that crossed the worker boundary, keeping its name and the worker's stack. */
+const CLASSES: Record<string, { prototype: WebppoError }> = {
+  ValidationError, UnknownOptionError, StateError, SizeError, CheckpointError, WebppoError,
+};
+
+/** What of an error crosses the worker boundary: its name, message, stack, and a webppo error's code and field. */
+export function errorReply(e: Error): NonNullable<Reply['error']> {
+  const { code, field } = e as Partial<ValidationError>;
+  return { name: e.name, message: e.message, stack: e.stack, ...(e instanceof WebppoError ? { code, field } : {}) };
+}
+
+/**
+ * Rebuilds an error that crossed the worker boundary, keeping its name and the worker's stack; webppo's
+ * documented errors come back as their own class with their code and field.
+ */
 export function reviveError(error: NonNullable<Reply['error']>): Error {
   const revived = new Error(`${error.message} (in the training worker)`);
+  const documented = error.code !== undefined ? CLASSES[error.name] ?? WebppoError : undefined;
+  if (documented) {
+    Object.setPrototypeOf(revived, documented.prototype);
+    Object.defineProperties(revived, { code: { value: error.code, enumerable: true }, field: { value: error.field, enumerable: true } });
+  }
   revived.name = error.name;
   if (error.stack) revived.stack = `${revived.name}: ${revived.message}\n--- worker stack ---\n${error.stack}`;
   return revived;

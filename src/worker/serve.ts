@@ -4,7 +4,7 @@ import { createTrainer } from '../backend/index.js';
 import type { Trainer } from '../backend/trainer.js';
 import { init } from '../init.js';
 import { type PackedBatch, unpackBatch } from './pack.js';
-import type { Message, MessageEndpoint, Reply } from './protocol.js';
+import { errorReply, type Message, type MessageEndpoint, type Reply } from './protocol.js';
 
 /** Serves one trainer on `endpoint`; calls run one at a time, in the order they were sent. */
 export function serveTrainer(endpoint: MessageEndpoint): void {
@@ -77,7 +77,7 @@ export function serveTrainer(endpoint: MessageEndpoint): void {
         transfer = out.transfer;
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
-        reply = { id: message.id, webppo: 'trainer', error: { name: e.name, message: e.message, stack: e.stack } };
+        reply = { id: message.id, webppo: 'trainer', error: errorReply(e) };
       }
       endpoint.postMessage(reply, transfer);
     });
