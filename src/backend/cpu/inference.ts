@@ -1,7 +1,7 @@
 // Fast inference for Agent.act: the actor-critic forward for a batch of agents, action selection (seeded
 // PCG32 sampling or deterministic), log-probs and values, all in wasm memory. After the first call at a
 // given agent count nothing is allocated: the caller's arrays are filled from views kept over wasm memory.
-import { checkArray, checkInteger, fail, failState } from '../../errors.js';
+import { checkArray, checkInteger, checkKeys, fail, failState, UnknownOptionError } from '../../errors.js';
 import { validatePolicy } from '../validate.js';
 import { wasm } from '../../init.js';
 import { initialParameters } from '../../policy/init.js';
@@ -61,7 +61,7 @@ export class CpuPolicy {
 
   constructor(policy: PolicySpec, options: CpuPolicyOptions = {}) {
     this.policy = policy = validatePolicy(policy);
-    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    checkKeys('options', options, ['seed', 'parameters', 'maxAgents'], 'option');
     const seed = checkInteger('options.seed', options.seed ?? 0, 0);
     this.layout = networkLayout(policy);
     this.parameterLayout = this.layout.parameters;
@@ -122,6 +122,11 @@ export class CpuPolicy {
    * agents (or maxAgents).
    */
   act(observations: Float32Array, out: ActOutput, options?: ActOptions): void {
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+      for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ['masks', 'deterministic'], 'option');
+      if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
+    }
     this.actWith(observations, out, options, true);
   }
 
