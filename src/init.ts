@@ -2,7 +2,7 @@
 // AssemblyScript's own static bindings (`asc --bindings raw`): plain ES code, no runtime dependency.
 import wasmBase64 from '../build/webppo.wasm';
 import { instantiate } from '../build/webppo.js';
-import { fail, failState } from './errors.js';
+import { describe, failState, ValidationError } from './errors.js';
 
 export type WasmExports = Awaited<ReturnType<typeof instantiate>>;
 export type Runtime = 'node' | 'deno' | 'browser' | 'worker' | 'unknown';
@@ -56,7 +56,9 @@ export async function compileWasm(source: InitOptions['wasm']): Promise<WebAssem
     return WebAssembly.compile(new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice());
   }
   if (typeof source === 'string' || source instanceof URL) return WebAssembly.compile(await readUrl(new URL(source, baseUrl())));
-  return fail('init(options.wasm)', 'a URL, string, ArrayBuffer, typed array or WebAssembly.Module', source);
+  const error = new ValidationError('options.wasm', 'a URL, string, ArrayBuffer, typed array or WebAssembly.Module', source);
+  error.message = `init: options.wasm must be ${error.expected}, got ${describe(source)}`;
+  throw error;
 }
 
 function baseUrl(): string {

@@ -238,6 +238,6 @@ export class CpuPolicy {
   }
 
   private checkAlive(): void {
-    if (this.disposed) failState('CpuPolicy', 'a live policy', 'used after dispose()');
+    if (this.disposed) failState('CpuPolicy', 'a policy not yet disposed', 'a call after dispose()');
   }
 }

@@ -355,7 +355,7 @@ class CpuTrainer implements Trainer {
   }
 
   private checkAlive(): void {
-    if (this.disposed) failState('trainer', 'a live trainer', 'used after dispose()');
+    if (this.disposed) failState('trainer', 'a trainer not yet disposed', 'a call after dispose()');
   }
 }
 
