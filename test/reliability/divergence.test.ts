@@ -1,0 +1,87 @@
+// Divergence on the CPU backend: an update that produces a non-finite loss, parameter or Adam moment is rolled
+// back to the state before it, the agent keeps acting with its last good policy, a 'diverged' event says what
+// and why, and save() never writes a non-finite value.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent.js';
+import type { DivergedEvent } from '../../src/agent-divergence.js';
+import { init } from '../../src/init.js';
+import { gameLoop, spaces } from './helpers.js';
+
+beforeAll(() => init());
+
+const F32_MAX = 3.4e38;
+
+/** The three known ways to diverge, each with the cause the event must name. */
+export const DIVERGING = [
+  { name: 'a reward of 3.4e38', options: {}, reward: (t: number, r: Float32Array) => { if (t === 2) r[0] = F32_MAX; }, cause: /rewards reach 3\.4e38.*ppo\.normalizeRewards/ },
+  { name: 'adamEps 0 with an always-masked action', options: { masks: true, ppo: { adamEps: 0 } }, masks: true, cause: /adamEps is 0/ },
+  { name: 'a huge learning rate', options: { ppo: { learningRate: 1e38, annealLearningRate: false } }, cause: /learningRate is 1e38/ },
+] as const;
+
+export async function divergesAndRollsBack(backend: 'cpu' | 'webgpu', c: (typeof DIVERGING)[number]): Promise<void> {
+  const { ppo, ...rest } = c.options as { ppo?: object };
+  const agent = await Agent.create({ ...spaces, numAgents: 2, backend, seed: 4, ppo: { numSteps: 4, numEpochs: 1, numMinibatches: 2, ...ppo }, ...rest } as never);
+  const diverged: DivergedEvent[] = [];
+  agent.on('diverged', (e) => diverged.push(e));
+  const masks = 'masks' in c ? new Uint8Array([1, 0, 1, 0]) : undefined;
+  const game = gameLoop(agent, 'reward' in c ? c.reward : undefined, { masks });
+  const before = await agent.getParameters();
+  const actionsBefore = Array.from(agent.predict(game.obs, masks ? { masks } : undefined));
+  for (let t = 0; t < 4; t++) game.tick();
+  game.tick(); // the next act() starts the update of the full rollout
+  await agent.whenIdle();
+  expect(diverged.length).toBe(1);
+  const event = diverged[0];
+  expect(event.what).toMatch(/ is (NaN|-?Infinity)$/);
+  expect(event.cause).toMatch(c.cause);
+  expect(event.message).toBe(`${event.what}: ${event.cause}`);
+  expect(event.divergences).toBe(1);
+  expect(agent.health.divergences).toBe(1);
+  expect(agent.updates).toBe(0);
+  // Rolled back: the parameters and the policy are those from before the update.
+  expect(await agent.getParameters()).toEqual(before);
+  expect(Array.from(agent.predict(game.obs, masks ? { masks } : undefined))).toEqual(actionsBefore);
+  // save() writes the good state, and it loads.
+  const loaded = await Agent.load(await agent.save());
+  expect(await loaded.getParameters()).toEqual(before);
+  loaded.dispose();
+  agent.dispose();
+}
+
+describe('divergence on the CPU backend', () => {
+  for (const c of DIVERGING) {
+    it(`${c.name}: rolled back, reported with its cause, never saved`, () => divergesAndRollsBack('cpu', c));
+  }
+
+  it('restores the Adam state too: training goes on exactly as if the diverged update had not run', async () => {
+    const options = { ...spaces, numAgents: 2, backend: 'cpu' as const, seed: 9, ppo: { numSteps: 4, numEpochs: 2, numMinibatches: 2 } };
+    // Same rewards everywhere except one huge reward inside the second rollout, whose update is rolled back.
+    const clean = await Agent.create(options);
+    const poisoned = await Agent.create(options);
+    const a = gameLoop(clean);
+    const b = gameLoop(poisoned, (t, r) => { if (t === 5) r[1] = F32_MAX; });
+    for (let t = 0; t < 5; t++) { a.tick(); b.tick(); } // rollout 1 trained by both
+    await clean.whenIdle();
+    await poisoned.whenIdle();
+    expect(await poisoned.getParameters()).toEqual(await clean.getParameters());
+    const cleanSave = await clean.save();
+    for (let t = 0; t < 4; t++) b.tick(); // rollout 2 (poisoned) -> diverges at the next act()
+    b.tick();
+    await poisoned.whenIdle();
+    expect(poisoned.health.divergences).toBe(1);
+    expect(poisoned.updates).toBe(1);
+    // Parameters and Adam state are exactly those after update 1.
+    const back = await Agent.load(cleanSave);
+    expect(await poisoned.getParameters()).toEqual(await back.getParameters());
+    const saved = await Agent.load(await poisoned.save());
+    expect(await saved.getParameters()).toEqual(await back.getParameters());
+    // Training goes on: the next rollout updates normally.
+    for (let t = 0; t < 4; t++) b.tick();
+    b.tick();
+    await poisoned.whenIdle();
+    expect(poisoned.updates).toBe(2);
+    expect(poisoned.health.divergences).toBe(1);
+    for (const x of await poisoned.getParameters()) expect(Number.isFinite(x)).toBe(true);
+    for (const agent of [clean, poisoned, back, saved]) agent.dispose();
+  });
+});
