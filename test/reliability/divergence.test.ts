@@ -3,50 +3,12 @@
 // and why, and save() never writes a non-finite value.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
-import type { DivergedEvent } from '../../src/agent-divergence.js';
 import { init } from '../../src/init.js';
-import { gameLoop, spaces } from './helpers.js';
+import { DIVERGING, divergesAndRollsBack, gameLoop, spaces } from './helpers.js';
 
 beforeAll(() => init());
 
 const F32_MAX = 3.4e38;
-
-/** The three known ways to diverge, each with the cause the event must name. */
-export const DIVERGING = [
-  { name: 'a reward of 3.4e38', options: {}, reward: (t: number, r: Float32Array) => { if (t === 2) r[0] = F32_MAX; }, cause: /rewards reach 3\.4e38.*ppo\.normalizeRewards/ },
-  { name: 'adamEps 0 with an always-masked action', options: { masks: true, ppo: { adamEps: 0 } }, masks: true, cause: /adamEps is 0/ },
-  { name: 'a huge learning rate', options: { ppo: { learningRate: 1e38, annealLearningRate: false } }, cause: /learningRate is 1e38/ },
-] as const;
-
-export async function divergesAndRollsBack(backend: 'cpu' | 'webgpu', c: (typeof DIVERGING)[number]): Promise<void> {
-  const { ppo, ...rest } = c.options as { ppo?: object };
-  const agent = await Agent.create({ ...spaces, numAgents: 2, backend, seed: 4, ppo: { numSteps: 4, numEpochs: 1, numMinibatches: 2, ...ppo }, ...rest } as never);
-  const diverged: DivergedEvent[] = [];
-  agent.on('diverged', (e) => diverged.push(e));
-  const masks = 'masks' in c ? new Uint8Array([1, 0, 1, 0]) : undefined;
-  const game = gameLoop(agent, 'reward' in c ? c.reward : undefined, { masks });
-  const before = await agent.getParameters();
-  const actionsBefore = Array.from(agent.predict(game.obs, masks ? { masks } : undefined));
-  for (let t = 0; t < 4; t++) game.tick();
-  game.tick(); // the next act() starts the update of the full rollout
-  await agent.whenIdle();
-  expect(diverged.length).toBe(1);
-  const event = diverged[0];
-  expect(event.what).toMatch(/ is (NaN|-?Infinity)$/);
-  expect(event.cause).toMatch(c.cause);
-  expect(event.message).toBe(`${event.what}: ${event.cause}`);
-  expect(event.divergences).toBe(1);
-  expect(agent.health.divergences).toBe(1);
-  expect(agent.updates).toBe(0);
-  // Rolled back: the parameters and the policy are those from before the update.
-  expect(await agent.getParameters()).toEqual(before);
-  expect(Array.from(agent.predict(game.obs, masks ? { masks } : undefined))).toEqual(actionsBefore);
-  // save() writes the good state, and it loads.
-  const loaded = await Agent.load(await agent.save());
-  expect(await loaded.getParameters()).toEqual(before);
-  loaded.dispose();
-  agent.dispose();
-}
 
 describe('divergence on the CPU backend', () => {
   for (const c of DIVERGING) {
