@@ -38,12 +38,12 @@ describe('divergence on WebGPU', () => {
 });
 
 /** Makes the agent's current WebGPU trainer lose its device while its next update is in flight. */
-function destroyDuringNextUpdate(agent: Agent): void {
+function destroyDuringNextUpdate(agent: Agent, lost: { at?: number }): void {
   const trainer = (agent as unknown as { trainer: WebGPUTrainer }).trainer;
   const update = trainer.update.bind(trainer);
   trainer.update = (batch: Batch, plan?: MinibatchPlan) => {
     const run = update(batch, plan);
-    setImmediate(() => trainer.device.destroy()); // after the update is submitted, before its readback
+    setImmediate(() => { lost.at = performance.now(); trainer.device.destroy(); }); // after the submit, before the readback
     return run;
   };
 }
@@ -56,11 +56,16 @@ describe('device loss', () => {
     const agent = await Agent.create(options);
     const recovered: RecoveredEvent[] = [];
     agent.on('recovered', (e) => recovered.push(e));
+    const lost: { at?: number } = {};
+    let rebuiltAt = 0, rerunAt = 0;
+    agent.on('recovered', () => { rebuiltAt = performance.now(); });
+    agent.on('update', (e) => { if (e.updates === 2) rerunAt = performance.now(); });
     const venvA = vectorize(cartpole, 2), venvB = vectorize(cartpole, 2);
     await train(reference, venvA, { totalSteps: 16 });
     await train(agent, venvB, { totalSteps: 8 }); // one update
-    destroyDuringNextUpdate(agent);
+    destroyDuringNextUpdate(agent, lost);
     await train(agent, venvB, { totalSteps: 16 }); // the second update loses its device
+    console.info(`device loss: trainer rebuilt ${(rebuiltAt - lost.at!).toFixed(0)} ms after the loss (on ${recovered[0]?.backend}), lost update re-run ${(rerunAt - rebuiltAt).toFixed(0)} ms later`);
     expect(recovered).toHaveLength(1);
     expect(recovered[0].deviceLosses).toBe(1);
     expect(recovered[0].updates).toBe(1);
