@@ -2,7 +2,7 @@
 // memory and JS heap after a GC) sampled every 100k steps, in three modes:
 //   train  the headless loop, train()
 //   game   a game loop, one tick per event-loop turn (updates run one minibatch per turn)
-//   burst  a game that outruns training, 16 ticks per event-loop turn (backpressure: maxPendingUpdates 2),
+//   burst  a game that outruns training, 16 ticks per event-loop turn (backpressure: the default maxPendingUpdates, 4),
 //          with a save() asked for at 100k steps: when it resolves is recorded
 // then the abort latency of train() (an AbortSignal aborted from setTimeout(50), 10 runs) and the cost of a
 // divergence rolled back (a reward of 3.4e38, 10 times).

@@ -31,8 +31,8 @@ export interface AgentOptions {
   trainInWorker?: TrainInWorker;
   /**
    * Backpressure for a game that outruns training: at most this many updates queued or running (an integer
-   * in [1, 64]; default 2). A rollout that fills up while that many are waiting is dropped, not trained:
-   * act() and observe() keep working for the game, the dropped steps are counted in `agent.health` and
+   * in [1, 64]; default 4, so a short burst on a slow adapter still trains every rollout). A rollout that
+   * fills up while that many are waiting is dropped, not trained: act() and observe() keep working for the game, the dropped steps are counted in `agent.health` and
    * announced by a 'dropped' event, and memory stays bounded. Only whole rollouts are dropped, so every
    * trained batch is a contiguous stretch of each agent's episodes.
    */
@@ -74,7 +74,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   if (ppo.numMinibatches > rows) fail('ppo.numMinibatches', `at most numSteps x numAgents = ${rows}`, ppo.numMinibatches);
   if (ppo.normalizeRewards && ppo.gamma >= 1) fail('ppo.gamma', 'below 1 when normalizeRewards is on', ppo.gamma);
   const trainInWorker = checkTrainInWorker(options.trainInWorker);
-  const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 2, 1, 64);
+  const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 4, 1, 64);
   return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates };
 }
 

@@ -4,7 +4,7 @@
 // bar and an AbortSignal that stops cleanly between steps. It yields to the event loop at least every
 // YIELD_MS of work, so timers, UI and aborts are seen promptly; an env that fails rejects with an EnvError
 // and leaves the agent between ticks, usable and saveable.
-import type { Agent, EpisodeEvent, UpdateEvent } from './agent.js';
+import type { Agent, DivergedEvent, EpisodeEvent, RecoveredEvent, UpdateEvent } from './agent.js';
 import { checkInteger, fail } from './errors.js';
 import { type Env, isVectorEnv, type VectorEnv, type VectorStepResult } from './envs/env.js';
 import { EnvError, envName } from './envs/env-error.js';
@@ -18,6 +18,8 @@ export type ProgressEvent =
   | { type: 'rollout'; steps: number; sps: number }
   | ({ type: 'update' } & UpdateEvent)
   | ({ type: 'episode' } & EpisodeEvent)
+  | ({ type: 'diverged' } & DivergedEvent)
+  | ({ type: 'recovered' } & RecoveredEvent)
   | { type: 'eval'; steps: number; meanReturn: number; returns: number[] };
 
 export interface EvaluateOptions {
@@ -91,6 +93,8 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
     emit({ type: 'episode', ...e });
   });
   const offUpdate = agent.on('update', (e) => emit({ type: 'update', ...e }));
+  const offDiverged = agent.on('diverged', (e) => emit({ type: 'diverged', ...e }));
+  const offRecovered = agent.on('recovered', (e) => emit({ type: 'recovered', ...e }));
   let nextEval = evaluate ? (Math.floor(agent.steps / evaluate.every) + 1) * evaluate.every : Infinity;
   let observation = running.get(venv);
   if (!observation) observation = Float32Array.from(venv.reset({ seed: agent.options.seed }).observation);
@@ -135,6 +139,8 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   } finally {
     offEpisode();
     offUpdate();
+    offDiverged();
+    offRecovered();
     if (!failed) running.set(venv, observation); // a failed env starts over (reset) next time
   }
   await agent.whenIdle();

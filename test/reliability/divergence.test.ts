@@ -4,7 +4,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
 import { init } from '../../src/init.js';
-import { DIVERGING, divergesAndRollsBack, gameLoop, spaces } from './helpers.js';
+import { train } from '../../src/train.js';
+import { cartpole, DIVERGING, divergesAndRollsBack, gameLoop, spaces } from './helpers.js';
 
 beforeAll(() => init());
 
@@ -45,5 +46,18 @@ describe('divergence on the CPU backend', () => {
     expect(poisoned.health.divergences).toBe(1);
     for (const x of await poisoned.getParameters()) expect(Number.isFinite(x)).toBe(true);
     for (const agent of [clean, poisoned, back, saved]) agent.dispose();
+  });
+
+  it('train() reports divergence as progress and keeps going with the last good policy', async () => {
+    const agent = await Agent.create({ ...spaces, numAgents: 2, backend: 'cpu', seed: 1, ppo: { numSteps: 8, numMinibatches: 2, learningRate: 1e38, annealLearningRate: false } });
+    const before = await agent.getParameters();
+    const diverged: string[] = [];
+    const result = await train(agent, cartpole, { totalSteps: 64, onProgress: (e) => { if (e.type === 'diverged') diverged.push(e.message); } });
+    expect(result.steps).toBe(64);
+    expect(result.updates).toBe(0);
+    expect(diverged).toHaveLength(4);
+    expect(diverged[0]).toMatch(/learningRate is 1e38/);
+    expect(await agent.getParameters()).toEqual(before);
+    agent.dispose();
   });
 });

@@ -64,7 +64,9 @@ describe('device loss', () => {
     await train(reference, venvA, { totalSteps: 16 });
     await train(agent, venvB, { totalSteps: 8 }); // one update
     destroyDuringNextUpdate(agent, lost);
-    await train(agent, venvB, { totalSteps: 16 }); // the second update loses its device
+    const progress: string[] = [];
+    await train(agent, venvB, { totalSteps: 16, onProgress: (e) => progress.push(e.type) }); // the second update loses its device
+    expect(progress).toContain('recovered');
     console.info(`device loss: trainer rebuilt ${(rebuiltAt - lost.at!).toFixed(0)} ms after the loss (on ${recovered[0]?.backend}), lost update re-run ${(rerunAt - rebuiltAt).toFixed(0)} ms later`);
     expect(recovered).toHaveLength(1);
     expect(recovered[0].deviceLosses).toBe(1);
