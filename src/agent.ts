@@ -470,23 +470,21 @@ export class Agent {
     }
     this.live();
     this.checkBetweenTicks();
-    {
-      const { parameters, optimizer } = this.mirror;
-      return encodeCheckpoint({
-        config: optionsToJson({ ...this.options, schedules: this.schedules, totalSteps: this.horizon }),
-        parameters,
-        optimizer,
-        observationStats: this.obsNorm?.stats.state(),
-        rewardStats: this.rewardScaler ? { ...this.rewardScaler.stats.state(), returns: this.rewardScaler.returns.slice() } : undefined,
-        extra: this.runningState(),
-        rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
-        counters: {
-          ...this.counters,
-          awaitingBootstrap: this.awaitingBootstrap ? 1 : 0,
-          rolloutLagged: this.rolloutBuffer().step > 0 && this.versions.get(this.rolloutBuffer()) !== this.version ? 1 : 0,
-        },
-      }, this.layout);
-    }
+    const { parameters, optimizer } = this.mirror;
+    return encodeCheckpoint({
+      config: optionsToJson({ ...this.options, schedules: this.schedules, totalSteps: this.horizon }),
+      parameters,
+      optimizer,
+      observationStats: this.obsNorm?.stats.state(),
+      rewardStats: this.rewardScaler ? { ...this.rewardScaler.stats.state(), returns: this.rewardScaler.returns.slice() } : undefined,
+      extra: this.runningState(),
+      rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
+      counters: {
+        ...this.counters,
+        awaitingBootstrap: this.awaitingBootstrap ? 1 : 0,
+        rolloutLagged: this.rolloutBuffer().step > 0 && this.versions.get(this.rolloutBuffer()) !== this.version ? 1 : 0,
+      },
+    }, this.layout);
   }
 
   /** The parameters (flat, in the network layout) after the updates queued when called: those act() uses then. */
@@ -654,8 +652,7 @@ export class Agent {
 
   /** Replaces the trainer of a lost device by one resumed from the mirrored state, and says so. */
   private async recover(error: Error & { reason?: string }): Promise<void> {
-    const policy: PolicySpec = this.policy;
-    this.trainer = await rebuildTrainer(this.trainer, { policy, ppo: this.options.ppo, seed: this.options.seed }, this.mirror);
+    this.trainer = await rebuildTrainer(this.trainer, { policy: this.policy, ppo: this.options.ppo, seed: this.options.seed }, this.mirror);
     this.faults.deviceLosses++;
     this.emit('recovered', { reason: error.reason ?? error.message, backend: this.trainer.backend, deviceLosses: this.faults.deviceLosses, updates: this.counters.updates });
   }
