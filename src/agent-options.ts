@@ -29,6 +29,14 @@ export interface AgentOptions {
   totalSteps?: number;
   /** Run updates in a Web Worker: true (dist/worker.js), a worker script URL, or a Worker. Default false. */
   trainInWorker?: TrainInWorker;
+  /**
+   * Backpressure for a game that outruns training: at most this many updates queued or running (an integer
+   * in [1, 64]; default 4, so a short burst on a slow adapter still trains every rollout). A rollout that
+   * fills up while that many are waiting is dropped, not trained: act() and observe() keep working for the game, the dropped steps are counted in `agent.health` and
+   * announced by a 'dropped' event, and memory stays bounded. Only whole rollouts are dropped, so every
+   * trained batch is a contiguous stretch of each agent's episodes.
+   */
+  maxPendingUpdates?: number;
 }
 
 export interface ResolvedAgentOptions {
@@ -43,9 +51,10 @@ export interface ResolvedAgentOptions {
   schedules: Schedules;
   totalSteps: number | null;
   trainInWorker: TrainInWorker;
+  maxPendingUpdates: number;
 }
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   checkKeys('options', options, KNOWN, 'option');
@@ -64,7 +73,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   if (ppo.numMinibatches > rows) fail('ppo.numMinibatches', `at most numSteps x numAgents = ${rows}`, ppo.numMinibatches);
   if (ppo.normalizeRewards && ppo.gamma >= 1) fail('ppo.gamma', 'below 1 when normalizeRewards is on', ppo.gamma);
   const trainInWorker = checkTrainInWorker(options.trainInWorker);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker };
+  const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 4, 1, 64);
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates };
 }
 
 // Infinity has no JSON form: it travels as a string.

@@ -10,6 +10,10 @@ import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, 
 import { createInference, type Inference } from './agent-inference.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
 import { STAT_NAMES, type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateStats } from './backend/trainer.js';
+import { WebGPUTrainer } from './backend/webgpu/trainer.js';
+import { diagnose, type DivergedEvent, findNonFinite, type TrainerState } from './agent-divergence.js';
+import { isDeviceLost, rebuildTrainer, type RecoveredEvent } from './agent-recovery.js';
+import { nextTurn } from './next-turn.js';
 import { ObservationNormalizer, RewardScaler } from './normalize.js';
 import { CHECKPOINT_VERSION, checkCanonical, decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace, spaceToJson } from './policy/checkpoint.js';
 import { CheckpointError, type Tensor, type TensorData } from './policy/safetensors.js';
@@ -21,6 +25,8 @@ import { createMinibatchPlan } from './storage/plan.js';
 import { type ActingStep, type OutcomeStep, RolloutBuffer } from './storage/rollout-buffer.js';
 
 export type { AgentOptions, BackendChoice } from './agent-options.js';
+export type { DivergedEvent } from './agent-divergence.js';
+export type { RecoveredEvent } from './agent-recovery.js';
 
 export interface UpdateEvent {
   /** Updates finished so far (this one included). */
@@ -44,11 +50,44 @@ export interface EpisodeEvent {
   steps: number;
 }
 
-interface Events {
+/** What the 'dropped' event reports: a full rollout was not trained because maxPendingUpdates were waiting. */
+export interface DroppedEvent {
+  /** Agent steps in the dropped rollout (numSteps x numAgents). */
+  steps: number;
+  /** Agent steps dropped so far. */
+  droppedSteps: number;
+  /** Updates queued or running when it was dropped. */
+  pendingUpdates: number;
+}
+
+/** Faults the agent survived, counted since it was created or loaded. */
+export interface AgentHealth {
+  /** Updates rolled back because they produced a non-finite loss, parameter or Adam moment. */
+  divergences: number;
+  /** Lost WebGPU devices the agent rebuilt its trainer after. */
+  deviceLosses: number;
+  /** Agent steps collected but not trained (backpressure: maxPendingUpdates). */
+  droppedSteps: number;
+  /** Errors thrown by event listeners (routed to 'error' listeners, or reported once). */
+  listenerErrors: number;
+}
+
+/** Events and their payloads (`agent.on(name, listener)`). */
+export interface AgentEvents {
   update: UpdateEvent;
   episode: EpisodeEvent;
+  /** An update that failed, or a listener that threw. */
   error: Error;
+  /** An update produced non-finite values and was rolled back; the agent keeps acting with its last good policy. */
+  diverged: DivergedEvent;
+  /** The WebGPU device was lost and the trainer was rebuilt; the lost update is re-run. */
+  recovered: RecoveredEvent;
+  /** A full rollout was dropped (backpressure). */
+  dropped: DroppedEvent;
 }
+
+type Events = AgentEvents;
+const EVENT_NAMES = ['update', 'episode', 'error', 'diverged', 'recovered', 'dropped'] as const;
 
 export interface ActOptions {
   masks?: Uint8Array;
@@ -94,11 +133,19 @@ export class Agent {
   private phase: 'act' | 'observe' = 'act';
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** The updates queued or running, oldest (the one in flight) first. */
+  private readonly queued: Promise<void>[] = [];
+  /** Parameters and Adam state after the last good update: what save() writes and a lost device resumes from. */
+  private mirror: TrainerState;
+  private readonly faults: AgentHealth = { divergences: 0, deviceLosses: 0, droppedSteps: 0, listenerErrors: 0 };
+  private listenerErrorReported = false;
   private failure: Error | undefined;
   private disposed = false;
   private schedules: Schedules;
   private horizon: number | null;
-  private readonly listeners: { [K in keyof Events]: Set<(event: Events[K]) => void> } = { update: new Set(), episode: new Set(), error: new Set() };
+  private readonly listeners: { [K in keyof Events]: Set<(event: Events[K]) => void> } = {
+    update: new Set(), episode: new Set(), error: new Set(), diverged: new Set(), recovered: new Set(), dropped: new Set(),
+  };
 
   private readonly obsNorm: ObservationNormalizer | undefined;
   private readonly rewardScaler: RewardScaler | undefined;
@@ -116,8 +163,9 @@ export class Agent {
 
   private counters = { steps: 0, updates: 0, episodes: 0 };
 
-  private constructor(options: ResolvedAgentOptions, private readonly trainer: Trainer, private readonly inference: Inference) {
+  private constructor(options: ResolvedAgentOptions, private trainer: Trainer, private readonly inference: Inference, state: TrainerState) {
     this.options = Object.freeze(options);
+    this.mirror = state;
     this.observationSpace = options.observationSpace;
     this.actionSpace = options.actionSpace;
     this.numAgents = options.numAgents;
@@ -156,8 +204,9 @@ export class Agent {
     const trainer = await createAgentTrainer({ backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters }, options.trainInWorker);
     let inference: Inference | undefined;
     try {
-      inference = createInference(policy, options.numAgents, options.seed, await trainer.getParameters());
-      return new Agent(options, trainer, inference);
+      const state = { parameters: await trainer.getParameters(), optimizer: await trainer.getOptimizerState() };
+      inference = createInference(policy, options.numAgents, options.seed, state.parameters);
+      return new Agent(options, trainer, inference, state);
     } catch (error) {
       inference?.dispose();
       trainer.dispose();
@@ -201,6 +250,8 @@ export class Agent {
     const agent = await Agent.build(resolved, contents.parameters);
     try {
       agent.trainer.setOptimizerState(contents.optimizer);
+      const { m, v, step } = contents.optimizer;
+      agent.mirror = { parameters: agent.mirror.parameters, optimizer: { m: m.slice(), v: v.slice(), step } };
       if (contents.observationStats) agent.obsNorm!.stats.setState(contents.observationStats);
       if (contents.rewardStats) {
         agent.rewardScaler!.stats.setState(contents.rewardStats);
@@ -227,6 +278,8 @@ export class Agent {
   get episodes(): number { return this.counters.episodes; }
   /** Updates queued or running. */
   get pendingUpdates(): number { return this.pending; }
+  /** Faults survived so far: rolled-back divergences, device losses, dropped steps, listener errors. */
+  get health(): Readonly<AgentHealth> { return { ...this.faults }; }
   /** Agent steps per rollout (numSteps x numAgents). */
   get rolloutSteps(): number { return this.options.ppo.numSteps * this.numAgents; }
 
@@ -323,6 +376,34 @@ export class Agent {
     }
   }
 
+  /**
+   * Takes back the last act() when the game cannot answer it (its env failed): the step is not recorded and
+   * the agent is between ticks again, usable and saveable. Every episode in progress ends there as truncated,
+   * bootstrapped from the value of the observation act() saw, so whatever the game does next starts new
+   * trajectories and no two stretches of play are joined into one. Does nothing between ticks.
+   */
+  cancelStep(): void {
+    this.live();
+    if (this.phase !== 'observe') return;
+    const buffer = this.collecting;
+    buffer.discardActing();
+    const n = this.numAgents;
+    if (buffer.step > 0) {
+      const row = (buffer.step - 1) * n;
+      const truncated = buffer.truncated, terminated = buffer.terminated, bootstrap = buffer.bootstrapValues;
+      const values = this.inference.values;
+      for (let e = 0; e < n; e++) {
+        if (terminated[row + e] || truncated[row + e]) continue;
+        truncated[row + e] = 1;
+        bootstrap[row + e] = values[e];
+      }
+    }
+    this.episodeReturns.fill(0);
+    this.episodeLengths.fill(0);
+    this.rewardScaler?.returns.fill(0);
+    this.phase = 'act';
+  }
+
   /** Whether a full rollout waits for the next observations (its bootstrap values) to start its update. */
   get rolloutReady(): boolean {
     return this.awaitingBootstrap !== undefined;
@@ -355,11 +436,19 @@ export class Agent {
     return this.whenIdle();
   }
 
-  /** Sets the schedules and their horizon (agent steps); train() calls this with its totalSteps. */
-  setSchedules(schedules: Schedules, totalSteps: number | null): void {
-    const resolved = resolveAgentOptions({ ...this.options, schedules, totalSteps: totalSteps ?? undefined });
+  /**
+   * Sets the schedules and their horizon (agent steps); train() calls this with its totalSteps.
+   * `schedules` undefined keeps the current ones (from Agent.create, Agent.load or an earlier call).
+   */
+  setSchedules(schedules: Schedules | undefined, totalSteps: number | null): void {
+    const resolved = resolveAgentOptions({ ...this.options, schedules: schedules ?? this.schedules, totalSteps: totalSteps ?? undefined });
     this.schedules = resolved.schedules;
     this.horizon = resolved.totalSteps;
+  }
+
+  /** The horizon (agent steps) schedules and the learning-rate anneal run over; null when they stay constant. */
+  get scheduleHorizon(): number | null {
+    return this.horizon;
   }
 
   /** Fraction of the horizon done when the rollout that completed at `steps` began (0 without a horizon). */
@@ -381,7 +470,7 @@ export class Agent {
   }
 
   on<K extends keyof Events>(event: K, listener: (event: Events[K]) => void): () => void {
-    if (!(event in this.listeners)) fail('event', "'update' | 'episode' | 'error'", event);
+    if (!(EVENT_NAMES as readonly string[]).includes(event)) fail('event', EVENT_NAMES.map((e) => `'${e}'`).join(' | '), event);
     if (typeof listener !== 'function') fail('listener', 'a function', listener);
     this.listeners[event].add(listener);
     return () => this.listeners[event].delete(listener);
@@ -389,38 +478,50 @@ export class Agent {
 
   /**
    * The agent as safetensors bytes, everything a resume needs: parameters, optimizer, normalization, generator
-   * states, counters, episode tallies and the unfinished rollout. Waits for pending updates first. Call it
-   * between observe() and the next act().
+   * states, counters, episode tallies and the unfinished rollout. Waits for the updates queued when it is
+   * called (at most maxPendingUpdates), never for those the game starts meanwhile, so it resolves while the
+   * game runs; a rollout that fills up during that wait is not in the file. Writes the last good state, never
+   * a diverged one. Call it between observe() and the next act().
    */
   async save(): Promise<Uint8Array> {
     this.live();
     this.checkBetweenTicks();
-    for (;;) {
-      await this.whenIdle();
-      const parameters = await this.trainer.getParameters();
-      const optimizer = await this.trainer.getOptimizerState();
-      if (this.pending > 0) continue; // the game started an update meanwhile: snapshot after it
-      this.checkBetweenTicks();
-      return encodeCheckpoint({
-        config: optionsToJson({ ...this.options, schedules: this.schedules, totalSteps: this.horizon }),
-        parameters,
-        optimizer,
-        observationStats: this.obsNorm?.stats.state(),
-        rewardStats: this.rewardScaler ? { ...this.rewardScaler.stats.state(), returns: this.rewardScaler.returns.slice() } : undefined,
-        extra: this.runningState(),
-        rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
-        counters: {
-          ...this.counters,
-          awaitingBootstrap: this.awaitingBootstrap ? 1 : 0,
-          rolloutLagged: this.rolloutBuffer().step > 0 && this.versions.get(this.rolloutBuffer()) !== this.version ? 1 : 0,
-        },
-      }, this.layout);
+    await this.afterQueuedUpdates();
+    if (this.failure) {
+      const failure = this.failure;
+      this.failure = undefined;
+      throw failure;
     }
+    this.live();
+    this.checkBetweenTicks();
+    const { parameters, optimizer } = this.mirror;
+    return encodeCheckpoint({
+      config: optionsToJson({ ...this.options, schedules: this.schedules, totalSteps: this.horizon }),
+      parameters,
+      optimizer,
+      observationStats: this.obsNorm?.stats.state(),
+      rewardStats: this.rewardScaler ? { ...this.rewardScaler.stats.state(), returns: this.rewardScaler.returns.slice() } : undefined,
+      extra: this.runningState(),
+      rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
+      counters: {
+        ...this.counters,
+        awaitingBootstrap: this.awaitingBootstrap ? 1 : 0,
+        rolloutLagged: this.rolloutBuffer().step > 0 && this.versions.get(this.rolloutBuffer()) !== this.version ? 1 : 0,
+      },
+    }, this.layout);
   }
 
-  /** The current parameters (flat, in the network layout). */
-  getParameters(): Promise<Float32Array> {
-    return this.trainer.getParameters();
+  /** The parameters (flat, in the network layout) after the updates queued when called: those act() uses then. */
+  async getParameters(): Promise<Float32Array> {
+    this.live();
+    await this.afterQueuedUpdates();
+    return this.mirror.parameters.slice();
+  }
+
+  /** Resolves when the updates queued now have finished; never waits for ones queued later. */
+  private async afterQueuedUpdates(): Promise<void> {
+    const last = this.queued.at(-1);
+    if (last) await last;
   }
 
   dispose(): void {
@@ -486,16 +587,28 @@ export class Agent {
     return out;
   }
 
-  /** Computes the rollout's advantages now (sync) and queues its update behind any running one. */
+  /**
+   * Computes the rollout's advantages now (sync) and queues its update behind any running one; with
+   * maxPendingUpdates already waiting, drops the rollout instead (whole, so no trajectory is cut).
+   */
   private launch(buffer: RolloutBuffer, lastValues: Float32Array, inGameLoop: boolean): void {
     this.awaitingBootstrap = undefined;
+    if (this.pending >= this.options.maxPendingUpdates) {
+      const steps = buffer.numSteps * this.numAgents;
+      this.release(buffer);
+      this.faults.droppedSteps += steps;
+      if (this.listeners.dropped.size > 0) this.emit('dropped', { steps, droppedSteps: this.faults.droppedSteps, pendingUpdates: this.pending });
+      return;
+    }
     const ppo = this.options.ppo;
     buffer.computeAdvantages({ lastValues, gamma: ppo.gamma, gaeLambda: ppo.gaeLambda, rhoClip: ppo.vtrace.rhoClip, cClip: ppo.vtrace.cClip });
     const steps = this.counters.steps;
     this.pending++;
     // A CPU update is wasm work on this thread: in a game loop it runs one minibatch per event-loop turn.
     const sliced = inGameLoop && this.trainer.backend === 'cpu';
-    this.chain = this.chain.then(() => this.update(buffer, steps, sliced)).finally(() => { this.pending--; });
+    const run = this.chain.then(() => this.update(buffer, steps, sliced)).finally(() => { this.pending--; this.queued.shift(); });
+    this.queued.push(run);
+    this.chain = run;
   }
 
   private async update(buffer: RolloutBuffer, steps: number, sliced: boolean): Promise<void> {
@@ -510,9 +623,16 @@ export class Agent {
       const batch = this.stage(buffer);
       this.release(buffer);
       released = true;
-      const stats = sliced ? await this.updateInSlices(batch, plan) : await this.trainer.update(batch, plan);
-      if (this.disposed) return;
-      this.inference.setParameters(await this.trainer.getParameters());
+      const outcome = await this.guardedUpdate(batch, plan, hyperparameters, sliced);
+      if (this.disposed || outcome === undefined) return;
+      const { stats, diverged } = outcome;
+      if (diverged !== undefined) {
+        this.faults.divergences++;
+        const cause = diagnose(batch, hyperparameters, this.options.ppo);
+        this.emit('diverged', { updates: this.counters.updates, steps, what: diverged, cause, message: `${diverged}: ${cause}`, divergences: this.faults.divergences });
+        return;
+      }
+      this.inference.setParameters(this.mirror.parameters);
       this.version++;
       this.counters.updates++;
       if (this.listeners.update.size > 0) {
@@ -525,6 +645,48 @@ export class Agent {
     } finally {
       if (!released && !this.disposed) this.release(buffer);
     }
+  }
+
+  /**
+   * Runs one update and checks what it produced: non-finite loss stats, parameters or Adam moments roll the
+   * trainer back to the state before it (`diverged` says what was not finite); a lost device rebuilds the
+   * trainer from that state and runs the update again. On success the mirror holds the new state.
+   */
+  private async guardedUpdate(batch: Batch, plan: MinibatchPlan, hyperparameters: Hyperparameters, sliced: boolean): Promise<{ stats: UpdateStats; diverged?: string } | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.trainer.setHyperparameters(hyperparameters);
+        const stats = sliced && this.trainer.backend === 'cpu' ? await this.updateInSlices(batch, plan) : await this.trainer.update(batch, plan);
+        if (this.disposed) return undefined;
+        const state = await this.trainerState();
+        const diverged = findNonFinite(stats, state, this.layout.parameters);
+        if (diverged !== undefined) {
+          this.trainer.setParameters(this.mirror.parameters);
+          this.trainer.setOptimizerState(this.mirror.optimizer);
+          return { stats, diverged };
+        }
+        this.mirror = state;
+        return { stats };
+      } catch (error) {
+        if (!isDeviceLost(error) || this.disposed || attempt >= 2 || this.options.trainInWorker !== false) throw error;
+        await this.recover(error);
+        if (this.disposed) return undefined;
+      }
+    }
+  }
+
+  /** The trainer's parameters and Adam state; on WebGPU those the update already read back. */
+  private async trainerState(): Promise<TrainerState> {
+    const read = this.trainer instanceof WebGPUTrainer ? this.trainer.lastUpdateState() : undefined;
+    if (read) return read;
+    return { parameters: await this.trainer.getParameters(), optimizer: await this.trainer.getOptimizerState() };
+  }
+
+  /** Replaces the trainer of a lost device by one resumed from the mirrored state, and says so. */
+  private async recover(error: Error & { reason?: string }): Promise<void> {
+    this.trainer = await rebuildTrainer(this.trainer, { policy: this.policy, ppo: this.options.ppo, seed: this.options.seed }, this.mirror);
+    this.faults.deviceLosses++;
+    this.emit('recovered', { reason: error.reason ?? error.message, backend: this.trainer.backend, deviceLosses: this.faults.deviceLosses, updates: this.counters.updates });
   }
 
   /**
@@ -704,30 +866,26 @@ export class Agent {
     rngFromString(this.noiseRng, rng.noise);
   }
 
+  /**
+   * Calls the listeners of one event. A listener that throws never stops the agent: its error goes to the
+   * 'error' listeners (wrapped, naming the event), or, when there are none or they throw too, is reported
+   * once on the console; every such error is counted in `health.listenerErrors`.
+   */
   private emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     for (const listener of this.listeners[event]) {
       try {
         listener(payload);
       } catch (error) {
-        if (event === 'error') console.error(error);
-        else queueMicrotask(() => { throw error; });
+        this.faults.listenerErrors++;
+        const wrapped = new Error(`webppo: an '${event}' listener threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        if (event !== 'error' && this.listeners.error.size > 0) this.emit('error', wrapped);
+        else if (!this.listenerErrorReported) {
+          this.listenerErrorReported = true;
+          console.error(`${wrapped.message} (reported once; agent.health.listenerErrors counts them all)`, error);
+        }
       }
     }
   }
-}
-
-/** Lets the event loop run (timers, rendering, input) before continuing. */
-function nextTurn(): Promise<void> {
-  const g = globalThis as { setImmediate?: (fn: () => void) => void };
-  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
-  if (typeof MessageChannel === 'function') {
-    return new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
-      channel.port2.postMessage(null);
-    });
-  }
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function rngToString(rng: PCG32): string {

@@ -1,10 +1,14 @@
 // train(): the headless loop. Steps a vector of envs with the agent, awaiting each update before acting
 // again (synchronous updates: the batch is always on-policy and nothing runs in parallel, which is faster
 // here than double buffering), with schedules, periodic deterministic evaluation, progress events, a progress
-// bar and an AbortSignal that stops cleanly between steps.
-import type { Agent, EpisodeEvent, UpdateEvent } from './agent.js';
+// bar and an AbortSignal that stops cleanly between steps. It yields to the event loop at least every
+// YIELD_MS of work, so timers, UI and aborts are seen promptly; an env that fails rejects with an EnvError
+// and leaves the agent between ticks, usable and saveable.
+import type { Agent, DivergedEvent, EpisodeEvent, RecoveredEvent, UpdateEvent } from './agent.js';
 import { checkBoolean, checkInteger, checkKeys, fail } from './errors.js';
-import { type Env, isVectorEnv, type VectorEnv } from './envs/env.js';
+import { type Env, isVectorEnv, type VectorEnv, type VectorStepResult } from './envs/env.js';
+import { EnvError, envName } from './envs/env-error.js';
+import { nextTurn } from './next-turn.js';
 import { vectorize } from './envs/vector.js';
 import { sameSpace, spaceToJson } from './policy/checkpoint.js';
 import { validateSpace } from './spaces.js';
@@ -15,6 +19,8 @@ export type ProgressEvent =
   | { type: 'rollout'; steps: number; sps: number }
   | ({ type: 'update' } & UpdateEvent)
   | ({ type: 'episode' } & EpisodeEvent)
+  | ({ type: 'diverged' } & DivergedEvent)
+  | ({ type: 'recovered' } & RecoveredEvent)
   | { type: 'eval'; steps: number; meanReturn: number; returns: number[] };
 
 export interface EvaluateOptions {
@@ -27,15 +33,24 @@ export interface EvaluateOptions {
 }
 
 export interface TrainOptions {
-  /** Train until the agent has taken this many steps in all (a loaded agent continues where it stopped). */
+  /**
+   * Train until the agent has taken this many steps in all (a loaded agent continues where it stopped).
+   * Schedules run over the larger of this and the agent's own horizon, so training in several calls (or
+   * saving, loading and training on) follows the same schedule as one call.
+   */
   totalSteps: number;
+  /** Schedules for this run; default: the agent's own (from Agent.create, Agent.load or an earlier train()). */
   schedules?: Schedules;
   evaluate?: EvaluateOptions;
   onProgress?: (event: ProgressEvent) => void;
   /** A progress bar on a TTY, plain lines otherwise. Default false. */
   progress?: boolean;
+  /** Stops training: seen within one turn of the event loop (train() yields at least every ~16 ms). */
   signal?: AbortSignal;
 }
+
+/** Work between two yields to the event loop, in ms: about one frame. */
+const YIELD_MS = 16;
 
 export interface TrainResult {
   steps: number;
@@ -58,7 +73,7 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   if (options.progress !== undefined) checkBoolean('progress', options.progress);
   if (options.signal !== undefined && typeof (options.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') fail('signal', 'an AbortSignal', options.signal);
   const totalSteps = checkInteger('totalSteps', options.totalSteps, 1);
-  const schedules = validateSchedules(options.schedules);
+  const schedules = options.schedules === undefined ? undefined : validateSchedules(options.schedules);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail('onProgress', 'a function', options.onProgress);
   const evaluate = checkEvaluate(options.evaluate, env);
   const venv = isVectorEnv(env) ? env : typeof env === 'function' ? vectorize(env, agent.numAgents) : fail('env', 'a VectorEnv or a factory () => Env', env);
@@ -68,7 +83,7 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   if (!sameSpace(venv.observationSpace, agent.observationSpace)) fail('env.observationSpace', `the agent's ${JSON.stringify(spaceToJson(agent.observationSpace))}`, spaceToJson(venv.observationSpace));
   if (!sameSpace(venv.actionSpace, agent.actionSpace)) fail('env.actionSpace', `the agent's ${JSON.stringify(spaceToJson(agent.actionSpace))}`, spaceToJson(venv.actionSpace));
 
-  agent.setSchedules(schedules, totalSteps);
+  agent.setSchedules(schedules, Math.max(totalSteps, agent.scheduleHorizon ?? 0));
   const emit = options.onProgress ?? (() => {});
   const reporter = options.progress ? new ProgressReporter() : undefined;
   const recent: number[] = [];
@@ -85,18 +100,35 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
     emit({ type: 'episode', ...e });
   });
   const offUpdate = agent.on('update', (e) => emit({ type: 'update', ...e }));
+  const offDiverged = agent.on('diverged', (e) => emit({ type: 'diverged', ...e }));
+  const offRecovered = agent.on('recovered', (e) => emit({ type: 'recovered', ...e }));
   let nextEval = evaluate ? (Math.floor(agent.steps / evaluate.every) + 1) * evaluate.every : Infinity;
   let observation = running.get(venv);
   if (!observation) observation = Float32Array.from(venv.reset({ seed: agent.options.seed }).observation);
   running.delete(venv);
   let aborted = false;
+  let failed = false;
+  let envSteps = 0;
+  let lastYield = performance.now();
   try {
     while (agent.steps < totalSteps) {
+      if (performance.now() - lastYield >= YIELD_MS) {
+        await nextTurn();
+        lastYield = performance.now();
+      }
       if (options.signal?.aborted) { aborted = true; break; }
       const actions = agent.act(observation);
-      const out = venv.step(actions);
-      agent.observe(out.reward, out.terminated, out.truncated, { finalObservations: out.info.finalObservation });
-      observation.set(out.observation);
+      try {
+        const out = venv.step(actions);
+        checkStep(out, observation.length);
+        agent.observe(out.reward, out.terminated, out.truncated, { finalObservations: out.info?.finalObservation });
+        observation.set(out.observation);
+      } catch (error) {
+        failed = true;
+        agent.cancelStep();
+        throw new EnvError(envName(venv), envSteps, error);
+      }
+      envSteps++;
       if (agent.rolloutReady) {
         emit({ type: 'rollout', steps: agent.steps, sps: ((agent.steps - startSteps) * 1000) / (performance.now() - started) });
         agent.finishRollout(observation);
@@ -114,7 +146,9 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   } finally {
     offEpisode();
     offUpdate();
-    running.set(venv, observation);
+    offDiverged();
+    offRecovered();
+    if (!failed) running.set(venv, observation); // a failed env starts over (reset) next time
   }
   await agent.whenIdle();
   const last = snapshot();
@@ -146,6 +180,14 @@ export async function evaluateAgent(agent: Agent, factory: () => Env, episodes =
   }
   venv.close();
   return returns.slice(0, episodes);
+}
+
+/** What the agent cannot check itself: the next observations (their length; finiteness) before observe(). */
+function checkStep(out: VectorStepResult, size: number): void {
+  if (typeof out !== 'object' || out === null) fail('step()', 'an object { observation, reward, terminated, truncated, info }', out);
+  const observation = out.observation;
+  if (observation?.length !== size) fail('step().observation.length', String(size), observation?.length);
+  for (let i = 0; i < size; i++) if (!Number.isFinite(observation[i])) fail(`step().observation[${i}]`, 'a finite number', observation[i]);
 }
 
 function checkEvaluate(evaluate: EvaluateOptions | undefined, env: unknown): Required<EvaluateOptions> | undefined {

@@ -207,6 +207,12 @@ export class RolloutBuffer {
     this.writeActing();
   }
 
+  /** Forgets a first half that will get no answer (the game failed): the next addActing fills the same step. */
+  discardActing(): void {
+    this.live();
+    this.acted = false;
+  }
+
   /** The second half: what the game answered; the step then counts. */
   addOutcome(step: OutcomeStep): void {
     this.checkOutcome(step, false);

@@ -83,6 +83,8 @@ export class WebGPUTrainer implements Trainer {
   private readonly plans: PCG32;
   /** The parameters as last written or read back: what a new trainer resumes from after a device loss. */
   private lastParameters: Float32Array;
+  /** Parameters and Adam state read back with the last update, until something else writes them. */
+  private updated?: { parameters: Float32Array; optimizer: OptimizerState };
   private step = 0;
   private lost?: string;
   private disposed = false;
@@ -127,6 +129,7 @@ export class WebGPUTrainer implements Trainer {
     const params = checkArray('parameters', flat, Float32Array, this.layout.size);
     this.device.queue.writeBuffer(this.get('params'), 0, params);
     this.lastParameters = params.slice();
+    this.updated = undefined;
   }
 
   setHyperparameters(values: Partial<Hyperparameters>): void {
@@ -157,6 +160,16 @@ export class WebGPUTrainer implements Trainer {
     this.device.queue.writeBuffer(this.get('adamM'), 0, m);
     this.device.queue.writeBuffer(this.get('adamV'), 0, v);
     this.step = step;
+    this.updated = undefined;
+  }
+
+  /**
+   * The parameters and Adam state as the last update left them, read back in that update's one readback (so
+   * the caller can check them and keep a CPU copy without another round trip); undefined when something
+   * wrote them since.
+   */
+  lastUpdateState(): { parameters: Float32Array; optimizer: OptimizerState } | undefined {
+    return this.updated;
   }
 
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
@@ -237,9 +250,12 @@ export class WebGPUTrainer implements Trainer {
       const indirect = this.ppo.targetKl === null ? undefined
         : this.buffer('indirect', 12 * recorder.count, GPUBufferUsage.INDIRECT);
       const encoder = this.encode(recorder, indirect);
-      const [stats, params] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), this.layout.size]]);
+      const n = this.layout.size;
+      const [stats, params, moment1, moment2] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), n], [this.get('adamM'), n], [this.get('adamV'), n]]);
       this.lastParameters = params;
-      return this.summarize(stats, plan);
+      const summary = this.summarize(stats, plan);
+      this.updated = { parameters: params, optimizer: { m: moment1, v: moment2, step: this.step } };
+      return summary;
     });
   }
 
