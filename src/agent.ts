@@ -14,6 +14,7 @@ import { decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace } f
 import { CheckpointError, type Tensor, type TensorData } from './policy/safetensors.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from './policy/network.js';
 import { PCG32 } from './rng.js';
+import { policyToOnnx } from './interop/onnx/export.js';
 import { type Schedules, scheduleValue } from './schedule.js';
 import { flatSize, logitCount, type ActionSpace, type Space } from './spaces.js';
 import { createMinibatchPlan } from './storage/plan.js';
@@ -392,6 +393,20 @@ export class Agent {
         },
       }, this.layout);
     }
+  }
+
+  /**
+   * The policy as ONNX bytes (after pending updates): observation normalization, the actor's logits or means,
+   * the deterministic action predict() returns, and the critic's value, with a dynamic batch dimension.
+   * Inputs and outputs are listed at `policyToOnnx` (src/interop/onnx/export.ts).
+   */
+  async exportOnnx(): Promise<Uint8Array> {
+    this.live();
+    await this.whenIdle();
+    return policyToOnnx({
+      policy: this.policy, layout: this.layout, parameters: await this.trainer.getParameters(),
+      masks: this.options.masks, observationStats: this.obsNorm?.stats.state(),
+    });
   }
 
   /** The current parameters (flat, in the network layout). */
