@@ -131,6 +131,7 @@ class Connection:
             self.sock.close()
             self.sock = None
         if self.process is not None:
+            self.process.stdout.close()
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)

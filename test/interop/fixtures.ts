@@ -4,7 +4,9 @@ import { optionsToJson, resolveAgentOptions, type AgentOptions } from '../../src
 import { encodeCheckpoint } from '../../src/policy/checkpoint.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from '../../src/policy/network.js';
 import { PCG32 } from '../../src/rng.js';
-import { Box, Discrete, MultiDiscrete, flatSize } from '../../src/spaces.js';
+import { actionSize, Box, Discrete, flatSize, logitCount, MultiDiscrete } from '../../src/spaces.js';
+import { CpuPolicy } from '../../src/backend/cpu/inference.js';
+import { ObservationNormalizer } from '../../src/normalize.js';
 
 export interface PolicyCase {
   name: string;
@@ -105,4 +107,28 @@ export function referenceForward(f: Fixture, observations: Float32Array, rows: n
     }
   }
   return { actor, values };
+}
+
+/** The wasm policy's deterministic actions and critic values (CpuPolicy), normalizing as the Agent does. */
+export function wasmForward(f: Pick<Fixture, 'policy' | 'parameters' | 'obsStats'>, observations: Float32Array, rows: number, masks?: Uint8Array): { values: Float32Array; actions: Float32Array | Int32Array } {
+  const { policy } = f;
+  const cpu = new CpuPolicy(policy, { seed: 1, parameters: f.parameters, maxAgents: rows });
+  const normalized = new Float32Array(observations.length);
+  if (f.obsStats) {
+    const norm = new ObservationNormalizer(policy.observationSize);
+    norm.stats.setState({ ...f.obsStats, count: 1 });
+    norm.normalize(observations, normalized, rows, false);
+  } else normalized.set(observations);
+  const per = actionSize(policy.actionSpace);
+  const out = { actions: policy.actionSpace.kind === 'box' ? new Float32Array(rows * per) : new Int32Array(rows * per), logProbs: new Float32Array(rows), values: new Float32Array(rows), squashedActions: new Float32Array(rows * per) };
+  cpu.act(normalized, out, { masks, deterministic: true });
+  cpu.dispose();
+  return { values: out.values, actions: policy.network.distribution === 'tanh_normal' && policy.actionSpace.kind === 'box' ? out.squashedActions : out.actions };
+}
+
+/** Random masks that leave the first action of every branch allowed. */
+export function randomMasks(space: PolicySpec['actionSpace'], rows: number, rng: PCG32): Uint8Array {
+  const logits = logitCount(space);
+  const firsts = new Set(space.kind === 'multi_discrete' ? space.nvec.map((_, b) => space.nvec.slice(0, b).reduce((a, n) => a + n, 0)) : [0]);
+  return Uint8Array.from({ length: rows * logits }, (_, i) => (firsts.has(i % logits) || rng.nextFloat() < 0.6 ? 1 : 0));
 }

@@ -3,14 +3,12 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
-import { CpuPolicy } from '../../src/backend/cpu/inference.js';
 import { init } from '../../src/init.js';
 import { exportOnnx } from '../../src/interop/onnx/index.js';
-import { ObservationNormalizer } from '../../src/normalize.js';
 import { CheckpointError } from '../../src/policy/checkpoint.js';
 import { PCG32 } from '../../src/rng.js';
 import { actionSize, logitCount } from '../../src/spaces.js';
-import { checkpointFor, gaussian, POLICY_CASES, referenceForward } from './fixtures.js';
+import { checkpointFor, gaussian, POLICY_CASES, randomMasks, referenceForward, wasmForward } from './fixtures.js';
 
 const sessions: ort.InferenceSession[] = [];
 afterAll(async () => { for (const s of sessions) await s.release(); });
@@ -39,23 +37,11 @@ describe('ONNX export', () => {
         const rng = new PCG32(7 + index);
         const observations = gaussian(rng, numAgents * policy.observationSize, 2);
         const logits = logitCount(policy.actionSpace);
-        // Random masks that leave the first action of every branch allowed.
-        const space = policy.actionSpace;
-        const firsts = new Set(space.kind === 'multi_discrete' ? space.nvec.map((_, b) => space.nvec.slice(0, b).reduce((a, n) => a + n, 0)) : [0]);
-        const masks = c.options.masks ? Uint8Array.from({ length: numAgents * logits }, (_, i) => (firsts.has(i % logits) || rng.nextFloat() < 0.6 ? 1 : 0)) : undefined;
+        const masks = c.options.masks ? randomMasks(policy.actionSpace, numAgents, rng) : undefined;
         const expectedActions = agent.predict(observations, { masks }).slice();
 
         // The wasm critic on the agent's normalized observations.
-        const cpu = new CpuPolicy(policy, { seed: 1, parameters: fixture.parameters, maxAgents: numAgents });
-        const normalized = new Float32Array(observations.length);
-        if (fixture.obsStats) {
-          const norm = new ObservationNormalizer(policy.observationSize);
-          norm.stats.setState({ ...fixture.obsStats, count: 1 });
-          norm.normalize(observations, normalized, numAgents, false);
-        } else normalized.set(observations);
-        const out = { actions: policy.actionSpace.kind === 'box' ? new Float32Array(numAgents * actionSize(policy.actionSpace)) : new Int32Array(numAgents * actionSize(policy.actionSpace)), logProbs: new Float32Array(numAgents), values: new Float32Array(numAgents), squashedActions: new Float32Array(numAgents * actionSize(policy.actionSpace)) };
-        cpu.act(normalized, out, { masks, deterministic: true });
-        cpu.dispose();
+        const out = wasmForward(fixture, observations, numAgents, masks);
 
         const reference = referenceForward(fixture, observations, numAgents);
         const fromAgent = await agent.exportOnnx();
