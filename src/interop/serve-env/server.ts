@@ -111,11 +111,13 @@ function serveConnection(socket: Socket, env: BatchedEnv): void {
   let actions = categorical ? new Int32Array(inbox.buffer, HEADER_BYTES, rows * actionSize) : new Float32Array(inbox.buffer, HEADER_BYTES, rows * actionSize);
   let filled = 0;
 
+  // The three reply lengths, as views made once: a step creates no objects on this side.
+  const frames = new Map([layout.withoutFinal, layout.withFinal, HEADER_BYTES].map((n) => [n, reply.subarray(0, n)]));
   const send = (op: number, flags: number, length: number) => {
     replyView.setUint32(0, length, true);
     reply[4] = op;
     reply[5] = flags;
-    socket.write(reply.subarray(0, length));
+    socket.write(frames.get(length)!);
   };
   const handle = (op: number, length: number) => {
     switch (op) {
