@@ -26,6 +26,6 @@ export function webppoAssets({ emitWasm = false } = {}) {
 export default {
   input: { index: 'src/index.ts', cli: 'src/cli.ts', worker: 'src/worker/entry.ts' },
   output: { dir: 'dist', format: 'es', sourcemap: true },
-  external: (id) => id === 'webgpu' || id.startsWith('node:'),
+  external: (id) => id === 'webgpu' || id.startsWith('node:') || id.startsWith('protobufjs'),
   plugins: [webppoAssets({ emitWasm: true }), typescript({ tsconfig: './tsconfig.json' })],
 };

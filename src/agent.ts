@@ -19,6 +19,7 @@ import { CHECKPOINT_VERSION, checkCanonical, decodeCheckpoint, encodeCheckpoint,
 import { CheckpointError, type Tensor, type TensorData } from './policy/safetensors.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from './policy/network.js';
 import { PCG32 } from './rng.js';
+import { policyToOnnx } from './interop/onnx/export.js';
 import { type Schedules, scheduleValue } from './schedule.js';
 import { actionSize, flatSize, logitCount, type ActionSpace, type Space, validateSpace } from './spaces.js';
 import { createMinibatchPlan } from './storage/plan.js';
@@ -509,6 +510,20 @@ export class Agent {
         rolloutLagged: this.rolloutBuffer().step > 0 && this.versions.get(this.rolloutBuffer()) !== this.version ? 1 : 0,
       },
     }, this.layout);
+  }
+
+  /**
+   * The policy as ONNX bytes (after pending updates): observation normalization, the actor's logits or means,
+   * the deterministic action predict() returns, and the critic's value, with a dynamic batch dimension.
+   * Inputs and outputs are listed at `policyToOnnx` (src/interop/onnx/export.ts).
+   */
+  async exportOnnx(): Promise<Uint8Array> {
+    this.live();
+    await this.afterQueuedUpdates();
+    return policyToOnnx({
+      policy: this.policy, layout: this.layout, parameters: this.mirror.parameters.slice(),
+      masks: this.options.masks, observationStats: this.obsNorm?.stats.state(),
+    });
   }
 
   /** The parameters (flat, in the network layout) after the updates queued when called: those act() uses then. */

@@ -7,12 +7,14 @@ import type { BackendChoice } from './agent-options.js';
 import { ENV_IDS, makeEnv } from './envs/registry.js';
 import { evaluateAgent, train } from './train.js';
 import { presetFor } from './presets.js';
+import { INTEROP_COMMANDS, INTEROP_HELP, INTEROP_USAGE, InteropUsageError } from './interop/cli.js';
 
 const HELP = `webppo: self-training PPO agents
 
 Usage:
   webppo train <env> [--steps N] [--seed S] [--backend auto|cpu|webgpu] [--out file] [--quiet]
   webppo eval <checkpoint> [--episodes N] [--env id]
+${INTEROP_USAGE}
   webppo --help
 
 Envs: ${ENV_IDS.join(', ')}
@@ -20,6 +22,7 @@ Envs: ${ENV_IDS.join(', ')}
 train   trains on <env> for N agent steps (default: the env's preset), prints progress, evaluates the
         result with deterministic episodes and saves a safetensors checkpoint (default <env>.safetensors).
 eval    loads a checkpoint and prints the mean return of N deterministic episodes (default 20).
+${INTEROP_HELP}
 `;
 
 interface Parsed { positional: string[]; flags: Map<string, string> }
@@ -115,12 +118,13 @@ export async function main(argv: string[]): Promise<number> {
       console.log(HELP);
       return command === undefined && !parsed.flags.has('help') && !parsed.flags.has('h') ? 1 : 0;
     }
+    if (Object.hasOwn(INTEROP_COMMANDS, command)) return await INTEROP_COMMANDS[command](argv.slice(argv.indexOf(command) + 1));
     if (command === 'train') await trainCommand(parsed);
     else if (command === 'eval') await evalCommand(parsed);
     else throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof InteropUsageError) {
       console.error(`webppo: ${error.message}\n\n${HELP}`);
       return 2;
     }

@@ -1,0 +1,2 @@
+export { exportOnnx, policyToOnnx } from './export.js';
+export type { PolicyGraphSource } from './policy-graph.js';

@@ -1,0 +1,65 @@
+// The exported ONNX model in onnxruntime-web (its wasm backend, served from this repository's node_modules)
+// inside headless Chromium, against predict() and the wasm critic in Node, for every head type.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+// @ts-expect-error: a plain .mjs script without types
+import { serve } from '../../examples/serve.mjs';
+import { collectErrors, launchChromium, REPO_ROOT } from '../browser/chromium.js';
+import { Agent } from '../../src/agent.js';
+import { init } from '../../src/init.js';
+import { PCG32 } from '../../src/rng.js';
+import { actionSize, logitCount } from '../../src/spaces.js';
+import { checkpointFor, gaussian, POLICY_CASES, randomMasks, wasmForward } from './fixtures.js';
+
+let browser: Browser;
+let server: { url: string; close(): Promise<void> };
+
+beforeAll(async () => {
+  server = await serve({ root: REPO_ROOT });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+interface WebCase { model: number[]; observation: number[]; mask: number[] | null; rows: number; size: number; logits: number }
+
+describe('ONNX export in onnxruntime-web (Chromium)', () => {
+  it('gives the actions of predict() and the values of the critic for every head type', async () => {
+    await init();
+    const expected: { actions: number[]; values: Float32Array; box: boolean; name: string }[] = [];
+    const cases: WebCase[] = [];
+    for (const [k, c] of POLICY_CASES.entries()) {
+      const fixture = checkpointFor(c.options, 700 + k);
+      const { policy, numAgents } = fixture;
+      const rng = new PCG32(800 + k);
+      const observations = gaussian(rng, numAgents * policy.observationSize, 2);
+      const masks = c.options.masks ? randomMasks(policy.actionSpace, numAgents, rng) : undefined;
+      const agent = await Agent.load(fixture.bytes, { backend: 'cpu' });
+      const actions = Array.from(agent.predict(observations, { masks }));
+      const model = await agent.exportOnnx();
+      agent.dispose();
+      expect(actions.length).toBe(numAgents * actionSize(policy.actionSpace));
+      expected.push({ actions, values: wasmForward(fixture, observations, numAgents, masks).values, box: policy.actionSpace.kind === 'box', name: c.name });
+      cases.push({ model: Array.from(model), observation: Array.from(observations), mask: masks ? Array.from(masks) : null, rows: numAgents, size: policy.observationSize, logits: logitCount(policy.actionSpace) });
+    }
+
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}test/interop/ort-web.html`);
+    await page.waitForFunction(() => (globalThis as { ortReady?: boolean }).ortReady === true, undefined, { timeout: 60_000 });
+    const results = await page.evaluate((all) => (globalThis as unknown as { runOnnx(c: WebCase[]): Promise<{ action: number[]; value: number[] }[]> }).runOnnx(all), cases);
+    await page.close();
+    expect(errors).toEqual([]);
+
+    for (const [k, e] of expected.entries()) {
+      const got = results[k];
+      expect(got.value.length, e.name).toBe(e.values.length);
+      got.value.forEach((v, i) => expect(Math.abs(v - e.values[i]), `${e.name} value ${i}`).toBeLessThan(1e-5));
+      if (e.box) got.action.forEach((a, i) => expect(Math.abs(a - e.actions[i]), `${e.name} action ${i}`).toBeLessThan(1e-5));
+      else expect(got.action, e.name).toEqual(e.actions);
+    }
+  }, 180_000);
+});
