@@ -23,9 +23,22 @@ export function webppoAssets({ emitWasm = false } = {}) {
   };
 }
 
-export default {
-  input: { index: 'src/index.ts', cli: 'src/cli.ts', worker: 'src/worker/entry.ts' },
-  output: { dir: 'dist', format: 'es', sourcemap: true },
-  external: (id) => id === 'webgpu' || id.startsWith('node:'),
-  plugins: [webppoAssets({ emitWasm: true }), typescript({ tsconfig: './tsconfig.json' })],
-};
+const external = (id) => id === 'webgpu' || id.startsWith('node:');
+
+export default [
+  {
+    input: { index: 'src/index.ts', cli: 'src/cli.ts' },
+    output: { dir: 'dist', format: 'es', sourcemap: true },
+    external,
+    plugins: [webppoAssets({ emitWasm: true }), typescript({ tsconfig: './tsconfig.json' })],
+  },
+  // dist/worker.js stands alone: everything it needs (the wasm too) in one file with no imports, so it works
+  // when a bundler re-bundles it as a worker entry (Vite, webpack), inlines it, or copies it alone (esbuild,
+  // rollup, a CDN). It is built separately so that it shares no chunk with index.js.
+  {
+    input: 'src/worker/entry.ts',
+    output: { file: 'dist/worker.js', format: 'es', sourcemap: true, inlineDynamicImports: true },
+    external,
+    plugins: [webppoAssets(), typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' })],
+  },
+];

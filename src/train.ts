@@ -9,6 +9,7 @@ import { vectorize } from './envs/vector.js';
 import { sameSpace } from './policy/checkpoint.js';
 import { ProgressReporter } from './progress.js';
 import { type Schedules, validateSchedules } from './schedule.js';
+import { trainsOnAnotherThread } from './worker/index.js';
 
 export type ProgressEvent =
   | { type: 'rollout'; steps: number; sps: number }
@@ -83,6 +84,7 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   if (!observation) observation = Float32Array.from(venv.reset({ seed: agent.options.seed }).observation);
   running.delete(venv);
   let aborted = false;
+  const overlap = trainsOnAnotherThread(agent.options.trainInWorker);
   try {
     while (agent.steps < totalSteps) {
       if (options.signal?.aborted) { aborted = true; break; }
@@ -92,8 +94,12 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
       observation.set(out.observation);
       if (agent.rolloutReady) {
         emit({ type: 'rollout', steps: agent.steps, sps: ((agent.steps - startSteps) * 1000) / (performance.now() - started) });
+        // Training on another thread, the update runs while the next rollout is collected (at most one in flight;
+        // its reply is read here, so every rollout lags exactly one update and the Agent trains it with V-trace).
+        // In this thread nothing would overlap, so each batch stays on-policy.
+        if (overlap) await agent.whenIdle();
         agent.finishRollout(observation);
-        await agent.whenIdle();
+        if (!overlap) await agent.whenIdle();
       }
       if (agent.steps >= nextEval && evaluate) {
         const returns = await evaluateAgent(agent, evaluate.env, evaluate.episodes, agent.options.seed + 1_000_003);
