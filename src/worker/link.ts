@@ -45,7 +45,9 @@ export async function startWorker(url?: URL | string): Promise<WorkerLink> {
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ threads)) as typeof import('node:worker_threads');
   const script = './worker.js';
   const resolved = url === undefined ? new URL(script, import.meta.url) : new URL(url, `file://${(globalThis as unknown as { process: { cwd(): string } }).process.cwd()}/`);
-  return nodeLink(new NodeWorker(resolved), resolved.href, true);
+  // The thread inherits Node's flags, except --input-type, which Node refuses for a worker's script file.
+  const execArgv = (globalThis as unknown as { process: { execArgv: string[] } }).process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+  return nodeLink(new NodeWorker(resolved, { execArgv }), resolved.href, true);
 }
 
 /** Connects to an endpoint the user gave: a Web Worker, a node:worker_threads Worker, or a MessagePort. */
