@@ -70,12 +70,14 @@ describe.each(['vite', 'webpack', 'esbuild'])('a %s production build in Chromium
 });
 
 describe('Node worker_threads from the tarball', () => {
-  it('trains in a worker thread, each rollout collected while the previous one trains, deterministically', () => {
+  it('trains in a worker thread (its own or one given), each rollout collected while the previous one trains, deterministically', () => {
     const script = `
       import { Agent, makeEnv, train, vectorize } from 'webppo';
+      import { createRequire } from 'node:module';
+      import { Worker } from 'node:worker_threads';
       const env = () => makeEnv('CartPole-v1');
-      async function run() {
-        const agent = await Agent.create({ observationSpace: env().observationSpace, actionSpace: env().actionSpace, numAgents: 4, backend: 'cpu', seed: 1, ppo: { numSteps: 32 }, trainInWorker: true });
+      async function run(trainInWorker = true) {
+        const agent = await Agent.create({ observationSpace: env().observationSpace, actionSpace: env().actionSpace, numAgents: 4, backend: 'cpu', seed: 1, ppo: { numSteps: 32 }, trainInWorker });
         const lagged = [];
         agent.on('update', (e) => lagged.push(e.lagged));
         const result = await train(agent, vectorize(env, 4), { totalSteps: 4 * 32 * 4 });
@@ -83,8 +85,12 @@ describe('Node worker_threads from the tarball', () => {
         agent.dispose();
         return { updates: result.updates, lagged, parameters };
       }
-      const [a, b] = [await run(), await run()];
-      console.log(JSON.stringify({ updates: a.updates, lagged: a.lagged, same: JSON.stringify(a.parameters) === JSON.stringify(b.parameters) }));
+      // Twice with webppo's own worker, once with a worker_threads Worker the user started on the package's worker.js.
+      const given = new Worker(createRequire(process.cwd() + '/').resolve('webppo/worker.js'), { execArgv: [] });
+      const [a, b, c] = [await run(), await run(), await run(given)];
+      await given.terminate();
+      const same = (x, y) => JSON.stringify(x.parameters) === JSON.stringify(y.parameters);
+      console.log(JSON.stringify({ updates: a.updates, lagged: a.lagged, same: same(a, b) && same(a, c) }));
     `;
     // No dispose-time wait and no unref trick in the script: the process must exit by itself.
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: consumer, encoding: 'utf8', timeout: 60_000 });
