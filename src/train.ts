@@ -3,7 +3,7 @@
 // here than double buffering), with schedules, periodic deterministic evaluation, progress events, a progress
 // bar and an AbortSignal that stops cleanly between steps.
 import type { Agent, EpisodeEvent, UpdateEvent } from './agent.js';
-import { checkInteger, fail } from './errors.js';
+import { checkBoolean, checkInteger, fail } from './errors.js';
 import { type Env, isVectorEnv, type VectorEnv } from './envs/env.js';
 import { vectorize } from './envs/vector.js';
 import { sameSpace } from './policy/checkpoint.js';
@@ -35,6 +35,11 @@ export interface TrainOptions {
   /** A progress bar on a TTY, plain lines otherwise. Default false. */
   progress?: boolean;
   signal?: AbortSignal;
+  /**
+   * Collect the next rollout while the previous one trains (each batch then lags one update and is trained with
+   * V-trace). Default: true when the agent trains on another thread (trainInWorker), where it uses a second core.
+   */
+  overlap?: boolean;
 }
 
 export interface TrainResult {
@@ -57,6 +62,7 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   const schedules = validateSchedules(options.schedules);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail('onProgress', 'a function', options.onProgress);
   const evaluate = checkEvaluate(options.evaluate, env);
+  const overlap = options.overlap === undefined ? trainsOnAnotherThread(agent.options.trainInWorker) : checkBoolean('overlap', options.overlap);
   const venv = isVectorEnv(env) ? env : typeof env === 'function' ? vectorize(env, agent.numAgents) : fail('env', 'a VectorEnv or a factory () => Env', env);
   if (venv.numEnvs !== agent.numAgents) fail('env.numEnvs', `${agent.numAgents} (the agent's numAgents)`, venv.numEnvs);
   if (!sameSpace(venv.observationSpace, agent.observationSpace)) fail('env.observationSpace', JSON.stringify(agent.observationSpace), venv.observationSpace);
@@ -84,7 +90,6 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   if (!observation) observation = Float32Array.from(venv.reset({ seed: agent.options.seed }).observation);
   running.delete(venv);
   let aborted = false;
-  const overlap = trainsOnAnotherThread(agent.options.trainInWorker);
   try {
     while (agent.steps < totalSteps) {
       if (options.signal?.aborted) { aborted = true; break; }
