@@ -86,14 +86,15 @@ function webLink(endpoint: MessageEndpoint & Partial<Pick<Worker, 'terminate'>>,
 }
 
 /**
- * node:worker_threads speaks EventEmitter; this speaks MessageEndpoint. The thread is referenced only while a
- * message listener is attached (the trainer listens only while replies are due), so an idle agent does not
- * keep Node running.
+ * node:worker_threads speaks EventEmitter; this speaks MessageEndpoint. webppo's own thread is referenced only
+ * while a message listener is attached (the trainer listens only while replies are due), so an idle agent does
+ * not keep Node running; a worker the user gave keeps the lifetime the user gave it.
  */
 function nodeLink(worker: NodeWorkerLike, description: string, owned: boolean): WorkerLink {
   const handlers = new Map<(event: MessageEvent) => void, (data: unknown) => void>();
   let terminating = false;
-  worker.unref?.();
+  const ref = (on: boolean) => { if (owned) (on ? worker.ref : worker.unref)?.call(worker); };
+  ref(false);
   return {
     description,
     postMessage: (message, transfer) => worker.postMessage(message, transfer ?? []),
@@ -102,14 +103,14 @@ function nodeLink(worker: NodeWorkerLike, description: string, owned: boolean): 
       const handler = (data: unknown) => listener({ data } as MessageEvent);
       handlers.set(listener, handler);
       worker.on('message', handler);
-      worker.ref?.();
+      ref(true);
     },
     removeEventListener(_type, listener) {
       const handler = handlers.get(listener);
       if (!handler) return;
       handlers.delete(listener);
       worker.off('message', handler);
-      if (handlers.size === 0) worker.unref?.();
+      if (handlers.size === 0) ref(false);
     },
     onFailure(listener) {
       const onError = (error: Error) => listener(new WorkerError('WORKER_ERROR', `the training worker (${description}) failed: ${error?.message ?? error}`, { cause: error }));
