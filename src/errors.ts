@@ -169,3 +169,31 @@ export function checkArray<T extends TypedArrayConstructor>(field: string, value
   }
   return array;
 }
+
+/** Why a training worker (trainInWorker) failed; each is a stable `code`. */
+export type WorkerErrorCode =
+  /** The worker script could not be loaded or threw (a wrong URL, a bundler that dropped the file, a crash). */
+  | 'WORKER_ERROR'
+  /** A message between the page and the worker could not be deserialized. */
+  | 'WORKER_MESSAGE_ERROR'
+  /** The worker did not answer within the start-up timeout. */
+  | 'WORKER_START_TIMEOUT'
+  /** The worker (a Node worker thread) exited while the trainer still used it. */
+  | 'WORKER_EXITED'
+  /** This runtime has no way to start a worker (neither Web Workers nor node:worker_threads). */
+  | 'WORKER_UNSUPPORTED';
+
+/**
+ * A training worker failed: `Agent.create` / `Agent.load` reject with it instead of waiting forever, and an
+ * agent whose worker dies mid-training rejects its pending and later updates with it.
+ */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+  constructor(
+    readonly code: WorkerErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`webppo: trainInWorker: ${message}`, options);
+  }
+}

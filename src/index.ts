@@ -1,6 +1,6 @@
 // Public exports only.
 export { init, detectRuntime, type InitOptions, type Runtime } from './init.js';
-export { WebppoError, ValidationError, UnknownOptionError, StateError, SizeError, CheckpointError, type ErrorCode } from './errors.js';
+export { WebppoError, ValidationError, UnknownOptionError, StateError, SizeError, CheckpointError, WorkerError, type WorkerErrorCode, type ErrorCode } from './errors.js';
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
 export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInput } from './config.js';
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
@@ -15,7 +15,7 @@ export { computeAdvantages, normalizeAdvantages, explainedVariance, type Advanta
 export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';
 export { createMinibatchPlan, type MinibatchPlanInput } from './storage/plan.js';
 export { MinibatchStager, stagingLayout, type StagingLayout } from './storage/gather.js';
-export { createWorkerTrainer, RemoteTrainer, serveTrainer, type TrainInWorker, type WorkerSource, type WorkerTrainerOptions, type MessageEndpoint } from './worker/index.js';
+export { createWorkerTrainer, RemoteTrainer, serveTrainer, type TrainInWorker, type WorkerSource, type WorkerTrainerOptions, type MessageEndpoint, type NodeWorkerLike } from './worker/index.js';
 export { Agent, type AgentOptions, type ActOptions as AgentActOptions, type ObserveOptions, type LoadOptions, type UpdateEvent, type EpisodeEvent, type AgentEvents, type AgentHealth, type DivergedEvent, type RecoveredEvent, type DroppedEvent } from './agent.js';
 export { train, evaluateAgent, type TrainOptions, type TrainResult, type ProgressEvent, type EvaluateOptions } from './train.js';
 export { EnvError } from './envs/env-error.js';

@@ -14,6 +14,7 @@ import { sameSpace, spaceToJson } from './policy/checkpoint.js';
 import { validateSpace } from './spaces.js';
 import { ProgressReporter } from './progress.js';
 import { type Schedules, validateSchedules } from './schedule.js';
+import { trainsOnAnotherThread } from './worker/index.js';
 
 export type ProgressEvent =
   | { type: 'rollout'; steps: number; sps: number }
@@ -47,6 +48,11 @@ export interface TrainOptions {
   progress?: boolean;
   /** Stops training: seen within one turn of the event loop (train() yields at least every ~16 ms). */
   signal?: AbortSignal;
+  /**
+   * Collect the next rollout while the previous one trains (each batch then lags one update and is trained with
+   * V-trace). Default: true when the agent trains on another thread (trainInWorker), where it uses a second core.
+   */
+  overlap?: boolean;
 }
 
 /** Work between two yields to the event loop, in ms: about one frame. */
@@ -66,7 +72,7 @@ export interface TrainResult {
 /** Observations where each VectorEnv passed to train() stopped, so the next call continues its episodes. */
 const running = new WeakMap<VectorEnv, Float32Array>();
 
-const TRAIN_OPTIONS = ['totalSteps', 'schedules', 'evaluate', 'onProgress', 'progress', 'signal'];
+const TRAIN_OPTIONS = ['totalSteps', 'schedules', 'evaluate', 'onProgress', 'progress', 'signal', 'overlap'];
 
 export async function train(agent: Agent, env: VectorEnv | (() => Env), options: TrainOptions): Promise<TrainResult> {
   checkKeys('options', options, TRAIN_OPTIONS, 'option');
@@ -76,6 +82,7 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
   const schedules = options.schedules === undefined ? undefined : validateSchedules(options.schedules);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail('onProgress', 'a function', options.onProgress);
   const evaluate = checkEvaluate(options.evaluate, env);
+  const overlap = options.overlap === undefined ? trainsOnAnotherThread(agent.options.trainInWorker) : checkBoolean('overlap', options.overlap);
   const venv = isVectorEnv(env) ? env : typeof env === 'function' ? vectorize(env, agent.numAgents) : fail('env', 'a VectorEnv or a factory () => Env', env);
   if (venv.numEnvs !== agent.numAgents) fail('env.numEnvs', `${agent.numAgents} (the agent's numAgents)`, venv.numEnvs);
   validateSpace('env.observationSpace', venv.observationSpace);
@@ -131,8 +138,12 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
       envSteps++;
       if (agent.rolloutReady) {
         emit({ type: 'rollout', steps: agent.steps, sps: ((agent.steps - startSteps) * 1000) / (performance.now() - started) });
+        // Training on another thread, the update runs while the next rollout is collected (at most one in flight;
+        // its reply is read here, so every rollout lags exactly one update and the Agent trains it with V-trace).
+        // In this thread nothing would overlap, so each batch stays on-policy.
+        if (overlap) await agent.whenIdle();
         agent.finishRollout(observation);
-        await agent.whenIdle();
+        if (!overlap) await agent.whenIdle();
       }
       if (agent.steps >= nextEval && evaluate) {
         const returns = await evaluateAgent(agent, evaluate.env, evaluate.episodes, agent.options.seed + 1_000_003);

@@ -8,9 +8,24 @@ import { createWorkerTrainer, type WorkerSource } from './remote-trainer.js';
 export { createWorkerTrainer, RemoteTrainer, type WorkerSource, type WorkerTrainerOptions } from './remote-trainer.js';
 export { serveTrainer } from './serve.js';
 export type { MessageEndpoint } from './protocol.js';
+export type { NodeWorkerLike } from './link.js';
 
-/** false: train in this thread; true: in dist/worker.js; or the worker to use (its script URL, or a Worker). */
+/**
+ * false: train in this thread; true: in webppo's own worker (a Web Worker, or a worker thread in Node); or the
+ * worker to use (its script URL, a Web or worker_threads Worker serving a trainer, or a MessagePort).
+ */
 export type TrainInWorker = boolean | WorkerSource;
+
+/**
+ * Whether updates surely run on another thread: a worker webppo starts, or a Worker the user gave (a plain
+ * MessagePort may be served on this very thread). train() overlaps rollouts and updates only then.
+ */
+export function trainsOnAnotherThread(trainInWorker: TrainInWorker): boolean {
+  if (trainInWorker === false) return false;
+  if (trainInWorker === true || typeof trainInWorker === 'string' || trainInWorker instanceof URL) return true;
+  const worker = trainInWorker as { terminate?: unknown; threadId?: unknown };
+  return typeof worker.terminate === 'function';
+}
 
 export function checkTrainInWorker(value: unknown, field = 'trainInWorker'): TrainInWorker {
   if (value === undefined) return false;

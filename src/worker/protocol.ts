@@ -15,6 +15,7 @@ export interface MessageEndpoint {
 }
 
 export type Request =
+  | { op: 'hello' }
   | { op: 'create'; options: TrainerOptions & { backend?: BackendChoice } }
   | { op: 'update'; packed: PackedBatch }
   | { op: 'computeGradients'; packed: PackedBatch }
@@ -26,6 +27,8 @@ export type Request =
   | { op: 'dispose' };
 
 export interface Results {
+  /** The worker runs and reads messages: answered at once, before any trainer exists. */
+  hello: { protocol: 1 };
   create: { backend: 'webgpu' | 'cpu'; parameterLayout: ParameterEntry[] };
   update: { stats: UpdateStats; buffer: ArrayBuffer | SharedArrayBuffer };
   computeGradients: { grads: Float32Array; stats: LossStats; buffer: ArrayBuffer | SharedArrayBuffer };

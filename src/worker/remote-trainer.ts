@@ -5,18 +5,27 @@
 import type { BackendChoice } from '../backend/index.js';
 import type { Batch, BackendName, Hyperparameters, LossStats, MinibatchPlan, OptimizerState, Trainer, TrainerOptions, UpdateStats } from '../backend/trainer.js';
 import { validateBatch, validatePlan } from '../backend/validate.js';
-import { fail } from '../errors.js';
+import { fail, WorkerError } from '../errors.js';
 import type { ParameterEntry } from '../policy/network.js';
+import { connect, startWorker, type NodeWorkerLike, type WorkerLink } from './link.js';
 import { packBatch, packedBytes } from './pack.js';
 import { type MessageEndpoint, type Reply, type Request, type Results, reviveError } from './protocol.js';
 
-/** Where the worker comes from: a script URL (a module worker is started), a Worker, or any message endpoint. */
-export type WorkerSource = URL | string | MessageEndpoint;
+/**
+ * Where the worker comes from: a script URL (a module worker, or a worker thread in Node, is started), a Worker
+ * (Web or node:worker_threads) already serving a trainer, or any message endpoint.
+ */
+export type WorkerSource = URL | string | MessageEndpoint | NodeWorkerLike;
+
+/** How long a worker may take to answer its first message before Agent.create rejects. */
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 export interface WorkerTrainerOptions extends TrainerOptions {
   backend?: BackendChoice;
-  /** Default: dist/worker.js next to the package's module (bundlers that copy it keep that working). */
+  /** Default: webppo's own self-contained dist/worker.js (see link.ts for how bundlers find it). */
   worker?: WorkerSource;
+  /** Milliseconds the worker may take to start and answer (it then rejects with WorkerError WORKER_START_TIMEOUT). Default 30000. */
+  startTimeoutMs?: number;
   /** How batches travel: 'shared' needs crossOriginIsolated. Default: shared when isolated, else transfer. */
   transport?: 'transfer' | 'shared';
 }
@@ -28,40 +37,39 @@ export class RemoteTrainer implements Trainer {
   /** Staging buffers not in flight: transferred ones come back with the reply; shared ones are reused. */
   private readonly staging: (ArrayBuffer | SharedArrayBuffer)[] = [];
   private failure: Error | undefined;
+  /** Set when the worker itself failed: every pending and later call rejects with it. */
+  private broken: WorkerError | undefined;
   private disposed = false;
   private readonly onMessage = (event: MessageEvent) => this.receive(event.data as Reply);
+  private readonly stopWatching: () => void;
 
   private constructor(
-    private readonly endpoint: MessageEndpoint,
-    private readonly ownedWorker: Worker | undefined,
+    private readonly endpoint: WorkerLink,
     private readonly options: TrainerOptions,
     readonly backend: BackendName,
     readonly parameterLayout: readonly ParameterEntry[],
     transport: 'transfer' | 'shared',
   ) {
     this.transport = transport;
+    this.stopWatching = endpoint.onFailure((error) => this.breakWith(error));
   }
 
   /** Starts (or connects to) the worker and builds the trainer there. */
   static async create(options: WorkerTrainerOptions): Promise<RemoteTrainer> {
-    const { worker: source, transport: wanted, ...trainerOptions } = options;
+    const { worker: source, transport: wanted, startTimeoutMs, ...trainerOptions } = options;
+    const timeout = startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    if (typeof timeout !== 'number' || !(timeout > 0)) fail('startTimeoutMs', 'a number of milliseconds > 0', startTimeoutMs);
     // Browsers say whether the page is crossOriginIsolated; Node and Deno have no such flag and always share.
     const flag = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
     const isolated = typeof SharedArrayBuffer === 'function' && flag !== false;
     if (wanted === 'shared' && !isolated) throw new Error("webppo: transport 'shared' needs SharedArrayBuffer (a crossOriginIsolated page)");
     const transport = wanted ?? (isolated ? 'shared' : 'transfer');
-    let ownedWorker: Worker | undefined;
-    let endpoint: MessageEndpoint;
-    if (source === undefined || typeof source === 'string' || source instanceof URL) {
-      if (typeof Worker !== 'function') throw new Error('webppo: trainInWorker needs Web Workers (browsers and Deno)');
-      ownedWorker = new Worker(source ?? new URL('./worker.js', import.meta.url), { type: 'module', name: 'webppo-trainer' });
-      endpoint = ownedWorker as unknown as MessageEndpoint;
-    } else {
-      endpoint = source;
-    }
+    const link = source === undefined || typeof source === 'string' || source instanceof URL ? await startWorker(source) : connect(source);
     // A bootstrap connection answers the create call; the trainer then takes the endpoint over.
-    const trainer = new RemoteTrainer(endpoint, ownedWorker, trainerOptions, 'cpu', [], transport);
+    const trainer = new RemoteTrainer(link, trainerOptions, 'cpu', [], transport);
     try {
+      // A worker whose script never ran reports nothing in some browsers: a first answer is due in time.
+      await trainer.startedWithin(timeout);
       const created = await trainer.call('create', { op: 'create', options: trainerOptions });
       (trainer as { backend: BackendName }).backend = created.backend;
       (trainer as { parameterLayout: readonly ParameterEntry[] }).parameterLayout = Object.freeze(created.parameterLayout);
@@ -144,7 +152,35 @@ export class RemoteTrainer implements Trainer {
     return this.transport === 'shared' ? [] : [buffer as ArrayBuffer];
   }
 
+  /** Resolves when the worker answers a hello; breaks the trainer with WORKER_START_TIMEOUT after `ms`. */
+  private async startedWithin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.breakWith(new WorkerError('WORKER_START_TIMEOUT', `the training worker (${this.endpoint.description}) did not answer within ${ms} ms; its script may not have loaded (is worker.js served next to the bundle?)`));
+        reject(this.broken);
+      }, ms);
+    });
+    try {
+      await Promise.race([this.call('hello', { op: 'hello' }), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The worker failed: every pending and later call rejects with `error`, and the worker is stopped. */
+  private breakWith(error: WorkerError): void {
+    if (this.broken) return;
+    this.broken = error;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    this.listen(false);
+    this.close();
+    for (const { reject } of waiting) reject(error);
+  }
+
   private call<K extends keyof Results>(_op: K, request: Request, transfer: Transferable[] = []): Promise<Results[K]> {
+    if (this.broken) return Promise.reject(this.broken);
     if (this.disposed) return Promise.reject(new Error('webppo: the worker trainer was disposed'));
     if (this.failure) {
       const failure = this.failure;
@@ -161,6 +197,7 @@ export class RemoteTrainer implements Trainer {
 
   /** A call nobody awaits: its error is kept for the next awaited call. */
   private send(request: Request, transfer: Transferable[] = []): void {
+    if (this.broken) throw this.broken;
     if (this.disposed) throw new Error('webppo: the worker trainer was disposed');
     this.call(request.op, request, transfer).catch((error: Error) => { this.failure ??= error; });
   }
@@ -186,7 +223,8 @@ export class RemoteTrainer implements Trainer {
   }
 
   private close(): void {
-    this.ownedWorker?.terminate();
+    this.stopWatching();
+    this.endpoint.terminate();
   }
 }
 

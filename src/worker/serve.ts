@@ -21,6 +21,7 @@ export function serveTrainer(endpoint: MessageEndpoint): void {
   }
 
   async function handle(message: Message): Promise<{ result?: unknown; transfer: Transferable[] }> {
+    if (message.op === 'hello') return { result: { protocol: 1 }, transfer: [] };
     if (message.op === 'create') {
       await init();
       trainer?.dispose();

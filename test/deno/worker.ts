@@ -44,7 +44,8 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   });
   const here = await make(false);
   const there = await make(true);
-  for (const agent of [here, there]) await train(agent, vectorize(cartpole, 4), { totalSteps: 4 * 64 * 5 });
+  // On-policy in both (overlap: false), so the worker must reproduce this thread's training exactly.
+  for (const agent of [here, there]) await train(agent, vectorize(cartpole, 4), { totalSteps: 4 * 64 * 5, overlap: false });
   const [a, b] = [await here.getParameters(), await there.getParameters()];
   check(there.updates === 5 && here.updates === 5, 'an Agent ran five updates in a worker, another five in this thread');
   check(a.every((v, i) => v === b[i]), 'the worker-trained Agent has the same parameters bit for bit');
@@ -52,4 +53,11 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   check(sa.length === sb.length && sa.every((v, i) => v === sb[i]), 'and the same checkpoint (trainInWorker is not saved)');
   here.dispose();
   there.dispose();
+  // By default train() overlaps: each rollout after the first is collected while the previous update runs.
+  const overlapped = await make(true);
+  const lagged: boolean[] = [];
+  overlapped.on('update', (e) => lagged.push(e.lagged));
+  await train(overlapped, vectorize(cartpole, 4), { totalSteps: 4 * 64 * 5 });
+  check(JSON.stringify(lagged) === '[false,true,true,true,true]', `train() overlaps rollouts and updates in a Deno worker (lagged: ${lagged})`);
+  overlapped.dispose();
 }

@@ -43,7 +43,32 @@ describe('Agent with trainInWorker', () => {
     await expect(create(42 as never)).rejects.toThrow(/trainInWorker: expected a boolean, a worker script URL, or a Worker, got 42/);
   });
 
-  it('needs Web Workers for a script URL (Node has none)', async () => {
-    await expect(create(true)).rejects.toThrow(/trainInWorker needs Web Workers/);
+  it('starts a worker thread in Node; from the source tree (no dist/worker.js) it says the script is missing', async () => {
+    await expect(create(true)).rejects.toThrow(/^webppo: trainInWorker: the training worker \(file:.*\/worker\.js\) failed: Cannot find module/);
+  });
+});
+
+describe('train() with a worker', () => {
+  it('overlaps rollouts and updates when asked: every batch after the first lags one update, reproducibly', async () => {
+    const lagged: boolean[][] = [];
+    const parameters: Float32Array[] = [];
+    for (let run = 0; run < 2; run++) {
+      const agent = await create(workerEndpoint());
+      const flags: boolean[] = [];
+      agent.on('update', (e) => flags.push(e.lagged));
+      await train(agent, vectorize(env, 4), { totalSteps: 4 * 32 * 3, overlap: true });
+      lagged.push(flags);
+      parameters.push(await agent.getParameters());
+      agent.dispose();
+    }
+    expect(lagged).toEqual([[false, true, true], [false, true, true]]);
+    expect(parameters[1]).toEqual(parameters[0]);
+  });
+
+  it('rejects a bad overlap naming it, before anything changes', async () => {
+    const agent = await create(workerEndpoint());
+    await expect(train(agent, vectorize(env, 4), { totalSteps: 128, overlap: 'yes' as never })).rejects.toThrow(/overlap: expected a boolean, got "yes"/);
+    expect(agent.steps).toBe(0);
+    agent.dispose();
   });
 });
