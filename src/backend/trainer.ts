@@ -23,7 +23,10 @@
 //     next = terminated ? 0 : truncated ? bootstrapValues : (t < T-1 ? values[t+1] : lastValues[e]).
 //   normalizeAdvantage true | 'minibatch': A = (A - mean(A)) / (std(A) + 1e-8), std unbiased (n - 1; 0 if m = 1).
 //   normalizeAdvantage 'batch': batch.advantages are normalized once over all rows before any minibatch
-//     (update) and minibatch advantages are used as they are.
+//     (update); a minibatch that keeps them uses them as they are. A minibatch that recomputes its advantages
+//     with V-trace normalizes the recomputed ones over its own rows, as 'minibatch' does: the loss always sees
+//     normalized advantages (Metta's ppo.py normalizes after the recomputation), and recomputed advantages for
+//     the whole batch never exist at once (each minibatch recomputes with the parameters of its own step).
 //   A = A * w, w = importance weights (plan.weights in update, batch.weights in computeGradients; default 1).
 //
 // Loss (reduce = mean over the m rows, or sum when reduction = 'sum'):
@@ -146,6 +149,14 @@ export interface Trainer {
   getOptimizerState(): Promise<OptimizerState>;
   setOptimizerState(state: OptimizerState): void;
   dispose(): void;
+}
+
+/**
+ * Whether a minibatch normalizes its advantages over its own rows: always for `true` and 'minibatch'; for
+ * 'batch' only when it recomputed them with V-trace (the batch-wide normalization was of the first pass).
+ */
+export function normalizesMinibatch(mode: PPOConfig['normalizeAdvantage'], recomputed: boolean): boolean {
+  return mode === true || mode === 'minibatch' || (mode === 'batch' && recomputed);
 }
 
 export const STAT_NAMES = [

@@ -10,7 +10,7 @@ import { PCG32 } from '../../rng.js';
 import { logitCount } from '../../spaces.js';
 import { allocBlock, freeBlock, memoryBuffer, ViewSet, viewsSurvivingGrowth } from '../../wasm-memory.js';
 import {
-  STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
+  normalizesMinibatch, STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
@@ -271,9 +271,9 @@ class CpuTrainer implements Trainer {
     const actorOut = this.network.actorOut;
     this.head.forward(m, this.params, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.logpNew, mb.entropy);
 
-    if (segmentCount > 0 && batch.rewards !== undefined) this.vtrace(T, segmentCount, segmentList, rowsPtr, m);
-    const normalize = this.ppo.normalizeAdvantage;
-    if (normalize === true || normalize === 'minibatch') w.normalizeAdvantages(mb.advantages, m);
+    const recomputed = segmentCount > 0 && batch.rewards !== undefined;
+    if (recomputed) this.vtrace(T, segmentCount, segmentList, rowsPtr, m);
+    if (normalizesMinibatch(this.ppo.normalizeAdvantage, recomputed)) w.normalizeAdvantages(mb.advantages, m);
     if (weights !== 0) w.multiplyInPlace(mb.advantages, weights, m);
 
     const ppo = this.ppo;
