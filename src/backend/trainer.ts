@@ -44,6 +44,9 @@
 //   ess = (sum r)^2 / (sum r^2) / m; explained_variance = 1 - var(R - V) / var(R) (0 when var(R) = 0);
 //   grad_norm = L2 norm of the gradient of total over all parameters, before clipping.
 //
+// Slicing (CPU, startUpdate): a minibatch's forward and backward passes may run in row chunks; each parameter
+// gradient is one running f32 sum over the minibatch's rows in order, so chunks give the unsliced bits.
+//
 // Optimizer (one step per minibatch): g = grad; if maxGradNorm is finite and > 0, g *= min(1, maxGradNorm /
 // (||g|| + 1e-6)); step += 1; theta *= 1 - lr * weightDecay; m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g^2;
 // theta -= lr * (m / (1 - 0.9^step)) / (sqrt(v / (1 - 0.999^step)) + adamEps).
@@ -112,6 +115,22 @@ export interface LossStats {
 export interface UpdateStats extends LossStats {
   epochs: number;
   minibatches: number;
+  /** Trainers that run on the calling thread (CPU): the slices the update was cut into (1 when run whole). */
+  slices?: number;
+  /** ... and the longest of them, in ms. */
+  longestSliceMs?: number;
+}
+
+/**
+ * One update cut into slices of bounded time (startUpdate). Slicing changes timing, never results: the same
+ * batch and plan give the bits of update() however the slices fall.
+ */
+export interface UpdateJob {
+  /** Runs the update for about `budgetMs` (Infinity: to the end); true once it has finished. */
+  run(budgetMs: number): boolean;
+  readonly done: boolean;
+  /** The update's stats, once done. */
+  readonly stats: UpdateStats | undefined;
 }
 
 /** What schedules change between updates. */
@@ -145,6 +164,11 @@ export interface Trainer {
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }>;
   /** All epochs and minibatches of one PPO update; default plan: shuffled rows from the config. */
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats>;
+  /**
+   * The same update, run by the caller in slices (trainers that compute on the calling thread). The batch is
+   * copied before it returns; the trainer takes no other update until the job is done.
+   */
+  startUpdate?(batch: Batch, plan?: MinibatchPlan): UpdateJob;
   setHyperparameters(values: Partial<Hyperparameters>): void;
   getOptimizerState(): Promise<OptimizerState>;
   setOptimizerState(state: OptimizerState): void;
