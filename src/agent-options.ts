@@ -1,7 +1,7 @@
 // Agent options: defaults, validation that names each field, and the JSON form a checkpoint keeps.
 import type { BackendChoice } from './backend/index.js';
 import { type PPOConfig, type PPOConfigInput, resolvePPOConfig } from './config.js';
-import { checkBoolean, checkInteger, checkOneOf, fail } from './errors.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, fail } from './errors.js';
 import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './policy/network.js';
 import { CheckpointError } from './policy/safetensors.js';
 import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
@@ -29,6 +29,12 @@ export interface AgentOptions {
   totalSteps?: number;
   /** Run updates in a Web Worker: true (dist/worker.js), a worker script URL, or a Worker. Default false. */
   trainInWorker?: TrainInWorker;
+  /**
+   * On the CPU backend in the game's thread, the most training work (ms) one event-loop turn may do: updates
+   * are cut into slices that fit (same results, measured speed, no tuning). 0 runs each update whole. Default 2.
+   * Not saved in checkpoints (it belongs to the session); `agent.frameBudgetMs` changes it any time.
+   */
+  frameBudgetMs?: number;
 }
 
 export interface ResolvedAgentOptions {
@@ -43,9 +49,13 @@ export interface ResolvedAgentOptions {
   schedules: Schedules;
   totalSteps: number | null;
   trainInWorker: TrainInWorker;
+  frameBudgetMs: number;
 }
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker'];
+/** Training work per event-loop turn (ms) on the CPU backend in the game's thread, unless set. */
+export const DEFAULT_FRAME_BUDGET_MS = 2;
+
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'frameBudgetMs'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
@@ -65,7 +75,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   if (ppo.numMinibatches > rows) fail('ppo.numMinibatches', `at most numSteps x numAgents = ${rows}`, ppo.numMinibatches);
   if (ppo.normalizeRewards && ppo.gamma >= 1) fail('ppo.gamma', 'below 1 when normalizeRewards is on', ppo.gamma);
   const trainInWorker = checkTrainInWorker(options.trainInWorker);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker };
+  const frameBudgetMs = checkNumber('frameBudgetMs', options.frameBudgetMs ?? DEFAULT_FRAME_BUDGET_MS, 0);
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, frameBudgetMs };
 }
 
 // Infinity has no JSON form: it travels as a string.
@@ -73,7 +84,7 @@ const replacer = (_key: string, value: unknown) => (value === Infinity ? 'Infini
 const reviver = (_key: string, value: unknown) => (value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
 
 export function optionsToJson(o: ResolvedAgentOptions): unknown {
-  const { trainInWorker: _where, ...saved } = o; // where training runs belongs to the session, not the agent
+  const { trainInWorker: _where, frameBudgetMs: _budget, ...saved } = o; // where and how training runs belongs to the session, not the agent
   return JSON.parse(JSON.stringify({ ...saved, observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
 }
 

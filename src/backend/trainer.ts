@@ -131,6 +131,8 @@ export interface UpdateJob {
   readonly done: boolean;
   /** The update's stats, once done. */
   readonly stats: UpdateStats | undefined;
+  /** What stopped the update, when a slice threw (run() threw it too, and the job is done). */
+  readonly error: unknown;
 }
 
 /** What schedules change between updates. */

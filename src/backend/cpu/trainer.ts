@@ -240,6 +240,7 @@ class CpuTrainer implements Trainer {
     const job = {
       done: false,
       stats: undefined as UpdateStats | undefined,
+      error: undefined as unknown,
       run: (budgetMs: number): boolean => {
         if (job.done) return true;
         this.checkAlive();
@@ -251,6 +252,7 @@ class CpuTrainer implements Trainer {
           const next = steps.next();
           if (next.done) finished = next.value;
         } catch (error) {
+          job.error = error;
           job.done = true;
           this.job = undefined;
           throw error;
