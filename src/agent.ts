@@ -512,7 +512,7 @@ export class Agent {
       const batch = this.stage(buffer);
       this.release(buffer);
       released = true;
-      const stats = sliced ? await this.updateInSlices(batch, plan) : await this.trainer.update(batch, plan);
+      const stats = sliced ? await this.updateInSlices(batch, plan, started) : await this.trainer.update(batch, plan);
       if (this.disposed) return;
       this.inference.setParameters(await this.trainer.getParameters());
       this.version++;
@@ -552,15 +552,19 @@ export class Agent {
    * The same update as trainer.update(batch, plan), cut into slices of at most frameBudgetMs with a turn of
    * the event loop after each, so the game's frames keep coming; trainFor() may run slices in between.
    */
-  private async updateInSlices(batch: Batch, plan: MinibatchPlan): Promise<UpdateStats> {
+  private async updateInSlices(batch: Batch, plan: MinibatchPlan, turnStarted: number): Promise<UpdateStats> {
     if (this.budgetMs === 0 || this.trainer.startUpdate === undefined) return this.trainer.update(batch, plan);
     const job = this.trainer.startUpdate(batch, plan);
     this.job = job;
     try {
+      // Staging and uploading the batch came out of this turn's budget: the first slice gets the rest, or the
+      // next turn when little is left.
+      const spent = performance.now() - turnStarted;
+      if (spent <= this.budgetMs / 2) job.run(this.budgetMs - spent);
       while (!job.done) {
-        if (job.run(this.budgetMs)) break;
         await nextTurn();
         if (this.disposed) throw new Error('Agent: disposed during an update');
+        job.run(this.budgetMs);
       }
     } finally {
       this.job = undefined;
