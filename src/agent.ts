@@ -553,7 +553,10 @@ export class Agent {
    * the event loop after each, so the game's frames keep coming; trainFor() may run slices in between.
    */
   private async updateInSlices(batch: Batch, plan: MinibatchPlan, turnStarted: number): Promise<UpdateStats> {
-    if (this.budgetMs === 0 || this.trainer.startUpdate === undefined) return this.trainer.update(batch, plan);
+    if (this.budgetMs === 0 || this.trainer.startUpdate === undefined) {
+      const stats = await this.trainer.update(batch, plan);
+      return { ...stats, slices: 1, longestSliceMs: performance.now() - turnStarted };
+    }
     const job = this.trainer.startUpdate(batch, plan);
     this.job = job;
     try {
@@ -570,7 +573,7 @@ export class Agent {
       this.job = undefined;
     }
     if (job.stats === undefined) throw job.error;
-    return job.stats;
+    return { ...job.stats, slices: job.slices, longestSliceMs: job.longestSliceMs };
   }
 
   /** Back to the pool: empty, and no longer tied to the policy version it was collected with. */

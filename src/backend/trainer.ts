@@ -115,7 +115,7 @@ export interface LossStats {
 export interface UpdateStats extends LossStats {
   epochs: number;
   minibatches: number;
-  /** Trainers that run on the calling thread (CPU): the slices the update was cut into (1 when run whole). */
+  /** Updates an Agent ran in frame-budget slices (CPU, game loop): how many slices (1 when run whole). */
   slices?: number;
   /** ... and the longest of them, in ms. */
   longestSliceMs?: number;
@@ -129,8 +129,11 @@ export interface UpdateJob {
   /** Runs the update for about `budgetMs` (Infinity: to the end); true once it has finished. */
   run(budgetMs: number): boolean;
   readonly done: boolean;
-  /** The update's stats, once done. */
+  /** The update's stats, once done (the same as update() gives). */
   readonly stats: UpdateStats | undefined;
+  /** Slices run so far, and the longest of them (ms). */
+  readonly slices: number;
+  readonly longestSliceMs: number;
   /** What stopped the update, when a slice threw (run() threw it too, and the job is done). */
   readonly error: unknown;
 }

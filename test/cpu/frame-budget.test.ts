@@ -47,8 +47,7 @@ function setup(c: Case): { trainer: () => Trainer; batch: Batch; plan: Minibatch
 }
 
 async function snapshot(t: Trainer, stats: UpdateStats) {
-  const { slices: _s, longestSliceMs: _l, ...rest } = stats;
-  return { params: await t.getParameters(), optimizer: await t.getOptimizerState(), stats: rest };
+  return { params: await t.getParameters(), optimizer: await t.getOptimizerState(), stats };
 }
 
 describe('frame-budget slicing on the CPU backend', () => {
@@ -67,7 +66,7 @@ describe('frame-budget slicing on the CPU backend', () => {
         expect(got.params).toEqual(expected.params);
         expect(got.optimizer).toEqual(expected.optimizer);
         expect(got.stats).toEqual(expected.stats);
-        expect(job.stats!.slices).toBe(turns + 1);
+        expect(job.slices).toBe(turns + 1);
         // Budget 0 runs one step (an atomic step or one 4-row chunk) per slice: many slices per minibatch.
         if (budget === 0) expect(turns).toBeGreaterThan(5 * expected.stats.minibatches);
         sliced.dispose();
@@ -85,10 +84,10 @@ describe('frame-budget slicing on the CPU backend', () => {
     expect(() => t.setParameters(new Float32Array(t.parameterLayout.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0)))).toThrow(/in progress/);
     await expect(t.update(batch, plan)).rejects.toThrow(/in progress/);
     while (!job.run(1));
-    expect(job.stats!.slices).toBeGreaterThan(1);
-    expect(job.stats!.longestSliceMs).toBeGreaterThan(0);
+    expect(job.slices).toBeGreaterThan(1);
+    expect(job.longestSliceMs).toBeGreaterThan(0);
     const whole = await t.update(batch, plan);
-    expect(whole.slices).toBe(1);
+    expect(whole.slices).toBeUndefined(); // update() stats stay free of timing, comparable across trainers
     t.dispose();
   });
 });

@@ -241,6 +241,8 @@ class CpuTrainer implements Trainer {
       done: false,
       stats: undefined as UpdateStats | undefined,
       error: undefined as unknown,
+      get slices() { return pacer.slices; },
+      get longestSliceMs() { return pacer.longestSliceMs; },
       run: (budgetMs: number): boolean => {
         if (job.done) return true;
         this.checkAlive();
@@ -261,7 +263,7 @@ class CpuTrainer implements Trainer {
           this.running = false;
         }
         if (finished) {
-          job.stats = { ...finished, slices: pacer.slices, longestSliceMs: pacer.longestSliceMs };
+          job.stats = finished;
           job.done = true;
           this.job = undefined;
         }
