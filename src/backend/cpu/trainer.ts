@@ -233,16 +233,16 @@ class CpuTrainer implements Trainer {
     this.planBlocks.reserve(p.indices.length);
     copyIn(this.planBlocks.ptr.indices, p.indices);
     if (p.weights) copyIn(this.planBlocks.ptr.weights, p.weights);
-    const plan_ = { unit: p.unit, numEpochs: p.numEpochs, numMinibatches: p.numMinibatches, unitsPerMinibatch: p.unitsPerMinibatch, weighted: p.weights !== undefined };
-    const steps = this.updateSteps(shapeOf(batch), plan_);
+    const planShape = { unit: p.unit, numEpochs: p.numEpochs, numMinibatches: p.numMinibatches, unitsPerMinibatch: p.unitsPerMinibatch, weighted: p.weights !== undefined };
+    const steps = this.updateSteps(shapeOf(batch), planShape);
     this.pacer.resetStats();
     const pacer = this.pacer;
     const job = {
       done: false,
       stats: undefined as UpdateStats | undefined,
       error: undefined as unknown,
-      get slices() { return pacer.slices; },
-      get longestSliceMs() { return pacer.longestSliceMs; },
+      slices: 0,
+      longestSliceMs: 0,
       run: (budgetMs: number): boolean => {
         if (job.done) return true;
         this.checkAlive();
@@ -261,6 +261,8 @@ class CpuTrainer implements Trainer {
         } finally {
           pacer.endSlice();
           this.running = false;
+          job.slices = pacer.slices;
+          job.longestSliceMs = pacer.longestSliceMs;
         }
         if (finished) {
           job.stats = finished;
