@@ -1,7 +1,7 @@
 // Agent options: defaults, validation that names each field, and the JSON form a checkpoint keeps.
 import type { BackendChoice } from './backend/index.js';
 import { type PPOConfig, type PPOConfigInput, resolvePPOConfig } from './config.js';
-import { checkBoolean, checkInteger, checkKeys, checkOneOf, fail } from './errors.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, fail } from './errors.js';
 import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './policy/network.js';
 import { CheckpointError } from './policy/safetensors.js';
 import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
@@ -32,11 +32,17 @@ export interface AgentOptions {
   /**
    * Backpressure for a game that outruns training: at most this many updates queued or running (an integer
    * in [1, 64]; default 4, so a short burst on a slow adapter still trains every rollout). A rollout that
-   * fills up while that many are waiting is dropped, not trained: act() and observe() keep working for the game, the dropped steps are counted in `agent.health` and
-   * announced by a 'dropped' event, and memory stays bounded. Only whole rollouts are dropped, so every
+   * fills up while that many are waiting is dropped, not trained: act() and observe() keep working for the game, the dropped steps are
+   * counted in `agent.health` and announced by a 'dropped' event, and memory stays bounded. Only whole rollouts are dropped, so every
    * trained batch is a contiguous stretch of each agent's episodes.
    */
   maxPendingUpdates?: number;
+  /**
+   * On the CPU backend in the game's thread, the most training work (ms) one event-loop turn may do: updates
+   * are cut into slices that fit (same results, measured speed, no tuning). 0 runs each update whole. Default 2.
+   * Not saved in checkpoints (it belongs to the session); `agent.frameBudgetMs` changes it any time.
+   */
+  frameBudgetMs?: number;
 }
 
 export interface ResolvedAgentOptions {
@@ -52,9 +58,13 @@ export interface ResolvedAgentOptions {
   totalSteps: number | null;
   trainInWorker: TrainInWorker;
   maxPendingUpdates: number;
+  frameBudgetMs: number;
 }
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates'];
+/** Training work per event-loop turn (ms) on the CPU backend in the game's thread, unless set. */
+export const DEFAULT_FRAME_BUDGET_MS = 2;
+
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   checkKeys('options', options, KNOWN, 'option');
@@ -74,7 +84,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   if (ppo.normalizeRewards && ppo.gamma >= 1) fail('ppo.gamma', 'below 1 when normalizeRewards is on', ppo.gamma);
   const trainInWorker = checkTrainInWorker(options.trainInWorker);
   const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 4, 1, 64);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates };
+  const frameBudgetMs = checkNumber('frameBudgetMs', options.frameBudgetMs ?? DEFAULT_FRAME_BUDGET_MS, 0);
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs };
 }
 
 // Infinity has no JSON form: it travels as a string.
@@ -82,7 +93,7 @@ const replacer = (_key: string, value: unknown) => (value === Infinity ? 'Infini
 const reviver = (_key: string, value: unknown) => (value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
 
 export function optionsToJson(o: ResolvedAgentOptions): unknown {
-  const { trainInWorker: _where, ...saved } = o; // where training runs belongs to the session, not the agent
+  const { trainInWorker: _where, frameBudgetMs: _budget, ...saved } = o; // where and how training runs belongs to the session, not the agent
   return JSON.parse(JSON.stringify({ ...saved, observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
 }
 

@@ -3,13 +3,13 @@
 // into a second buffer with the previous policy (a batch collected under a policy older than the one being
 // trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
 // New parameters are swapped into inference when the update resolves.
-import { checkKeys, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from './errors.js';
+import { checkKeys, checkNumber, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from './errors.js';
 import { init } from './init.js';
 import { checkAgentFootprint } from './agent-footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { createInference, type Inference } from './agent-inference.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
-import { STAT_NAMES, type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateStats } from './backend/trainer.js';
+import { type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateJob, type UpdateStats } from './backend/trainer.js';
 import { WebGPUTrainer } from './backend/webgpu/trainer.js';
 import { diagnose, type DivergedEvent, findNonFinite, type TrainerState } from './agent-divergence.js';
 import { isDeviceLost, rebuildTrainer, type RecoveredEvent } from './agent-recovery.js';
@@ -104,6 +104,8 @@ export interface LoadOptions {
   backend?: BackendChoice;
   /** Where to train (see AgentOptions.trainInWorker); not saved in checkpoints. */
   trainInWorker?: TrainInWorker;
+  /** Training work per event-loop turn (see AgentOptions.frameBudgetMs); not saved in checkpoints. */
+  frameBudgetMs?: number;
   /** When given, the checkpoint must have been saved for these spaces. */
   observationSpace?: Space;
   actionSpace?: ActionSpace;
@@ -140,6 +142,9 @@ export class Agent {
   private mirror: TrainerState;
   private readonly faults: AgentHealth = { divergences: 0, deviceLosses: 0, droppedSteps: 0, listenerErrors: 0 };
   private listenerErrorReported = false;
+  /** The CPU update being run in slices (frame budget), for trainFor(). */
+  private job: UpdateJob | undefined;
+  private budgetMs: number;
   private failure: Error | undefined;
   private disposed = false;
   private schedules: Schedules;
@@ -175,6 +180,7 @@ export class Agent {
     this.layout = networkLayout(this.policy);
     this.schedules = options.schedules;
     this.horizon = options.totalSteps;
+    this.budgetMs = options.frameBudgetMs;
     const n = this.numAgents;
     this.collecting = this.newBuffer();
     this.pool.push(this.newBuffer());
@@ -232,7 +238,7 @@ export class Agent {
     if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
       throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(spaceToJson(options.actionSpace))} (as asked), the file has ${JSON.stringify(spaceToJson(saved.actionSpace))}`, 'actionSpace');
     }
-    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker });
+    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker, frameBudgetMs: options.frameBudgetMs });
     const policy: PolicySpec = { observationSize: flatSize(resolved.observationSpace), actionSpace: resolved.actionSpace, network: resolved.network };
     // Every tensor and value is checked against the config before the agent's memory is sized and taken.
     const contents = decodeCheckpoint(file, config, {
@@ -273,6 +279,34 @@ export class Agent {
   }
 
   get backend(): 'cpu' | 'webgpu' { return this.trainer.backend; }
+
+  /**
+   * The most training work (ms) one event-loop turn does when a CPU update runs in the game's thread; 0 runs
+   * each update whole. Takes effect from the next slice.
+   */
+  get frameBudgetMs(): number { return this.budgetMs; }
+  set frameBudgetMs(ms: number) { this.budgetMs = checkNumber('frameBudgetMs', ms, 0); }
+
+  /**
+   * Hands training up to `ms` of the game's frame now (synchronously), for games that drive the clock
+   * (`requestAnimationFrame`, a fixed-step server loop): call it with the time left after the game's own work.
+   * It runs the CPU update in progress, if any, and returns the ms it used (0 when there was nothing to do;
+   * a little over `ms` at most by the pacer's margin). Automatic slicing goes on as well: later event-loop
+   * turns still do up to frameBudgetMs each, so trainFor adds the frame's spare time and never removes the
+   * per-turn bound. With frameBudgetMs 0 or another backend there is nothing to hand over and it returns 0.
+   */
+  trainFor(ms: number): number {
+    checkNumber('ms', ms, 0);
+    const job = this.job;
+    if (job === undefined || job.done || this.disposed || ms === 0) return 0;
+    const started = performance.now();
+    try {
+      job.run(ms);
+    } catch {
+      // The update's own loop reports it (an 'error' event); the game's frame goes on.
+    }
+    return performance.now() - started;
+  }
   /** Agent steps taken (ticks x numAgents). */
   get steps(): number { return this.counters.steps; }
   get updates(): number { return this.counters.updates; }
@@ -619,8 +653,8 @@ export class Agent {
     buffer.computeAdvantages({ lastValues, gamma: ppo.gamma, gaeLambda: ppo.gaeLambda, rhoClip: ppo.vtrace.rhoClip, cClip: ppo.vtrace.cClip });
     const steps = this.counters.steps;
     this.pending++;
-    // A CPU update is wasm work on this thread: in a game loop it runs one minibatch per event-loop turn.
-    const sliced = inGameLoop && this.trainer.backend === 'cpu';
+    // A CPU update is wasm work on this thread: in a game loop it runs in frame-budget slices.
+    const sliced = inGameLoop && this.trainer.startUpdate !== undefined;
     const run = this.chain.then(() => this.update(buffer, steps, sliced)).finally(() => { this.pending--; this.queued.shift(); });
     this.queued.push(run);
     this.chain = run;
@@ -638,7 +672,7 @@ export class Agent {
       const batch = this.stage(buffer);
       this.release(buffer);
       released = true;
-      const outcome = await this.guardedUpdate(batch, plan, hyperparameters, sliced);
+      const outcome = await this.guardedUpdate(batch, plan, hyperparameters, sliced, started);
       if (this.disposed || outcome === undefined) return;
       const { stats, diverged } = outcome;
       if (diverged !== undefined) {
@@ -667,11 +701,11 @@ export class Agent {
    * trainer back to the state before it (`diverged` says what was not finite); a lost device rebuilds the
    * trainer from that state and runs the update again. On success the mirror holds the new state.
    */
-  private async guardedUpdate(batch: Batch, plan: MinibatchPlan, hyperparameters: Hyperparameters, sliced: boolean): Promise<{ stats: UpdateStats; diverged?: string } | undefined> {
+  private async guardedUpdate(batch: Batch, plan: MinibatchPlan, hyperparameters: Hyperparameters, sliced: boolean, started: number): Promise<{ stats: UpdateStats; diverged?: string } | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         this.trainer.setHyperparameters(hyperparameters);
-        const stats = sliced && this.trainer.backend === 'cpu' ? await this.updateInSlices(batch, plan) : await this.trainer.update(batch, plan);
+        const stats = sliced ? await this.updateInSlices(batch, plan, started) : await this.trainer.update(batch, plan);
         if (this.disposed) return undefined;
         const state = await this.trainerState();
         const diverged = findNonFinite(stats, state, this.layout.parameters);
@@ -724,34 +758,31 @@ export class Agent {
   }
 
   /**
-   * The same update as trainer.update(batch, plan), one minibatch per call with a turn of the event loop in
-   * between, so the game's frames keep coming; stats are the means over the minibatches, and targetKl stops
-   * after an epoch as the trainer would.
+   * The same update as trainer.update(batch, plan), cut into slices of at most frameBudgetMs with a turn of
+   * the event loop after each, so the game's frames keep coming; trainFor() may run slices in between.
    */
-  private async updateInSlices(batch: Batch, plan: MinibatchPlan): Promise<UpdateStats> {
-    const per = plan.unitsPerMinibatch;
-    const sums = new Float64Array(STAT_NAMES.length);
-    const targetKl = this.options.ppo.targetKl;
-    let epochs = 0, minibatches = 0;
-    for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
-      let kl = 0;
-      for (let k = 0; k < plan.numMinibatches; k++) {
-        const at = (epoch * plan.numMinibatches + k) * per;
-        const slice: MinibatchPlan = { unit: plan.unit, numEpochs: 1, numMinibatches: 1, unitsPerMinibatch: per, indices: plan.indices.subarray(at, at + per) };
-        if (plan.weights) slice.weights = plan.weights.subarray(at, at + per);
-        const stats = await this.trainer.update(batch, slice);
-        STAT_NAMES.forEach((name, i) => { sums[i] += stats[name]; });
-        kl += stats.approx_kl;
-        minibatches++;
+  private async updateInSlices(batch: Batch, plan: MinibatchPlan, turnStarted: number): Promise<UpdateStats> {
+    if (this.budgetMs === 0 || this.trainer.startUpdate === undefined) {
+      const stats = await this.trainer.update(batch, plan);
+      return { ...stats, slices: 1, longestSliceMs: performance.now() - turnStarted };
+    }
+    const job = this.trainer.startUpdate(batch, plan);
+    this.job = job;
+    try {
+      // Staging and uploading the batch came out of this turn's budget: the first slice gets the rest, or the
+      // next turn when little is left.
+      const spent = performance.now() - turnStarted;
+      if (spent <= this.budgetMs / 2) job.run(this.budgetMs - spent);
+      while (!job.done) {
         await nextTurn();
         if (this.disposed) throw new Error('Agent: disposed during an update');
+        job.run(this.budgetMs);
       }
-      epochs++;
-      if (targetKl !== null && kl / plan.numMinibatches > targetKl) break;
+    } finally {
+      this.job = undefined;
     }
-    const out = { epochs, minibatches } as UpdateStats;
-    STAT_NAMES.forEach((name, i) => { out[name] = sums[i] / minibatches; });
-    return out;
+    if (job.stats === undefined) throw job.error;
+    return { ...job.stats, slices: job.slices, longestSliceMs: job.longestSliceMs };
   }
 
   /** Back to the pool: empty, and no longer tied to the policy version it was collected with. */

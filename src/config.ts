@@ -20,9 +20,17 @@ export interface PPOConfig {
   entropyCoef: number;
   /** Monte Carlo samples for the entropy of distributions without a closed form (tanh-normal). */
   samplesMcEntropy: number;
+  /**
+   * Weight of the critic loss, torchrl's critic_coef: loss_critic = criticCoef * mean(L(V, R)) with l2 = d^2.
+   * CleanRL's and Metta's `vf_coef * 0.5 * mean(d^2)` is criticCoef = vf_coef / 2 (default 0.25 = CleanRL's 0.5).
+   */
   criticCoef: number;
   lossCriticType: LossCriticType;
-  /** true or 'minibatch': normalize per minibatch; 'batch': once over the whole batch; false: never. */
+  /**
+   * true or 'minibatch': normalize per minibatch; 'batch': once over the whole batch, except that a minibatch
+   * whose advantages V-trace recomputes (segment minibatches) normalizes the recomputed ones over its rows, as
+   * Metta does; false: never.
+   */
   normalizeAdvantage: boolean | 'minibatch' | 'batch';
   /** A shared trunk gets gradients from the policy loss only. */
   separateLosses: boolean;
@@ -58,7 +66,8 @@ export const DEFAULT_PPO_CONFIG: Readonly<PPOConfig> = Object.freeze({
   entropyBonus: true,
   entropyCoef: 0.01,
   samplesMcEntropy: 1,
-  criticCoef: 0.5,
+  // torchrl's l2 is mean(d^2); CleanRL's value loss is vf_coef * 0.5 * mean(d^2) with vf_coef 0.5.
+  criticCoef: 0.25,
   lossCriticType: 'l2',
   normalizeAdvantage: true,
   separateLosses: false,

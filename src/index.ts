@@ -3,6 +3,7 @@ export { init, detectRuntime, type InitOptions, type Runtime } from './init.js';
 export { WebppoError, ValidationError, UnknownOptionError, StateError, SizeError, CheckpointError, WorkerError, type WorkerErrorCode, type ErrorCode } from './errors.js';
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
 export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInput } from './config.js';
+export { ppoPreset, PPO_PRESET_NAMES, type PPOPresetName } from './ppo-presets.js';
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
 export { initialParameters } from './policy/init.js';
 export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName } from './backend/trainer.js';

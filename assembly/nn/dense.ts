@@ -57,26 +57,29 @@ function rowDots(x: usize, w: usize, b: usize, y: usize, m: i32, k: i32, n: i32)
 }
 
 /**
- * Gradients of a dense layer from dy = dL/d(x W^T + b): dW = dy^T x and db = column sums of dy (both
- * overwritten), and dx = dy W when dx is not 0 (added to dx when accumulate, else overwritten).
+ * Gradients of a dense layer from dy = dL/d(x W^T + b): dW = dy^T x and db = column sums of dy (overwritten,
+ * or added to when accumulateParams), and dx = dy W when dx is not 0 (added to dx when accumulate, else
+ * overwritten). Every dW and db entry is one running f32 sum over the rows in order, started from 0 or from
+ * the stored value: rows given in consecutive chunks (accumulateParams after the first) give the same bits
+ * as all rows at once, which is what lets a minibatch be cut into frame-budget slices.
  */
 export function denseBackward(
   x: usize, w: usize, dy: usize, dw: usize, db: usize, dx: usize,
-  m: i32, inSize: i32, outSize: i32, accumulate: bool,
+  m: i32, inSize: i32, outSize: i32, accumulate: bool, accumulateParams: bool,
 ): void {
   const outBytes = <usize>outSize << 2;
   // dW: dy read as its transpose (rows step 4 bytes, columns step a row of dy), so no copy is made.
-  gemmStrided(dy, 4, outBytes, x, 0, dw, outSize, m, inSize, false);
-  columnSums(dy, db, m, outSize);
+  gemmStrided(dy, 4, outBytes, x, 0, dw, outSize, m, inSize, accumulateParams);
+  columnSums(dy, db, m, outSize, accumulateParams);
   if (dx != 0) gemm(dy, w, 0, dx, m, outSize, inSize, accumulate);
 }
 
-/** out[j] = sum_i a[i, j] for a [m, n]. */
-function columnSums(a: usize, out: usize, m: i32, n: i32): void {
+/** out[j] = sum_i a[i, j] for a [m, n], added to out[j] when accumulate. */
+function columnSums(a: usize, out: usize, m: i32, n: i32, accumulate: bool): void {
   const rowBytes = <usize>n << 2;
   let j = 0;
   for (; j + 4 <= n; j += 4) {
-    let sum = f32x4.splat(0);
+    let sum = accumulate ? v128.load(out + (<usize>j << 2)) : f32x4.splat(0);
     let p = a + (<usize>j << 2);
     for (let i = 0; i < m; i++) {
       sum = f32x4.add(sum, v128.load(p));
@@ -85,7 +88,7 @@ function columnSums(a: usize, out: usize, m: i32, n: i32): void {
     v128.store(out + (<usize>j << 2), sum);
   }
   for (; j < n; j++) {
-    let sum: f32 = 0;
+    let sum: f32 = accumulate ? load<f32>(out + (<usize>j << 2)) : 0;
     let p = a + (<usize>j << 2);
     for (let i = 0; i < m; i++) {
       sum += load<f32>(p);

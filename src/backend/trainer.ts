@@ -23,7 +23,10 @@
 //     next = terminated ? 0 : truncated ? bootstrapValues : (t < T-1 ? values[t+1] : lastValues[e]).
 //   normalizeAdvantage true | 'minibatch': A = (A - mean(A)) / (std(A) + 1e-8), std unbiased (n - 1; 0 if m = 1).
 //   normalizeAdvantage 'batch': batch.advantages are normalized once over all rows before any minibatch
-//     (update) and minibatch advantages are used as they are.
+//     (update); a minibatch that keeps them uses them as they are. A minibatch that recomputes its advantages
+//     with V-trace normalizes the recomputed ones over its own rows, as 'minibatch' does: the loss always sees
+//     normalized advantages (Metta's ppo.py normalizes after the recomputation), and recomputed advantages for
+//     the whole batch never exist at once (each minibatch recomputes with the parameters of its own step).
 //   A = A * w, w = importance weights (plan.weights in update, batch.weights in computeGradients; default 1).
 //
 // Loss (reduce = mean over the m rows, or sum when reduction = 'sum'):
@@ -40,6 +43,9 @@
 //   kl_approx = mean(logp_old - logp_new); approx_kl = mean((r - 1) - log r);
 //   ess = (sum r)^2 / (sum r^2) / m; explained_variance = 1 - var(R - V) / var(R) (0 when var(R) = 0);
 //   grad_norm = L2 norm of the gradient of total over all parameters, before clipping.
+//
+// Slicing (CPU, startUpdate): a minibatch's forward and backward passes may run in row chunks; each parameter
+// gradient is one running f32 sum over the minibatch's rows in order, so chunks give the unsliced bits.
 //
 // Optimizer (one step per minibatch): g = grad; if maxGradNorm is finite and > 0, g *= min(1, maxGradNorm /
 // (||g|| + 1e-6)); step += 1; theta *= 1 - lr * weightDecay; m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g^2;
@@ -109,6 +115,27 @@ export interface LossStats {
 export interface UpdateStats extends LossStats {
   epochs: number;
   minibatches: number;
+  /** Updates an Agent ran in frame-budget slices (CPU, game loop): how many slices (1 when run whole). */
+  slices?: number;
+  /** ... and the longest of them, in ms. */
+  longestSliceMs?: number;
+}
+
+/**
+ * One update cut into slices of bounded time (startUpdate). Slicing changes timing, never results: the same
+ * batch and plan give the bits of update() however the slices fall.
+ */
+export interface UpdateJob {
+  /** Runs the update for about `budgetMs` (Infinity: to the end); true once it has finished. */
+  run(budgetMs: number): boolean;
+  readonly done: boolean;
+  /** The update's stats, once done (the same as update() gives). */
+  readonly stats: UpdateStats | undefined;
+  /** Slices run so far, and the longest of them (ms). */
+  readonly slices: number;
+  readonly longestSliceMs: number;
+  /** What stopped the update, when a slice threw (run() threw it too, and the job is done). */
+  readonly error: unknown;
 }
 
 /** What schedules change between updates. */
@@ -142,10 +169,23 @@ export interface Trainer {
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }>;
   /** All epochs and minibatches of one PPO update; default plan: shuffled rows from the config. */
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats>;
+  /**
+   * The same update, run by the caller in slices (trainers that compute on the calling thread). The batch is
+   * copied before it returns; the trainer takes no other update until the job is done.
+   */
+  startUpdate?(batch: Batch, plan?: MinibatchPlan): UpdateJob;
   setHyperparameters(values: Partial<Hyperparameters>): void;
   getOptimizerState(): Promise<OptimizerState>;
   setOptimizerState(state: OptimizerState): void;
   dispose(): void;
+}
+
+/**
+ * Whether a minibatch normalizes its advantages over its own rows: always for `true` and 'minibatch'; for
+ * 'batch' only when it recomputed them with V-trace (the batch-wide normalization was of the first pass).
+ */
+export function normalizesMinibatch(mode: PPOConfig['normalizeAdvantage'], recomputed: boolean): boolean {
+  return mode === true || mode === 'minibatch' || (mode === 'batch' && recomputed);
 }
 
 export const STAT_NAMES = [

@@ -49,7 +49,7 @@ describe('cpu kernels', () => {
     const DW = block(new Float32Array(outSize * inSize)), DB = block(new Float32Array(outSize));
     for (const accumulate of [false, true]) {
       const DX = block(dx0);
-      wasm().denseBackward(X.ptr, W.ptr, DY.ptr, DW.ptr, DB.ptr, DX.ptr, m, inSize, outSize, accumulate);
+      wasm().denseBackward(X.ptr, W.ptr, DY.ptr, DW.ptr, DB.ptr, DX.ptr, m, inSize, outSize, accumulate, false);
       for (let o = 0; o < outSize; o++) {
         let db = 0;
         for (let i = 0; i < m; i++) db += dy[i * outSize + o];
@@ -68,6 +68,30 @@ describe('cpu kernels', () => {
         }
       }
       wasm().free(DX.ptr);
+    }
+  });
+
+  it('denseBackward over rows cut into any consecutive chunks gives the bits of all rows at once', () => {
+    const rng = new PCG32(8, 3);
+    for (const [m, inSize, outSize] of [[13, 6, 5], [40, 17, 9], [7, 3, 33]]) {
+      const x = random(m * inSize, rng), w = random(outSize * inSize, rng), dy = random(m * outSize, rng);
+      const X = block(x), W = block(w), DY = block(dy);
+      const whole = { dw: block(new Float32Array(outSize * inSize)), db: block(new Float32Array(outSize)), dx: block(new Float32Array(m * inSize)) };
+      wasm().denseBackward(X.ptr, W.ptr, DY.ptr, whole.dw.ptr, whole.db.ptr, whole.dx.ptr, m, inSize, outSize, false, false);
+      for (let trial = 0; trial < 6; trial++) {
+        const cut = { dw: block(random(outSize * inSize, rng)), db: block(random(outSize, rng)), dx: block(new Float32Array(m * inSize)) };
+        for (let start = 0; start < m;) {
+          const n = Math.min(m - start, 1 + (rng.nextU32() % 9));
+          wasm().denseBackward(X.ptr + start * inSize * 4, W.ptr, DY.ptr + start * outSize * 4, cut.dw.ptr, cut.db.ptr,
+            cut.dx.ptr + start * inSize * 4, n, inSize, outSize, false, start > 0);
+          start += n;
+        }
+        expect(cut.dw.view()).toEqual(whole.dw.view());
+        expect(cut.db.view()).toEqual(whole.db.view());
+        expect(cut.dx.view()).toEqual(whole.dx.view());
+        for (const b of Object.values(cut)) wasm().free(b.ptr);
+      }
+      for (const b of [X, W, DY, ...Object.values(whole)]) wasm().free(b.ptr);
     }
   });
 

@@ -101,5 +101,6 @@ export const ORACLE_CASES: readonly OracleCase[] = [
   makeCase({ name: 'vtrace', action: Discrete(3), batch: { vtrace: true } }),
   makeCase({ name: 'vtrace clipped 0.9/0.8 weights masked', action: MultiDiscrete([3, 2]), ppo: { vtrace: { rhoClip: 0.9, cClip: 0.8 } }, batch: { vtrace: true, weights: true, masks: true }, planWeights: true }),
   makeCase({ name: 'vtrace 8x2 linear', action: Discrete(3), network: { hidden: [] }, ppo: { numSteps: 8 }, batch: { numEnvs: 2, vtrace: true } }),
+  makeCase({ name: 'vtrace advantage normalization batch', action: Discrete(3), ppo: { normalizeAdvantage: 'batch' }, batch: { vtrace: true } }),
   makeCase({ name: 'vtrace tanh_normal no normalization', action: BOUNDED, network: { distribution: 'tanh_normal', activation: 'relu' }, ppo: { samplesMcEntropy: 4, normalizeAdvantage: false }, batch: { vtrace: true } }),
 ];

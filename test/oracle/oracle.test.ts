@@ -284,6 +284,26 @@ describe('whole updates', () => {
     expect(perMinibatch.params).not.toEqual(update.params);
   });
 
+  it("'batch' normalization still normalizes advantages that a minibatch recomputes with V-trace", () => {
+    const c = byName('vtrace advantage normalization batch');
+    const params = c.params(SEED);
+    const batch = c.makeBatch(SEED);
+    const plan = c.makePlan(SEED);
+    expect(plan.unit).toBe('segments');
+    const update = oracleUpdate(c.policy, c.ppo, params, batch, plan);
+    // Every minibatch recomputes, so 'batch' is 'minibatch' here; leaving the recomputed ones alone is not.
+    const perMinibatch = oracleUpdate(c.policy, { ...c.ppo, normalizeAdvantage: 'minibatch' }, params, batch, plan);
+    expect(update.params).toEqual(perMinibatch.params);
+    const unnormalized = oracleUpdate(c.policy, { ...c.ppo, normalizeAdvantage: false }, params, batch, plan);
+    expect(unnormalized.params).not.toEqual(update.params);
+    // The float64 reference agrees: the advantages its loss uses have mean 0 and standard deviation 1.
+    const A = advantages64(c.policy, c.ppo, Float64Array.from(params), batch);
+    const mean = A.reduce((s, a) => s + a, 0) / A.length;
+    const std = Math.sqrt(A.reduce((s, a) => s + (a - mean) ** 2, 0) / (A.length - 1));
+    expect(Math.abs(mean)).toBeLessThan(1e-9);
+    expect(std).toBeCloseTo(1, 6);
+  });
+
   it('runs every epoch and minibatch, and stops after the first epoch whose mean approx_kl exceeds targetKl', () => {
     const c = byName('multidiscrete[3,2]');
     const params = c.params(SEED);

@@ -6,8 +6,10 @@
 // Choices the contract leaves open, made here so the backends can match them:
 // - Advantages carry no gradient: the first-pass, V-trace, normalization and weighting arithmetic runs in
 //   float64 on values read back from a no-gradient forward pass, and enters the loss as a constant.
-// - normalizeAdvantage 'batch' normalizes batch.advantages once over all rows (also in oracleLoss, where the
-//   batch is the one minibatch); V-trace-recomputed advantages are then used as they are.
+// - Normalization applies to the advantages the loss uses (Metta's ppo.py: recompute with V-trace, then
+//   normalize). 'batch' normalizes batch.advantages once over all rows; a minibatch that keeps them uses them
+//   as they are, and one that recomputes them normalizes the recomputed ones over its rows, since no
+//   batch-wide set of recomputed advantages exists.
 // - oracleLoss recomputes V-trace whenever the batch carries rewards (its one minibatch is all segments).
 // - A minibatch of segments is the sub-batch numSteps x k (row t * k + j is step t of the j-th segment of the
 //   minibatch); a minibatch of rows is 1 x m. The tanh_normal entropy noise is gathered with its rows.
@@ -201,10 +203,10 @@ export function normalizeAdvantages(a: ArrayLike<number>): Float64Array {
 // Loss and gradients of one minibatch
 
 /**
- * Loss, gradient and stats of one minibatch given as a batch. `normalize`: per-minibatch advantage
- * normalization; the caller has done the 'batch' kind already.
+ * Loss, gradient and stats of one minibatch given as a batch; for 'batch' normalization the caller has
+ * normalized batch.advantages over the whole batch already.
  */
-function minibatchGradients(policy: PolicySpec, ppo: PPOConfig, params: Float32Array, batch: Batch, normalize: boolean): { grads: Float32Array; stats: LossStats } {
+function minibatchGradients(policy: PolicySpec, ppo: PPOConfig, params: Float32Array, batch: Batch): { grads: Float32Array; stats: LossStats } {
   const layout = networkLayout(policy);
   if (params.length !== layout.size) throw new Error(`oracle: params has ${params.length} entries, the layout ${layout.size}`);
   const K = ppo.samplesMcEntropy;
@@ -219,8 +221,11 @@ function minibatchGradients(policy: PolicySpec, ppo: PPOConfig, params: Float32A
   const entropyNew = now.entropy;
   if (!entropyNew) throw new Error('oracle: batch.entropyNoise is required for a tanh_normal policy');
 
-  let advantages: Float64Array = batch.rewards ? vtraceAdvantages(ppo, batch, logpNew) : Float64Array.from(batch.advantages);
-  if (normalize) advantages = normalizeAdvantages(advantages);
+  const recomputed = batch.rewards !== undefined;
+  let advantages: Float64Array = recomputed ? vtraceAdvantages(ppo, batch, logpNew) : Float64Array.from(batch.advantages);
+  // The loss sees normalized advantages whenever normalization is on, except 'batch' advantages kept as given.
+  const mode = ppo.normalizeAdvantage;
+  if (mode !== false && (mode !== 'batch' || recomputed)) advantages = normalizeAdvantages(advantages);
   if (batch.weights) advantages = advantages.map((a, i) => a * batch.weights![i]);
 
   // Pass 2: the loss, differentiated in the flat parameter vector.
@@ -315,9 +320,9 @@ function explainedVariance(returns: ArrayLike<number>, values: ArrayLike<number>
 /** Trainer.computeGradients: the gradient of the total loss with the batch as one minibatch, and its stats. */
 export function oracleLoss(policy: PolicySpec, ppo: PPOConfig, params: Float32Array, batch: Batch): { grads: Float32Array; stats: LossStats } {
   if (ppo.normalizeAdvantage === 'batch') {
-    return minibatchGradients(policy, ppo, params, { ...batch, advantages: Float32Array.from(normalizeAdvantages(batch.advantages)) }, false);
+    return minibatchGradients(policy, ppo, params, { ...batch, advantages: Float32Array.from(normalizeAdvantages(batch.advantages)) });
   }
-  return minibatchGradients(policy, ppo, params, batch, ppo.normalizeAdvantage !== false);
+  return minibatchGradients(policy, ppo, params, batch);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -403,7 +408,6 @@ export function oracleUpdate(policy: PolicySpec, ppo: PPOConfig, params: Float32
   const source = ppo.normalizeAdvantage === 'batch'
     ? { ...batch, advantages: Float32Array.from(normalizeAdvantages(batch.advantages)) }
     : batch;
-  const normalize = ppo.normalizeAdvantage === true || ppo.normalizeAdvantage === 'minibatch';
   const hp: AdamHyperparameters = { learningRate: ppo.learningRate, adamEps: ppo.adamEps, weightDecay: ppo.weightDecay, maxGradNorm: ppo.maxGradNorm };
   let state = optimizer ?? { m: new Float32Array(params.length), v: new Float32Array(params.length), step: 0 };
   let current = params;
@@ -414,7 +418,7 @@ export function oracleUpdate(policy: PolicySpec, ppo: PPOConfig, params: Float32
     let epochKl = 0;
     for (let mb = 0; mb < plan.numMinibatches; mb++) {
       const sub = gatherMinibatch(policy, ppo, source, plan, epoch, mb);
-      const { grads, stats } = minibatchGradients(policy, ppo, current, sub, normalize);
+      const { grads, stats } = minibatchGradients(policy, ppo, current, sub);
       for (const name of STAT_NAMES) sums[name] += stats[name];
       epochKl += stats.approx_kl;
       const next = oracleAdamStep(current, grads, state, hp);

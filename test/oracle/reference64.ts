@@ -149,7 +149,9 @@ export function advantages64(policy: PolicySpec, ppo: PPOConfig, params: Float64
       }
     }
   }
-  if (ppo.normalizeAdvantage === true || ppo.normalizeAdvantage === 'minibatch') A = normalize(A);
+  // Whatever the loss uses is normalized: 'batch' advantages were above, unless V-trace replaced them.
+  const mode = ppo.normalizeAdvantage;
+  if (mode === true || mode === 'minibatch' || (mode === 'batch' && batch.rewards)) A = normalize(A);
   if (batch.weights) A = A.map((a, i) => a * batch.weights![i]);
   return A;
 }

@@ -28,12 +28,15 @@ export class CpuNetwork {
   private readonly all: Layer[] = [];
   private readonly transposedBlock: number;
   private capacity = 0;
+  /** Bytes of one observation row (every stack's first layer reads observations). */
+  private readonly inputBytes: number;
 
   /** params and grads (grads may be 0 for inference only) are byte pointers to blocks of layout.size f32. */
   constructor(readonly layout: NetworkLayout, activation: 'tanh' | 'relu', params: number, grads: number) {
     const transposedSize = layout.layers.reduce((s, l) => s + l.inputs * l.outputs, 0);
     this.transposedBlock = allocBlock(transposedSize * 4);
     let transposed = this.transposedBlock;
+    this.inputBytes = layout.layers[0].inputs * 4;
     for (const entry of layout.layers) {
       const layer: Layer = {
         entry,
@@ -84,9 +87,17 @@ export class CpuNetwork {
 
   /** Forward pass of `rows` observations at x (byte pointer); the critic only when asked. */
   forward(x: number, rows: number, withCritic = true): void {
-    const input = this.runStack(this.trunk, x, rows);
-    this.runStack(this.actor, input, rows);
-    if (withCritic) this.runStack(this.critic, input, rows);
+    this.forwardRows(x, 0, rows, withCritic);
+  }
+
+  /**
+   * Forward pass of rows [start, start + count) of the observations at x into the same rows of every layer's
+   * output; a row's result does not depend on how the rows are cut.
+   */
+  forwardRows(x: number, start: number, count: number, withCritic = true): void {
+    const input = this.runStack(this.trunk, x + start * this.inputBytes, start, count);
+    this.runStack(this.actor, input, start, count);
+    if (withCritic) this.runStack(this.critic, input, start, count);
   }
 
   /**
@@ -94,16 +105,27 @@ export class CpuNetwork {
    * `separateLosses` a shared trunk gets only the actor head's gradient.
    */
   backward(x: number, rows: number, separateLosses: boolean): void {
+    this.backwardRows(x, 0, rows, separateLosses, false);
+  }
+
+  /**
+   * Backward pass of rows [start, start + count) (after forwardRows of them): parameter gradients are
+   * overwritten, or added to when `accumulate`. Passing a minibatch's rows in consecutive chunks, accumulating
+   * after the first, gives the same gradient bits as one pass over all rows (assembly/nn/dense.ts).
+   */
+  backwardRows(x: number, start: number, count: number, separateLosses: boolean, accumulate: boolean): void {
+    const input = x + start * this.inputBytes;
     if (this.trunk.length === 0) {
-      this.backStack(this.actor, x, 0, rows, false);
-      this.backStack(this.critic, x, 0, rows, false);
+      this.backStack(this.actor, input, 0, start, count, false, accumulate);
+      this.backStack(this.critic, input, 0, start, count, false, accumulate);
       return;
     }
     const top = this.trunk[this.trunk.length - 1];
-    this.backStack(this.actor, top.out, top.dOut, rows, false);
-    this.backStack(this.critic, top.out, separateLosses ? 0 : top.dOut, rows, true);
-    wasm().activationBackward(top.out, top.dOut, rows * top.entry.outputs, top.activation);
-    this.backStack(this.trunk, x, 0, rows, false);
+    const at = start * top.entry.outputs * 4;
+    this.backStack(this.actor, top.out + at, top.dOut + at, start, count, false, accumulate);
+    this.backStack(this.critic, top.out + at, separateLosses ? 0 : top.dOut + at, start, count, true, accumulate);
+    wasm().activationBackward(top.out + at, top.dOut + at, count * top.entry.outputs, top.activation);
+    this.backStack(this.trunk, input, 0, start, count, false, accumulate);
   }
 
   dispose(): void {
@@ -116,27 +138,35 @@ export class CpuNetwork {
     this.capacity = 0;
   }
 
-  private runStack(layers: Layer[], x: number, rows: number): number {
+  /** Rows [start, start + rows) through the stack; x points at the first of them. Returns the last output. */
+  private runStack(layers: Layer[], x: number, start: number, rows: number): number {
     const w = wasm();
     let input = x;
     for (const layer of layers) {
-      w.denseForward(input, layer.weight, layer.transposed, layer.bias, layer.out, rows, layer.entry.inputs, layer.entry.outputs, layer.activation);
-      input = layer.out;
+      const out = layer.out + start * layer.entry.outputs * 4;
+      w.denseForward(input, layer.weight, layer.transposed, layer.bias, out, rows, layer.entry.inputs, layer.entry.outputs, layer.activation);
+      input = out;
     }
     return input;
   }
 
-  /** From the last layer's dOut down; the stack's input gradient goes to dInput (added when accumulate). */
-  private backStack(layers: Layer[], x: number, dInput: number, rows: number, accumulate: boolean): void {
+  /**
+   * From the last layer's dOut down for rows [start, start + rows); x and dInput point at the first of them.
+   * The stack's input gradient goes to dInput (added when addInput); parameter gradients are added to when
+   * accumulateParams.
+   */
+  private backStack(layers: Layer[], x: number, dInput: number, start: number, rows: number, addInput: boolean, accumulateParams: boolean): void {
     const w = wasm();
     for (let l = layers.length - 1; l >= 0; l--) {
       const layer = layers[l];
       const below = l > 0 ? layers[l - 1] : undefined;
+      const dOut = layer.dOut + start * layer.entry.outputs * 4;
+      const belowAt = below ? start * below.entry.outputs * 4 : 0;
       w.denseBackward(
-        below ? below.out : x, layer.weight, layer.dOut, layer.gradWeight, layer.gradBias, below ? below.dOut : dInput,
-        rows, layer.entry.inputs, layer.entry.outputs, below ? false : accumulate,
+        below ? below.out + belowAt : x, layer.weight, dOut, layer.gradWeight, layer.gradBias, below ? below.dOut + belowAt : dInput,
+        rows, layer.entry.inputs, layer.entry.outputs, below ? false : addInput, accumulateParams,
       );
-      if (below) w.activationBackward(below.out, below.dOut, rows * below.entry.outputs, below.activation);
+      if (below) w.activationBackward(below.out + belowAt, below.dOut + belowAt, rows * below.entry.outputs, below.activation);
     }
   }
 }

@@ -10,19 +10,47 @@ import { PCG32 } from '../../rng.js';
 import { logitCount } from '../../spaces.js';
 import { allocBlock, freeBlock, memoryBuffer, ViewSet, viewsSurvivingGrowth } from '../../wasm-memory.js';
 import {
-  STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
-  type Trainer, type TrainerOptions, type UpdateStats,
+  normalizesMinibatch, STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
+  type Trainer, type TrainerOptions, type UpdateJob, type UpdateStats,
 } from '../trainer.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
 import { CpuNetwork } from './network.js';
+import { paced, Pacer } from './pacer.js';
 
 const CRITIC_TYPE = { l1: 0, l2: 1, smooth_l1: 2 } as const;
 /** Stats the wasm loss writes (all of STAT_NAMES but grad_norm), in STAT_NAMES order. */
 const LOSS_STATS = STAT_NAMES.length - 1;
 const RNG_STREAM = 0x6370; // the trainer's own PCG32 stream (plans, entropy noise)
+/** Row chunks of the forward and backward passes are multiples of this (the gemm's row block). */
+const ROW_GRANULE = 4;
+
+/** What a minibatch needs to know of the uploaded batch (its arrays live in wasm memory by then). */
+interface BatchShape {
+  numSteps: number;
+  numEnvs: number;
+  masks: boolean;
+  rewards: boolean;
+  entropyNoise: boolean;
+}
+
+/** The uploaded plan's shape (its indices and weights live in wasm memory). */
+interface PlanShape {
+  unit: MinibatchPlan['unit'];
+  numEpochs: number;
+  numMinibatches: number;
+  unitsPerMinibatch: number;
+  weighted: boolean;
+}
+
+function shapeOf(batch: Batch): BatchShape {
+  return {
+    numSteps: batch.numSteps, numEnvs: batch.numEnvs, masks: batch.masks !== undefined,
+    rewards: batch.rewards !== undefined, entropyNoise: batch.entropyNoise !== undefined,
+  };
+}
 
 export function createCpuTrainer(options: TrainerOptions): Trainer {
   return new CpuTrainer(options);
@@ -55,6 +83,11 @@ class CpuTrainer implements Trainer {
   private readonly miniBlocks;
   private readonly planBlocks = new BlockSet({ indices: (n) => n * 4, weights: (n) => n * 4 });
   private disposed = false;
+  /** Measures step costs and cuts updates into slices (startUpdate). */
+  private readonly pacer = new Pacer();
+  /** The update in progress (startUpdate), and whether one of its slices is running now. */
+  private job: UpdateJob | undefined;
+  private running = false;
   private statView = new Float64Array(0);
   private readonly statViews = new ViewSet((buffer) => { this.statView = new Float64Array(buffer, this.stats, LOSS_STATS); });
 
@@ -116,7 +149,7 @@ class CpuTrainer implements Trainer {
   }
 
   setParameters(flat: Float32Array): void {
-    this.checkAlive();
+    this.checkIdle();
     checkArray('parameters', flat, Float32Array, this.size);
     copyIn(this.params, flat);
   }
@@ -147,7 +180,7 @@ class CpuTrainer implements Trainer {
   }
 
   setOptimizerState(state: OptimizerState): void {
-    this.checkAlive();
+    this.checkIdle();
     if (typeof state !== 'object' || state === null) fail('optimizerState', 'an object', state);
     checkArray('optimizerState.m', state.m, Float32Array, this.size);
     checkArray('optimizerState.v', state.v, Float32Array, this.size);
@@ -160,7 +193,7 @@ class CpuTrainer implements Trainer {
   }
 
   async computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
-    this.checkAlive();
+    this.checkIdle();
     validateBatch(batch, this.policy, this.samples);
     const rows = batch.numSteps * batch.numEnvs;
     this.upload(batch, viewsSurvivingGrowth(batch));
@@ -172,25 +205,91 @@ class CpuTrainer implements Trainer {
     // The whole batch is one minibatch of all its segments: with rewards, V-trace recomputes it.
     const segments = batch.rewards !== undefined ? batch.numEnvs : 0;
     // Identity segments make identity rows, so per-row weights line up with the minibatch rows.
-    this.minibatch(batch, b.identity, rows, batch.weights ? b.weights : 0, false, segments, b.identity, false, sums);
+    const steps = this.minibatch(shapeOf(batch), b.identity, rows, batch.weights ? b.weights : 0, false, segments, b.identity, false, sums);
+    this.pacer.beginSlice(Infinity);
+    try {
+      while (!steps.next().done);
+    } finally {
+      this.pacer.endSlice();
+    }
     return { grads: copyOutF32(this.grads, this.size), stats: statsFrom(sums, 1) };
   }
 
   async update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
-    this.checkAlive();
+    const job = this.startUpdate(batch, plan);
+    job.run(Infinity);
+    return job.stats!;
+  }
+
+  startUpdate(batch: Batch, plan?: MinibatchPlan): UpdateJob {
+    this.checkIdle();
     validateBatch(batch, this.policy, this.samples);
     if (plan !== undefined) validatePlan(plan, batch);
-    const rows = batch.numSteps * batch.numEnvs;
     const current = viewsSurvivingGrowth(batch);
     const p = plan ?? this.defaultPlan(batch);
     this.upload(batch, current);
-    const w = wasm();
-    const b = this.batchBlocks.ptr;
-    if (this.ppo.normalizeAdvantage === 'batch') w.normalizeAdvantages(b.advantages, rows);
-    const total = p.indices.length;
-    this.planBlocks.reserve(total);
+    const rows = batch.numSteps * batch.numEnvs;
+    if (this.ppo.normalizeAdvantage === 'batch') wasm().normalizeAdvantages(this.batchBlocks.ptr.advantages, rows);
+    this.planBlocks.reserve(p.indices.length);
     copyIn(this.planBlocks.ptr.indices, p.indices);
     if (p.weights) copyIn(this.planBlocks.ptr.weights, p.weights);
+    const planShape = { unit: p.unit, numEpochs: p.numEpochs, numMinibatches: p.numMinibatches, unitsPerMinibatch: p.unitsPerMinibatch, weighted: p.weights !== undefined };
+    const steps = this.updateSteps(shapeOf(batch), planShape);
+    this.pacer.resetStats();
+    const pacer = this.pacer;
+    const job = {
+      done: false,
+      stats: undefined as UpdateStats | undefined,
+      error: undefined as unknown,
+      slices: 0,
+      longestSliceMs: 0,
+      run: (budgetMs: number): boolean => {
+        if (job.done) return true;
+        this.checkAlive();
+        if (this.running) throw new Error('webppo: CPU trainer: run() called from inside a running slice');
+        this.running = true;
+        pacer.beginSlice(budgetMs);
+        let finished: UpdateStats | undefined;
+        try {
+          const next = steps.next();
+          if (next.done) finished = next.value;
+        } catch (error) {
+          job.error = error;
+          job.done = true;
+          this.job = undefined;
+          throw error;
+        } finally {
+          pacer.endSlice();
+          this.running = false;
+          job.slices = pacer.slices;
+          job.longestSliceMs = pacer.longestSliceMs;
+        }
+        if (finished) {
+          job.stats = finished;
+          job.done = true;
+          this.job = undefined;
+        }
+        return job.done;
+      },
+    };
+    this.job = job;
+    return job;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.job = undefined;
+    this.network.dispose();
+    this.head.dispose();
+    this.batchBlocks.free();
+    this.miniBlocks.free();
+    this.planBlocks.free();
+    freeBlock(this.state);
+  }
+
+  /** All epochs and minibatches of the uploaded batch and plan, as steps a Pacer slices; returns the stats. */
+  private *updateSteps(batch: BatchShape, p: PlanShape): Generator<void, UpdateStats, void> {
     const segments = p.unit === 'segments';
     const units = p.unitsPerMinibatch;
     const m = segments ? units * batch.numSteps : units;
@@ -203,8 +302,8 @@ class CpuTrainer implements Trainer {
       for (let k = 0; k < p.numMinibatches; k++) {
         const at = (epoch * p.numMinibatches + k) * units * 4;
         const indices = this.planBlocks.ptr.indices + at;
-        const weights = p.weights ? this.planBlocks.ptr.weights + at : 0;
-        this.minibatch(batch, indices, m, weights, true, segments ? units : 0, indices, true, epochSums);
+        const weights = p.weighted ? this.planBlocks.ptr.weights + at : 0;
+        yield* this.minibatch(batch, indices, m, weights, true, segments ? units : 0, indices, true, epochSums);
         minibatches++;
       }
       epochs++;
@@ -215,83 +314,84 @@ class CpuTrainer implements Trainer {
     return { ...statsFrom(sums, minibatches), epochs, minibatches };
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.network.dispose();
-    this.head.dispose();
-    this.batchBlocks.free();
-    this.miniBlocks.free();
-    this.planBlocks.free();
-    freeBlock(this.state);
-  }
-
   /**
-   * One minibatch: gather, forward, (V-trace), loss, backward, and an Adam step when `step`. rowList holds
-   * m batch rows, or (segmentCount > 0) the segments whose rows make the m rows; weights (0: none) are per
-   * unit of the plan (row or segment) when perUnit, else per minibatch row.
+   * One minibatch as paced steps: gather, forward (row chunks), (V-trace,) loss, backward (row chunks,
+   * gradients accumulating in row order), and an Adam step when `step`. rowList holds m batch rows, or
+   * (segmentCount > 0) the segments whose rows make the m rows; weights (0: none) are per unit of the plan
+   * (row or segment) when perUnit, else per minibatch row.
    */
-  private minibatch(
-    batch: Batch, rowList: number, m: number, weights: number, perUnit: boolean, segmentCount: number,
+  private *minibatch(
+    batch: BatchShape, rowList: number, m: number, weights: number, perUnit: boolean, segmentCount: number,
     segmentList: number, step: boolean, sums: Float64Array,
-  ): void {
+  ): Generator<void, void, void> {
     const w = wasm();
-    const b = this.batchBlocks.ptr;
-    this.miniBlocks.reserve(m);
-    this.network.reserve(m);
-    const mb = this.miniBlocks.ptr;
+    const pacer = this.pacer;
     const T = batch.numSteps;
     const N = batch.numEnvs;
     const rows = T * N;
     let rowsPtr = rowList;
-    if (segmentCount > 0) {
-      w.segmentRows(segmentList, segmentCount, T, N, mb.rows);
-      rowsPtr = mb.rows;
-      if (weights !== 0 && perUnit) {
-        w.repeatPerStep(weights, segmentCount, T, mb.weights);
-        weights = mb.weights;
+    let masks = 0;
+    yield* paced(pacer, 'gather', 1, 1, () => {
+      const b = this.batchBlocks.ptr;
+      this.miniBlocks.reserve(m);
+      this.network.reserve(m);
+      const mb = this.miniBlocks.ptr;
+      if (segmentCount > 0) {
+        w.segmentRows(segmentList, segmentCount, T, N, mb.rows);
+        rowsPtr = mb.rows;
+        if (weights !== 0 && perUnit) {
+          w.repeatPerStep(weights, segmentCount, T, mb.weights);
+          weights = mb.weights;
+        }
       }
-    }
-    const obsBytes = this.policy.observationSize * 4;
-    w.gatherRows(b.observations, mb.observations, rowsPtr, m, obsBytes);
-    w.gatherRows(b.actions, mb.actions, rowsPtr, m, this.head.actionSize * 4);
-    w.gatherRows(b.logProbs, mb.logProbs, rowsPtr, m, 4);
-    w.gatherRows(b.values, mb.values, rowsPtr, m, 4);
-    w.gatherRows(b.advantages, mb.advantages, rowsPtr, m, 4);
-    w.gatherRows(b.returns, mb.returns, rowsPtr, m, 4);
-    const masks = batch.masks ? mb.masks : 0;
-    if (masks) w.gatherRows(b.masks, mb.masks, rowsPtr, m, this.head.outputs);
-    if (this.head.squash) {
-      if (batch.entropyNoise) w.gatherSampledRows(b.entropyNoise, mb.noise, rowsPtr, m, rows, this.samples, this.noisePerRow * 4);
-      else w.fillNormals(this.rng, mb.noise, this.samples * m * this.noisePerRow);
-    }
+      const obsBytes = this.policy.observationSize * 4;
+      w.gatherRows(b.observations, mb.observations, rowsPtr, m, obsBytes);
+      w.gatherRows(b.actions, mb.actions, rowsPtr, m, this.head.actionSize * 4);
+      w.gatherRows(b.logProbs, mb.logProbs, rowsPtr, m, 4);
+      w.gatherRows(b.values, mb.values, rowsPtr, m, 4);
+      w.gatherRows(b.advantages, mb.advantages, rowsPtr, m, 4);
+      w.gatherRows(b.returns, mb.returns, rowsPtr, m, 4);
+      masks = batch.masks ? mb.masks : 0;
+      if (masks) w.gatherRows(b.masks, mb.masks, rowsPtr, m, this.head.outputs);
+      if (this.head.squash) {
+        if (batch.entropyNoise) w.gatherSampledRows(b.entropyNoise, mb.noise, rowsPtr, m, rows, this.samples, this.noisePerRow * 4);
+        else w.fillNormals(this.rng, mb.noise, this.samples * m * this.noisePerRow);
+      }
+      this.network.syncWeights();
+    });
+    const mb = this.miniBlocks.ptr;
 
-    this.network.syncWeights();
-    this.network.forward(mb.observations, m);
-    const actorOut = this.network.actorOut;
-    this.head.forward(m, this.params, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.logpNew, mb.entropy);
+    yield* paced(pacer, 'forward', m, ROW_GRANULE, (start, count) => this.network.forwardRows(mb.observations, start, count));
 
-    if (segmentCount > 0 && batch.rewards !== undefined) this.vtrace(T, segmentCount, segmentList, rowsPtr, m);
-    const normalize = this.ppo.normalizeAdvantage;
-    if (normalize === true || normalize === 'minibatch') w.normalizeAdvantages(mb.advantages, m);
-    if (weights !== 0) w.multiplyInPlace(mb.advantages, weights, m);
+    yield* paced(pacer, 'loss', 1, 1, () => {
+      const actorOut = this.network.actorOut;
+      this.head.forward(m, this.params, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.logpNew, mb.entropy);
+      const recomputed = segmentCount > 0 && batch.rewards;
+      if (recomputed) this.vtrace(T, segmentCount, segmentList, rowsPtr, m);
+      if (normalizesMinibatch(this.ppo.normalizeAdvantage, recomputed)) w.normalizeAdvantages(mb.advantages, m);
+      if (weights !== 0) w.multiplyInPlace(mb.advantages, weights, m);
+      const ppo = this.ppo;
+      const h = this.hyper;
+      w.ppoLoss(
+        m, mb.logpNew, mb.logProbs, this.network.criticOut, mb.values, mb.advantages, mb.returns, mb.entropy,
+        h.clipLow, h.clipHigh, h.valueClip,
+        CRITIC_TYPE[ppo.lossCriticType], ppo.criticCoef, ppo.entropyBonus ? h.entropyCoef : 0, ppo.reduction === 'sum',
+        mb.gLogp, this.network.criticGrad, mb.gEntropy, this.stats,
+      );
+      this.head.backward(m, this.params, this.grads, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.gLogp, mb.gEntropy, this.network.actorGrad);
+    });
 
-    const ppo = this.ppo;
-    const h = this.hyper;
-    w.ppoLoss(
-      m, mb.logpNew, mb.logProbs, this.network.criticOut, mb.values, mb.advantages, mb.returns, mb.entropy,
-      h.clipLow, h.clipHigh, h.valueClip,
-      CRITIC_TYPE[ppo.lossCriticType], ppo.criticCoef, ppo.entropyBonus ? h.entropyCoef : 0, ppo.reduction === 'sum',
-      mb.gLogp, this.network.criticGrad, mb.gEntropy, this.stats,
-    );
-    this.head.backward(m, this.params, this.grads, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.gLogp, mb.gEntropy, this.network.actorGrad);
-    this.network.backward(mb.observations, m, ppo.separateLosses);
+    yield* paced(pacer, 'backward', m, ROW_GRANULE, (start, count) => {
+      this.network.backwardRows(mb.observations, start, count, this.ppo.separateLosses, start > 0);
+    });
 
-    const norm = Math.sqrt(w.sumSquares(this.grads, this.size));
-    this.statViews.refresh();
-    for (let s = 0; s < LOSS_STATS; s++) sums[s] += this.statView[s];
-    sums[LOSS_STATS] += norm;
-    if (step) this.adam(norm);
+    yield* paced(pacer, 'optimizer', 1, 1, () => {
+      const norm = Math.sqrt(w.sumSquares(this.grads, this.size));
+      this.statViews.refresh();
+      for (let s = 0; s < LOSS_STATS; s++) sums[s] += this.statView[s];
+      sums[LOSS_STATS] += norm;
+      if (step) this.adam(norm);
+    });
   }
 
   /** Recomputes the minibatch's advantages on its segments with the current ratios (V-trace). */
@@ -356,6 +456,12 @@ class CpuTrainer implements Trainer {
 
   private checkAlive(): void {
     if (this.disposed) failState('trainer', 'a trainer not yet disposed', 'a call after dispose()');
+  }
+
+  /** Alive, and no sliced update in progress (its minibatch state lives in the shared scratch). */
+  private checkIdle(): void {
+    this.checkAlive();
+    if (this.job !== undefined) throw new Error('webppo: CPU trainer: an update is in progress (startUpdate); finish it first');
   }
 }
 

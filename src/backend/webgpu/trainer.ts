@@ -8,7 +8,7 @@ import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy
 import { PCG32 } from '../../rng.js';
 import { logitCount } from '../../spaces.js';
 import {
-  STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
+  normalizesMinibatch, STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
@@ -311,7 +311,7 @@ export class WebGPUTrainer implements Trainer {
     const advantageBuffers = { 1: plan, 2: this.get('data'), 3: this.get('lastValues'), 4: scratch };
     if (step.vtrace) rec.dispatch(k.vtrace, advantageValues, advantageBuffers, groups(m / batch.numSteps));
     else rec.dispatch(k.gather_advantages, advantageValues, advantageBuffers, groups(m));
-    const normalize = ppo.normalizeAdvantage === true || ppo.normalizeAdvantage === 'minibatch';
+    const normalize = normalizesMinibatch(ppo.normalizeAdvantage, step.vtrace);
     const reduceBuffers = (src: GPUBuffer) => ({ 1: src, 2: stats, 3: scalars });
     if (normalize) rec.dispatch(k.advantage_moments, [m], reduceBuffers(scratch), 1);
 
