@@ -1,7 +1,7 @@
 // Builds dist/ (ESM + .d.ts). The one plugin below is shared with vitest (test/vitest.config.mjs):
 // `.wgsl` files import as strings and `build/webppo.wasm` imports as base64, so the package works with no
 // bundler configuration; the wasm is also emitted as dist/webppo.wasm for those who serve it themselves.
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 
 export function webppoAssets({ emitWasm = false } = {}) {
@@ -23,9 +23,19 @@ export function webppoAssets({ emitWasm = false } = {}) {
   };
 }
 
+// dist/ holds exactly one build: chunks of earlier builds (hashed names) would otherwise pile up and be packed.
+// The bin is executable from the build on, as npm makes it on install.
+function cleanDist() {
+  return {
+    name: 'clean-dist',
+    buildStart: () => rmSync('dist', { recursive: true, force: true }),
+    writeBundle: () => chmodSync('dist/bin.js', 0o755),
+  };
+}
+
 export default {
-  input: { index: 'src/index.ts', cli: 'src/cli.ts', worker: 'src/worker/entry.ts' },
+  input: { index: 'src/index.ts', cli: 'src/cli/index.ts', bin: 'src/cli/bin.ts', worker: 'src/worker/entry.ts' },
   output: { dir: 'dist', format: 'es', sourcemap: true },
   external: (id) => id === 'webgpu' || id.startsWith('node:'),
-  plugins: [webppoAssets({ emitWasm: true }), typescript({ tsconfig: './tsconfig.json' })],
+  plugins: [cleanDist(), webppoAssets({ emitWasm: true }), typescript({ tsconfig: './tsconfig.json' })],
 };

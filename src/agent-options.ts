@@ -6,12 +6,13 @@ import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './p
 import { CheckpointError } from './policy/safetensors.js';
 import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
 import { type Schedules, validateSchedules } from './schedule.js';
+import { checkLogOptions, type Logger, type LogLevel, type LogOptions } from './log.js';
 import { type ActionSpace, isSpace, type Space } from './spaces.js';
 import { checkTrainInWorker, type TrainInWorker } from './worker/index.js';
 
 export type { BackendChoice };
 
-export interface AgentOptions {
+export interface AgentOptions extends LogOptions {
   observationSpace: Space;
   actionSpace: ActionSpace;
   /** Agents acting each tick (envs). Default 1. */
@@ -43,9 +44,12 @@ export interface ResolvedAgentOptions {
   schedules: Schedules;
   totalSteps: number | null;
   trainInWorker: TrainInWorker;
+  /** This agent's log level and logger (not saved in checkpoints); undefined follows the global ones. */
+  logLevel: LogLevel | undefined;
+  logger: Logger | undefined;
 }
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'logLevel', 'logger'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
@@ -65,7 +69,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   if (ppo.numMinibatches > rows) fail('ppo.numMinibatches', `at most numSteps x numAgents = ${rows}`, ppo.numMinibatches);
   if (ppo.normalizeRewards && ppo.gamma >= 1) fail('ppo.gamma', 'below 1 when normalizeRewards is on', ppo.gamma);
   const trainInWorker = checkTrainInWorker(options.trainInWorker);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker };
+  checkLogOptions(options);
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, logLevel: options.logLevel, logger: options.logger };
 }
 
 // Infinity has no JSON form: it travels as a string.
@@ -73,7 +78,8 @@ const replacer = (_key: string, value: unknown) => (value === Infinity ? 'Infini
 const reviver = (_key: string, value: unknown) => (value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
 
 export function optionsToJson(o: ResolvedAgentOptions): unknown {
-  const { trainInWorker: _where, ...saved } = o; // where training runs belongs to the session, not the agent
+  // Where training runs and where messages go belong to the session, not the agent.
+  const { trainInWorker: _where, logLevel: _level, logger: _logger, ...saved } = o;
   return JSON.parse(JSON.stringify({ ...saved, observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
 }
 

@@ -7,6 +7,7 @@ import { fail } from './errors.js';
 import { init } from './init.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { createInference, type Inference } from './agent-inference.js';
+import { createLog, type Logger, type LogOptions } from './log.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
 import { STAT_NAMES, type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateStats } from './backend/trainer.js';
 import { ObservationNormalizer, RewardScaler } from './normalize.js';
@@ -59,7 +60,7 @@ export interface ObserveOptions {
   finalObservations?: Float32Array;
 }
 
-export interface LoadOptions {
+export interface LoadOptions extends LogOptions {
   backend?: BackendChoice;
   /** Where to train (see AgentOptions.trainInWorker); not saved in checkpoints. */
   trainInWorker?: TrainInWorker;
@@ -76,6 +77,7 @@ export class Agent {
   readonly actionSpace: ActionSpace;
   readonly numAgents: number;
   readonly options: Readonly<ResolvedAgentOptions>;
+  private readonly log: Logger;
   /** Floats per observation row. */
   readonly observationSize: number;
 
@@ -114,6 +116,7 @@ export class Agent {
 
   private constructor(options: ResolvedAgentOptions, private readonly trainer: Trainer, private readonly inference: Inference) {
     this.options = Object.freeze(options);
+    this.log = createLog(options);
     this.observationSpace = options.observationSpace;
     this.actionSpace = options.actionSpace;
     this.numAgents = options.numAgents;
@@ -172,7 +175,7 @@ export class Agent {
     if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
       throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(options.actionSpace)} (as asked), the file has ${JSON.stringify(saved.actionSpace)}`);
     }
-    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker });
+    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker, logLevel: options.logLevel, logger: options.logger });
     const policy: PolicySpec = { observationSize: flatSize(resolved.observationSpace), actionSpace: resolved.actionSpace, network: resolved.network };
     const contents = decodeCheckpoint(file, config, {
       layout: networkLayout(policy), observationSize: policy.observationSize, numAgents: resolved.numAgents,
@@ -677,7 +680,7 @@ export class Agent {
       try {
         listener(payload);
       } catch (error) {
-        if (event === 'error') console.error(error);
+        if (event === 'error') this.log.error('webppo: an error listener threw', error);
         else queueMicrotask(() => { throw error; });
       }
     }

@@ -1,6 +1,7 @@
 // Public exports only.
 export { init, detectRuntime, type InitOptions, type Runtime } from './init.js';
 export { ValidationError } from './errors.js';
+export { setLogLevel, getLogLevel, setLogger, LOG_LEVELS, type LogLevel, type Logger, type LogOptions } from './log.js';
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
 export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInput } from './config.js';
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
