@@ -28,7 +28,11 @@ export function webppoAssets({ emitWasm = false } = {}) {
 function cleanDist() {
   return {
     name: 'clean-dist',
-    buildStart: () => rmSync('dist', { recursive: true, force: true }),
+    buildStart() {
+      rmSync('dist', { recursive: true, force: true });
+      // What `require('webppo')` reaches: a stub that says the package is ESM-only.
+      this.emitFile({ type: 'asset', fileName: 'esm-only.cjs', source: readFileSync('src/esm-only.cjs', 'utf8') });
+    },
     writeBundle: () => chmodSync('dist/bin.js', 0o755),
   };
 }

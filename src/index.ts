@@ -10,7 +10,9 @@ export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOpti
 export { createTrainer, type BackendChoice } from './backend/index.js';
 export { createCpuTrainer } from './backend/cpu/trainer.js';
 export { CpuPolicy, type ActOutput, type ActOptions, type CpuPolicyOptions } from './backend/cpu/inference.js';
-export { createWebGPUTrainer, probeAdapter, DeviceLostError, type WebGPUTrainer, type WebGPUTrainerOptions } from './backend/webgpu/index.js';
+export { createWebGPUTrainer, type WebGPUTrainer, type WebGPUTrainerOptions, type GPUCounters } from './backend/webgpu/trainer.js';
+export { probeAdapter, DeviceLostError } from './backend/webgpu/device.js';
+export type { GPUDeviceLike } from './backend/webgpu/gpu-types.js';
 export { RolloutBuffer, type RolloutBufferOptions, type RolloutStep, type ActingStep, type OutcomeStep, type BufferAdvantageOptions } from './storage/rollout-buffer.js';
 export { computeAdvantages, normalizeAdvantages, explainedVariance, type AdvantageInput } from './storage/advantages.js';
 export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';

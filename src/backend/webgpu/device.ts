@@ -18,6 +18,7 @@ const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|software|microsoft basic r
 let nodeGpu: Promise<GPU | undefined> | undefined;
 
 /**
+ * @internal
  * navigator.gpu, or in Node the optional peer dependency `webgpu` (Dawn) when it is installed; undefined when
  * neither exists. A missing package is the normal case (WebGPU in Node is opt-in: `npm i webgpu`) and is silent;
  * an installed package that fails to load is reported as a warning.
@@ -90,7 +91,7 @@ export async function probeAdapter(): Promise<{ software: boolean; description: 
   return { software: fallback || SOFTWARE_NAMES.test(description), description };
 }
 
-/** A device with the storage-buffer count the kernels need. */
+/** @internal A device with the storage-buffer count the kernels need. */
 export async function requestDevice(): Promise<GPUDevice> {
   const gpu = await getGPU();
   if (!gpu) throw new Error("webppo: WebGPU is not available (no navigator.gpu, and the optional 'webgpu' package could not be loaded in Node)");
