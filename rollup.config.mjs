@@ -37,9 +37,55 @@ function cleanDist() {
   };
 }
 
-export default {
+// The WebGPU backend and its WGSL text form one chunk that only the main entry, the worker and the CLI reach.
+const manualChunks = (id) => (id.includes('/src/backend/webgpu/') || id.endsWith('.wgsl') ? 'webgpu' : undefined);
+
+const main = {
   input: { index: 'src/index.ts', cli: 'src/cli/index.ts', bin: 'src/cli/bin.ts', worker: 'src/worker/entry.ts' },
-  output: { dir: 'dist', format: 'es', sourcemap: true },
+  output: { dir: 'dist', format: 'es', sourcemap: true, manualChunks },
   external: (id) => id === 'webgpu' || id.startsWith('node:'),
   plugins: [cleanDist(), webppoAssets({ emitWasm: true }), typescript({ tsconfig: './tsconfig.json' })],
 };
+
+// `webppo/inference` is built on its own, self-contained, around the play-only wasm (assembly/inference.ts):
+// its own copy of init() loads build/inference.wasm, so a page that only plays never carries the trainer.
+function inferenceWasm() {
+  return {
+    name: 'inference-wasm',
+    async resolveId(source, importer) {
+      if (!importer) return null;
+      if (/\/src\/init\.ts$/.test(importer)) {
+        if (source === '../build/webppo.wasm') return this.resolve('../build/inference.wasm', importer);
+        if (source === '../build/webppo.js') return this.resolve('../build/inference.js', importer);
+      }
+      // TypeScript's `./x.js` specifiers name `./x.ts` sources.
+      if (source.startsWith('.') && source.endsWith('.js') && importer.endsWith('.ts') && !importer.includes('/build/')) {
+        const ts = await this.resolve(source.replace(/\.js$/, '.ts'), importer);
+        if (ts) return ts;
+      }
+      return null;
+    },
+  };
+}
+
+// The main build has type-checked every file and written the .d.ts; this one only strips types (esbuild).
+function stripTypes() {
+  return {
+    name: 'strip-types',
+    async transform(code, id) {
+      if (!id.endsWith('.ts')) return null;
+      const { transform } = await import('esbuild');
+      const out = await transform(code, { loader: 'ts', format: 'esm', target: 'es2022', sourcemap: true, sourcefile: id });
+      return { code: out.code, map: out.map };
+    },
+  };
+}
+
+const inference = {
+  input: { inference: 'src/inference.ts' },
+  output: { dir: 'dist', format: 'es', sourcemap: true },
+  external: (id) => id.startsWith('node:'),
+  plugins: [inferenceWasm(), webppoAssets(), stripTypes()],
+};
+
+export default [main, inference];

@@ -1,5 +1,5 @@
 // Public exports only.
-export { init, detectRuntime, type InitOptions, type Runtime } from './init.js';
+export { init, detectRuntime, type InitOptions, type Runtime, type WasmModuleLike } from './init.js';
 export { ValidationError } from './errors.js';
 export { setLogLevel, getLogLevel, setLogger, LOG_LEVELS, type LogLevel, type Logger, type LogOptions } from './log.js';
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
@@ -26,3 +26,4 @@ export { constant, linear, cosine, scheduleValue, type Schedule, type Schedules 
 export { RunningMeanStd, ObservationNormalizer, RewardScaler } from './normalize.js';
 export { readSafetensors, writeSafetensors, CheckpointError, type Tensor, type SafetensorsFile } from './policy/safetensors.js';
 export { presetFor, type Preset } from './presets.js';
+export { loadPolicy, InferencePolicy, type LoadPolicyOptions, type PredictOptions } from './policy/inference-policy.js';
