@@ -11,7 +11,7 @@ import { buildPackage, REPO_ROOT } from '../browser/chromium.js';
 import { INFERENCE_BUDGET_GZIP, measureInferenceBundle } from '../../bench/inference-size.mjs';
 
 /** Deterministic normals (mulberry32 + Box-Muller) for test inputs; independent of the library's RNG. */
-export class TestRandom {
+class TestRandom {
   private state: number;
   constructor(seed: number) { this.state = seed >>> 0; }
   uniform(): number {

@@ -23,7 +23,7 @@ describe('createTrainer', () => {
     const b = await createTrainer(trainerOptions(policySpec(2, Discrete(2))));
     expect(['cpu', 'webgpu']).toContain(a.backend);
     expect(info).toHaveBeenCalledTimes(1);
-    expect(info.mock.calls[0][0]).toMatch(new RegExp(`backend 'auto' chose (the WASM CPU backend|WebGPU)`));
+    expect(info.mock.calls[0][0]).toMatch(/backend 'auto' chose (the WASM CPU backend|WebGPU)/);
     if (a.backend === 'cpu') expect(info.mock.calls[0][0]).toMatch(/WASM CPU backend \((no WebGPU|the WebGPU adapter .* is software)/);
     a.dispose();
     b.dispose();
