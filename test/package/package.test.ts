@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { packedConsumer, packedTarball, REPO } from './tarball.js';
 import { typecheck, type Variant } from './typecheck.js';
 
@@ -40,6 +40,25 @@ describe('the tarball', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.optionalDependencies).toBeUndefined();
     expect(pkg.peerDependenciesMeta.webgpu.optional).toBe(true);
+  });
+});
+
+describe('the shipped declarations', () => {
+  it('import only files the tarball ships', () => {
+    const root = join(consumer, 'node_modules/webppo');
+    const listing = execFileSync('tar', ['-tzf', packedTarball(consumer)], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    const declarations = listing.filter((f) => f.endsWith('.d.ts'));
+    expect(declarations.length).toBeGreaterThan(10);
+    const missing: string[] = [];
+    for (const file of declarations) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const [, specifier] of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+        if (!specifier.startsWith('.')) { missing.push(`${file}: ${specifier} (not a relative import)`); continue; }
+        const target = join(dirname(file), specifier).replace(/\.js$/, '.d.ts');
+        if (!listing.includes(target)) missing.push(`${file}: ${specifier}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
 
