@@ -76,7 +76,7 @@ function tfTrainer() {
           const scale = tf.minimum(1, tf.div(0.5, tf.add(norm, 1e-6)));
           const clipped: Record<string, tf.Tensor> = {};
           for (const [name, g] of Object.entries(grads)) clipped[name] = tf.mul(g, scale);
-          optimizer.applyGradients(clipped);
+          optimizer.applyGradients(clipped as unknown as Parameters<typeof optimizer.applyGradients>[0]); // tfjs types want Variables; gradients are Tensors keyed by variable name
           if (epoch === EPOCHS - 1 && k === MINIBATCHES - 1) last = value.dataSync()[0]; // one readback per update
         });
       }
@@ -91,7 +91,7 @@ const fmt = (ns: number) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1
 async function main() {
   await init();
   const require = createRequire(import.meta.url);
-  setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
   const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [HIDDEN, HIDDEN], activation: 'tanh' }) };
   const ppo = resolvePPOConfig({ numEpochs: EPOCHS, numMinibatches: MINIBATCHES });
   const batches = new Map(BATCHES.map((rows) => [rows, randomBatch(rows)]));

@@ -43,7 +43,8 @@ async function soak(mode: string): Promise<void> {
   const agent = await Agent.create(options);
   const samples: Sample[] = [sample(agent)];
   const started = performance.now();
-  let save: { askedAt: number; resolvedAt?: number; updatesAsked: number; updatesResolved?: number } | undefined;
+  type SaveProbe = { askedAt: number; resolvedAt?: number; updatesAsked: number; updatesResolved?: number };
+  let save = undefined as SaveProbe | undefined;
   if (mode === 'train') {
     let next = SAMPLE;
     await train(agent, () => makeEnv('CartPole-v1'), { totalSteps: STEPS, onProgress: (e) => { if (e.type === 'update' && agent.steps >= next) { samples.push(sample(agent)); next += SAMPLE; } } });
@@ -61,7 +62,7 @@ async function soak(mode: string): Promise<void> {
       if (agent.steps >= next) {
         samples.push(sample(agent));
         if (next === SAMPLE && !save) {
-          const s: NonNullable<typeof save> = { askedAt: agent.steps, updatesAsked: agent.updates };
+          const s: SaveProbe = { askedAt: agent.steps, updatesAsked: agent.updates };
           save = s;
           void agent.save().then(() => { s.resolvedAt = agent.steps; s.updatesResolved = agent.updates; });
         }

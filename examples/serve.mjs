@@ -33,7 +33,7 @@ export function serve({ root = EXAMPLES_ROOT, port = 0 } = {}) {
     try {
       const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
       let file = normalize(join(base, path));
-      if (file !== base && !file.startsWith(base + '/')) throw Object.assign(new Error('outside the root'), { code: 'ENOENT' });
+      if (file !== base && !file.startsWith(`${base}/`)) throw Object.assign(new Error('outside the root'), { code: 'ENOENT' });
       if ((await stat(file)).isDirectory()) {
         if (!path.endsWith('/')) {
           response.writeHead(301, { ...headers, Location: `${path}/` }).end();

@@ -6,12 +6,13 @@ import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './p
 import { CheckpointError } from './policy/safetensors.js';
 import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
 import { type Schedules, validateSchedules } from './schedule.js';
+import { checkLogOptions, type Logger, type LogLevel, type LogOptions } from './log.js';
 import { type ActionSpace, type Space, validateSpace } from './spaces.js';
 import { checkTrainInWorker, type TrainInWorker } from './worker/index.js';
 
 export type { BackendChoice };
 
-export interface AgentOptions {
+export interface AgentOptions extends LogOptions {
   observationSpace: Space;
   actionSpace: ActionSpace;
   /** Agents acting each tick (envs). Default 1. */
@@ -59,12 +60,15 @@ export interface ResolvedAgentOptions {
   trainInWorker: TrainInWorker;
   maxPendingUpdates: number;
   frameBudgetMs: number;
+  /** This agent's log level and logger (not saved in checkpoints); undefined follows the global ones. */
+  logLevel: LogLevel | undefined;
+  logger: Logger | undefined;
 }
 
 /** Training work per event-loop turn (ms) on the CPU backend in the game's thread, unless set. */
 export const DEFAULT_FRAME_BUDGET_MS = 2;
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'logLevel', 'logger'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   checkKeys('options', options, KNOWN, 'option');
@@ -85,7 +89,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const trainInWorker = checkTrainInWorker(options.trainInWorker);
   const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 4, 1, 64);
   const frameBudgetMs = checkNumber('frameBudgetMs', options.frameBudgetMs ?? DEFAULT_FRAME_BUDGET_MS, 0);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs };
+  checkLogOptions(options);
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, logLevel: options.logLevel, logger: options.logger };
 }
 
 // Infinity has no JSON form: it travels as a string.
@@ -93,7 +98,8 @@ const replacer = (_key: string, value: unknown) => (value === Infinity ? 'Infini
 const reviver = (_key: string, value: unknown) => (value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
 
 export function optionsToJson(o: ResolvedAgentOptions): unknown {
-  const { trainInWorker: _where, frameBudgetMs: _budget, ...saved } = o; // where and how training runs belongs to the session, not the agent
+  // Where and how training runs and where messages go belong to the session, not the agent.
+  const { trainInWorker: _where, frameBudgetMs: _budget, logLevel: _level, logger: _logger, ...saved } = o;
   return JSON.parse(JSON.stringify({ ...saved, observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
 }
 

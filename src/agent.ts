@@ -8,6 +8,7 @@ import { init } from './init.js';
 import { checkAgentFootprint } from './agent-footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { createInference, type Inference } from './agent-inference.js';
+import { createLog, type Logger, type LogOptions } from './log.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
 import { type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateJob, type UpdateStats } from './backend/trainer.js';
 import { WebGPUTrainer } from './backend/webgpu/trainer.js';
@@ -100,7 +101,7 @@ export interface ObserveOptions {
   finalObservations?: Float32Array;
 }
 
-export interface LoadOptions {
+export interface LoadOptions extends LogOptions {
   backend?: BackendChoice;
   /** Where to train (see AgentOptions.trainInWorker); not saved in checkpoints. */
   trainInWorker?: TrainInWorker;
@@ -111,7 +112,7 @@ export interface LoadOptions {
   actionSpace?: ActionSpace;
 }
 
-const LOAD_OPTIONS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace'];
+const LOAD_OPTIONS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace', 'frameBudgetMs', 'logLevel', 'logger'];
 const ACT_OPTIONS = ['masks', 'deterministic'];
 const OBSERVE_OPTIONS = ['finalObservations'];
 const PLAN_STREAM = 0x5eed;
@@ -122,6 +123,7 @@ export class Agent {
   readonly actionSpace: ActionSpace;
   readonly numAgents: number;
   readonly options: Readonly<ResolvedAgentOptions>;
+  private readonly log: Logger;
   /** Floats per observation row. */
   readonly observationSize: number;
 
@@ -172,6 +174,7 @@ export class Agent {
   private constructor(options: ResolvedAgentOptions, private trainer: Trainer, private readonly inference: Inference, state: TrainerState) {
     this.options = Object.freeze(options);
     this.mirror = state;
+    this.log = createLog(options);
     this.observationSpace = options.observationSpace;
     this.actionSpace = options.actionSpace;
     this.numAgents = options.numAgents;
@@ -238,7 +241,7 @@ export class Agent {
     if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
       throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(spaceToJson(options.actionSpace))} (as asked), the file has ${JSON.stringify(spaceToJson(saved.actionSpace))}`, 'actionSpace');
     }
-    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker, frameBudgetMs: options.frameBudgetMs });
+    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker, frameBudgetMs: options.frameBudgetMs, logLevel: options.logLevel, logger: options.logger });
     const policy: PolicySpec = { observationSize: flatSize(resolved.observationSpace), actionSpace: resolved.actionSpace, network: resolved.network };
     // Every tensor and value is checked against the config before the agent's memory is sized and taken.
     const contents = decodeCheckpoint(file, config, {
@@ -927,7 +930,7 @@ export class Agent {
         if (event !== 'error' && this.listeners.error.size > 0) this.emit('error', wrapped);
         else if (!this.listenerErrorReported) {
           this.listenerErrorReported = true;
-          console.error(`${wrapped.message} (reported once; agent.health.listenerErrors counts them all)`, error);
+          this.log.error(`${wrapped.message} (reported once; agent.health.listenerErrors counts them all)`, error);
         }
       }
     }

@@ -1,6 +1,7 @@
 // Public exports only.
-export { init, detectRuntime, type InitOptions, type Runtime } from './init.js';
+export { init, detectRuntime, type InitOptions, type Runtime, type WasmModuleLike } from './init.js';
 export { WebppoError, ValidationError, UnknownOptionError, StateError, SizeError, CheckpointError, WorkerError, type WorkerErrorCode, type ErrorCode } from './errors.js';
+export { setLogLevel, getLogLevel, setLogger, LOG_LEVELS, type LogLevel, type Logger, type LogOptions } from './log.js';
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
 export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInput } from './config.js';
 export { ppoPreset, PPO_PRESET_NAMES, type PPOPresetName } from './ppo-presets.js';
@@ -10,7 +11,9 @@ export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOpti
 export { createTrainer, type BackendChoice } from './backend/index.js';
 export { createCpuTrainer } from './backend/cpu/trainer.js';
 export { CpuPolicy, type ActOutput, type ActOptions, type CpuPolicyOptions } from './backend/cpu/inference.js';
-export { createWebGPUTrainer, probeAdapter, DeviceLostError, type WebGPUTrainer, type WebGPUTrainerOptions } from './backend/webgpu/index.js';
+export { createWebGPUTrainer, type WebGPUTrainer, type WebGPUTrainerOptions, type GPUCounters } from './backend/webgpu/trainer.js';
+export { probeAdapter, DeviceLostError } from './backend/webgpu/device.js';
+export type { GPUDeviceLike } from './backend/webgpu/gpu-types.js';
 export { RolloutBuffer, type RolloutBufferOptions, type RolloutStep, type ActingStep, type OutcomeStep, type BufferAdvantageOptions } from './storage/rollout-buffer.js';
 export { computeAdvantages, normalizeAdvantages, explainedVariance, type AdvantageInput } from './storage/advantages.js';
 export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';
@@ -25,3 +28,4 @@ export { constant, linear, cosine, scheduleValue, type Schedule, type Schedules 
 export { RunningMeanStd, ObservationNormalizer, RewardScaler } from './normalize.js';
 export { readSafetensors, writeSafetensors, type Tensor, type SafetensorsFile } from './policy/safetensors.js';
 export { presetFor, type Preset } from './presets.js';
+export { loadPolicy, InferencePolicy, type LoadPolicyOptions, type PredictOptions } from './policy/inference-policy.js';

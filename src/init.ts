@@ -4,12 +4,19 @@ import wasmBase64 from '../build/webppo.wasm';
 import { instantiate } from '../build/webppo.js';
 import { describe, failState, ValidationError } from './errors.js';
 
+/** @internal */
 export type WasmExports = Awaited<ReturnType<typeof instantiate>>;
 export type Runtime = 'node' | 'deno' | 'browser' | 'worker' | 'unknown';
 
+/**
+ * `WebAssembly.Module` where the consumer's TypeScript declares it (the DOM lib), `never` otherwise: the
+ * published types compile in a Node project whose libs lack the WebAssembly namespace.
+ */
+export type WasmModuleLike = typeof globalThis extends { WebAssembly: { Module: { prototype: infer Module } } } ? Module : never;
+
 export interface InitOptions {
   /** Where the wasm comes from: a URL (or string URL), its bytes, or a compiled module. Default: inlined. */
-  wasm?: URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  wasm?: URL | string | ArrayBuffer | ArrayBufferView | WasmModuleLike;
 }
 
 let loading: Promise<void> | undefined;
@@ -24,12 +31,13 @@ export function init(options: InitOptions = {}): Promise<void> {
   return loading;
 }
 
-/** The wasm exports; throws when init() has not finished. */
+/** @internal The wasm exports; throws when init() has not finished. */
 export function wasm(): WasmExports {
   if (!loaded) failState('webppo', 'await init() before using the library (call init() first)', 'a call before init()');
   return loaded;
 }
 
+/** @internal */
 export function isInitialized(): boolean {
   return loaded !== undefined;
 }
@@ -47,7 +55,7 @@ async function load(options: InitOptions): Promise<WasmExports> {
   return instantiate(await compileWasm(options.wasm), { env: {} });
 }
 
-/** Compiles the wasm from any accepted source (exported for tests; init() memoizes the result). */
+/** @internal Compiles the wasm from any accepted source (exported for tests; init() memoizes the result). */
 export async function compileWasm(source: InitOptions['wasm']): Promise<WebAssembly.Module> {
   if (source === undefined) return WebAssembly.compile(decodeBase64(wasmBase64));
   if (source instanceof WebAssembly.Module) return source;

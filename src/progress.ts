@@ -1,5 +1,7 @@
 // Training progress for people: a one-line bar redrawn in place on a TTY (steps, SPS, mean return, ETA),
 // plain lines every few seconds otherwise (logs, CI, browsers' consoles).
+import { log } from './log.js';
+
 export interface ProgressSnapshot {
   steps: number;
   totalSteps: number;
@@ -42,7 +44,7 @@ export class ProgressReporter {
 
   private print(text: string): void {
     if (this.sink) this.sink.write(`${text}\n`);
-    else console.log(text);
+    else log.info(text);
   }
 }
 

@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: { alias: { webppo: fileURLToPath(new URL('../src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
+    // The library logs nothing during tests (test/setup.ts); tests of logging set their own logger.
+    setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // WebGPU tests share one software adapter; run files one at a time on a 2-core machine.

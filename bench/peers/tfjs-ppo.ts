@@ -112,7 +112,7 @@ export class TfPPO {
           const scale = Math.min(1, 0.5 / (norm + 1e-6));
           const clipped: Record<string, tf.Tensor> = {};
           for (const [name, g] of Object.entries(grads)) clipped[name] = tf.mul(g, scale);
-          this.optimizer.applyGradients(clipped as tf.NamedTensorMap);
+          this.optimizer.applyGradients(clipped as unknown as Parameters<typeof this.optimizer.applyGradients>[0]); // tfjs types want Variables; gradients are Tensors keyed by variable name
         });
         idx.dispose();
       }

@@ -25,7 +25,7 @@ export class LineChart {
   /** The latest value of a series (NaN when empty). */
   last(name: string): number {
     const values = this.values.get(name);
-    return values && values.length ? values[values.length - 1] : NaN;
+    return values?.length ? values[values.length - 1] : NaN;
   }
 
   /** Redraws only when something changed. */

@@ -101,7 +101,7 @@ function step(): void {
   renderer.afterStep(result.terminated, result.truncated);
   const ended = result.info.episodeReturn;
   for (let e = 0; e < arena.numEnvs; e++) {
-    if (ended[e] === ended[e]) {
+    if (!Number.isNaN(ended[e])) {
       recentReturns.push(ended[e]);
       if (recentReturns.length > RETURN_WINDOW) recentReturns.shift();
       state.episodes++;

@@ -1,7 +1,7 @@
 """Steps/s of CartPole-v1 driven from Python: served by `webppo serve-env` (TCP and Unix socket) against the
 same env stepped in pure Python (webppo.cartpole), in one run, with random actions drawn up front.
 
-    WEBPPO_SERVE_ENV="node dist/cli.js serve-env" PYTHONPATH=python python3 python/bench/bridge_cartpole.py
+    WEBPPO_SERVE_ENV="node dist/bin.js serve-env" PYTHONPATH=python python3 python/bench/bridge_cartpole.py
 
 Prints a Markdown table; `--seconds` sets the time per measurement (default 2).
 """

@@ -3,6 +3,7 @@
 // WASM SIMD. The choice is reported once.
 import { checkOneOf } from '../errors.js';
 import { createCpuTrainer } from './cpu/trainer.js';
+import { log } from '../log.js';
 import type { Trainer, TrainerOptions } from './trainer.js';
 import { createWebGPUTrainer, probeAdapter } from './webgpu/index.js';
 
@@ -27,5 +28,5 @@ export async function createTrainer(options: TrainerOptions & { backend?: Backen
 function report(message: string): void {
   if (reported) return;
   reported = true;
-  console.info(message);
+  log.info(message);
 }

@@ -8,7 +8,8 @@ import type { PackedBatch } from './pack.js';
 
 /** Anything with a Worker's messaging: a Worker, a worker's global scope, a MessagePort. */
 export interface MessageEndpoint {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  // `unknown[]`, not DOM's Transferable[]: the published types must compile in projects without the DOM lib.
+  postMessage(message: unknown, transfer?: unknown[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
   start?(): void;

@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-// @ts-expect-error: a plain .mjs script without types
 import { serve } from '../../examples/serve.mjs';
 import { buildExamples, collectErrors, disableWebGPU, launchChromium, REPO_ROOT } from './chromium.js';
 
@@ -32,8 +31,8 @@ afterAll(async () => {
 const demo = (query: string) => `${server.url}build/examples/web/?${query}`;
 const state = (page: Page) => page.evaluate(() => (globalThis as unknown as { webppoDemo: { state: DemoState } }).webppoDemo.state);
 async function waitForUpdates(page: Page, updates: number, timeout = 60_000): Promise<DemoState> {
-  await page.waitForFunction((n) => (globalThis as unknown as { webppoDemo?: { state: DemoState } }).webppoDemo?.state.updates! >= n
-    || (globalThis as unknown as { webppoDemo?: { state: DemoState } }).webppoDemo?.state.errors.length! > 0, updates, { timeout, polling: 100 });
+  await page.waitForFunction((n) => ((globalThis as unknown as { webppoDemo?: { state: DemoState } }).webppoDemo?.state.updates ?? 0) >= n
+    || ((globalThis as unknown as { webppoDemo?: { state: DemoState } }).webppoDemo?.state.errors.length ?? 0) > 0, updates, { timeout, polling: 100 });
   const s = await state(page);
   expect(s.errors).toEqual([]);
   return s;

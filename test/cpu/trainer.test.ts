@@ -59,7 +59,7 @@ describe('cpu trainer', () => {
       for (const g of grads) norm += g * g;
       norm = Math.sqrt(norm);
       const clip = Number.isFinite(ppo.maxGradNorm) && ppo.maxGradNorm > 0 ? Math.min(1, ppo.maxGradNorm / (norm + 1e-6)) : 1;
-      const lr = 0.01, wd = 'weightDecay' in ppo ? ppo.weightDecay : 0;
+      const lr = 0.01, wd = ('weightDecay' in ppo ? ppo.weightDecay : undefined) ?? 0;
       const after = await trainer.getParameters();
       const state = await trainer.getOptimizerState();
       expect(state.step).toBe(1);

@@ -2,7 +2,6 @@
 // inside headless Chromium, against predict() and the wasm critic in Node, for every head type.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-// @ts-expect-error: a plain .mjs script without types
 import { serve } from '../../examples/serve.mjs';
 import { collectErrors, launchChromium, REPO_ROOT } from '../browser/chromium.js';
 import { Agent } from '../../src/agent.js';

@@ -125,13 +125,14 @@ function failingEnv(failAt: number, how: 'throw' | 'nan'): () => Env {
 function shortObservationEnv(failAt: number): VectorEnv {
   const inner = vectorize(cartpole, 2);
   let steps = 0;
-  return {
-    name: 'ShortCartPole', numEnvs: 2, observationSpace: inner.observationSpace, actionSpace: inner.actionSpace, reset: (o) => inner.reset(o),
-    step: (a) => {
+  const env = {
+    name: 'ShortCartPole', numEnvs: 2, observationSpace: inner.observationSpace, actionSpace: inner.actionSpace, reset: (o?: { seed?: number }) => inner.reset(o),
+    step: (a: Parameters<VectorEnv['step']>[0]) => {
       const out = inner.step(a);
       return ++steps === failAt ? { ...out, observation: out.observation.subarray(1) } : out;
     },
   };
+  return env as VectorEnv; // with a name, which train() puts in its EnvError
 }
 
 describe('train() with a failing env', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,23 @@ beforeAll(() => {
 }, 150_000);
 
 describe('webppo CLI (built bin)', () => {
+  it('runs through a symlink named anything (node_modules/.bin, global installs) and prints --version', () => {
+    const link = join(mkdtempSync(join(tmpdir(), 'webppo-bin-')), 'webppo');
+    symlinkSync(bin, link);
+    const version = spawnSync(process.execPath, [link, '--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    expect(version.status).toBe(0);
+    const help = spawnSync(link, ['--help'], { encoding: 'utf8', timeout: 60_000 }); // via the shebang
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^webppo: self-training PPO agents/);
+  });
+
+  it('importing the CLI module runs nothing', () => {
+    const imported = spawnSync(process.execPath, ['--input-type=module', '-e', `const cli = await import(${JSON.stringify(join(root, 'dist/cli.js'))}); console.log(typeof cli.main);`], { encoding: 'utf8', timeout: 60_000 });
+    expect(imported.stdout).toBe('function\n');
+    expect(imported.stderr).toBe('');
+  });
+
   it('--help lists the commands and envs', () => {
     const out = webppo('--help');
     expect(out.status).toBe(0);
@@ -27,7 +44,7 @@ describe('webppo CLI (built bin)', () => {
     const env = webppo('train', 'Pong-v5');
     expect(env.status).toBe(2);
     expect(env.stderr).toMatch(/unknown env "Pong-v5"/);
-    expect(webppo('train', 'CartPole-v1', '--steps', 'many').stderr).toMatch(/--steps: expected a non-negative integer, got "many"/);
+    expect(webppo('train', 'CartPole-v1', '--steps', 'many').stderr).toMatch(/--steps: expected an integer >= 1, got "many"/);
   });
 
   it('trains a tiny run, saves a checkpoint, and evaluates it', () => {

@@ -64,14 +64,14 @@ describe('CartPole-v1', () => {
     const first = Array.from(a.reset({ seed: 42 }).observation);
     expect(Array.from(b.reset({ seed: 42 }).observation)).toEqual(first);
     expect(Array.from(b.reset({ seed: 43 }).observation)).not.toEqual(first);
-    for (let i = 0; i < 200; i++) for (const v of a.reset().observation) expect(Math.abs(v)).toBeLessThanOrEqual(0.05);
+    for (let i = 0; i < 200; i++) for (const v of Array.from(a.reset().observation)) expect(Math.abs(v)).toBeLessThanOrEqual(0.05);
   });
 
   it('is truncated at 500 steps by makeEnv (a balanced pole never falls)', () => {
     const env = makeEnv('CartPole-v1');
     env.reset({ seed: 0 });
     const inner = (env as unknown as { env: CartPole }).env;
-    let steps = 0, result;
+    let steps = 0, result: ReturnType<typeof env.step>;
     do {
       inner.state.set([0, 0, 0, 0]);
       result = env.step(steps % 2);
@@ -110,7 +110,7 @@ describe('Pendulum-v1', () => {
       expect(Math.abs(inner.state[1])).toBeLessThanOrEqual(1);
     }
     env.reset();
-    let steps = 0, result;
+    let steps = 0, result: ReturnType<typeof env.step>;
     do { result = env.step([0]); steps++; } while (!result.truncated);
     expect(steps).toBe(200);
     expect(() => env.step([Number.NaN])).toThrow(/Pendulum-v1 action/);

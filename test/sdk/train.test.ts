@@ -103,7 +103,7 @@ describe('progress line', () => {
   it('shows steps, SPS, mean return and ETA; a bar on a TTY', () => {
     const s = { steps: 500, totalSteps: 1000, startSteps: 0, elapsedMs: 1000, meanReturn: 21.5, updates: 1 };
     expect(format(s, 0)).toBe('webppo:  50% 500/1000 steps | 500 SPS | return 21.5 | ETA 1s');
-    expect(format(s, 100)).toMatch(/^\[#+\.+\]  50% 500\/1000 steps/);
+    expect(format(s, 100)).toMatch(/^\[#+\.+\] {2}50% 500\/1000 steps/);
   });
 
   it('redraws one line on a TTY and prints throttled plain lines otherwise', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, wasm } from '../../src/init.js';
+import { init, } from '../../src/init.js';
 import { memoryBuffer } from '../../src/wasm-memory.js';
 import { withBlocks } from '../../src/storage/wasm-blocks.js';
 import { ValidationError } from '../../src/errors.js';

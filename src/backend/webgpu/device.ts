@@ -1,6 +1,7 @@
 // Device acquisition: navigator.gpu in browsers and Deno, the optional `webgpu` package (Dawn) in Node.
 // Also the typed error a lost device becomes, carrying the parameters last read back so a new trainer can resume.
 import { type ErrorCode, WebppoError } from '../../errors.js';
+import { log } from '../../log.js';
 
 /** The GPU device was lost (driver reset, destroy, ...). `parameters` are the last ones the CPU side held. */
 export class DeviceLostError extends WebppoError {
@@ -19,27 +20,73 @@ const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|software|microsoft basic r
 
 let nodeGpu: Promise<GPU | undefined> | undefined;
 
-/** navigator.gpu, or the `webgpu` package's GPU in Node; undefined when neither exists. */
+/**
+ * @internal
+ * navigator.gpu, or in Node the optional peer dependency `webgpu` (Dawn) when it is installed; undefined when
+ * neither exists. A missing package is the normal case (WebGPU in Node is opt-in: `npm i webgpu`) and is silent;
+ * an installed package that fails to load is reported as a warning.
+ */
 export function getGPU(): Promise<GPU | undefined> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return Promise.resolve(nav.gpu);
+  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string') return Promise.resolve(undefined);
   nodeGpu ??= (async () => {
     const name = 'webgpu'; // a variable, so that browser bundlers leave the optional Node package alone
+    let module: { globals: object; create(flags: string[]): GPU };
     try {
-      const module = await import(/* @vite-ignore */ name);
-      Object.assign(globalThis, module.globals);
-      return module.create([]) as GPU;
+      module = await import(/* @vite-ignore */ name);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'ERR_MODULE_NOT_FOUND' || !String((error as Error).message).includes("'webgpu'")) {
+        log.warn(`webppo: the 'webgpu' package is installed but could not be loaded: ${(error as Error).message}`);
+      }
+      return undefined;
+    }
+    Object.assign(globalThis, module.globals);
+    return module.create([]);
+  })();
+  return nodeGpu;
+}
+
+/**
+ * gpu.requestAdapter() without the Wayland client's "XDG_RUNTIME_DIR is invalid or not set" lines that Linux
+ * Vulkan drivers print when the variable is missing (headless servers, CI): it is set to the temp directory for
+ * the request only, when the runtime lets us, and removed again.
+ */
+async function requestAdapterQuietly(gpu: GPU): Promise<GPUAdapter | null> {
+  const env = runtimeEnv();
+  const missing = env !== undefined && !(env.get('XDG_RUNTIME_DIR') ?? '').startsWith('/');
+  if (missing) env.set('XDG_RUNTIME_DIR', '/tmp');
+  try {
+    return await gpu.requestAdapter();
+  } finally {
+    if (missing) env.delete('XDG_RUNTIME_DIR');
+  }
+}
+
+interface EnvAccess { get(name: string): string | undefined; set(name: string, value: string): void; delete(name: string): void }
+
+/** Read/write access to the process environment on Linux (Node or Deno with --allow-env), else undefined. */
+function runtimeEnv(): EnvAccess | undefined {
+  const g = globalThis as { Deno?: { build?: { os?: string }; env?: EnvAccess; permissions?: { querySync?(d: { name: string }): { state: string } } }; process?: { platform?: string; env?: Record<string, string | undefined> } };
+  if (g.Deno) {
+    if (g.Deno.build?.os !== 'linux' || !g.Deno.env) return undefined;
+    try {
+      if (g.Deno.permissions?.querySync?.({ name: 'env' }).state !== 'granted') return undefined;
     } catch {
       return undefined;
     }
-  })();
-  return nodeGpu;
+    return g.Deno.env;
+  }
+  const env = g.process?.platform === 'linux' ? g.process.env : undefined;
+  if (!env) return undefined;
+  return { get: (name) => env[name], set: (name, value) => { env[name] = value; }, delete: (name) => { delete env[name]; } };
 }
 
 /** Describes the default adapter, or null when WebGPU is unavailable. */
 export async function probeAdapter(): Promise<{ software: boolean; description: string } | null> {
   const gpu = await getGPU();
-  const adapter = await gpu?.requestAdapter();
+  const adapter = gpu ? await requestAdapterQuietly(gpu) : null;
   if (!adapter) return null;
   const info = adapter.info;
   const description = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ') || 'unknown adapter';
@@ -47,11 +94,11 @@ export async function probeAdapter(): Promise<{ software: boolean; description: 
   return { software: fallback || SOFTWARE_NAMES.test(description), description };
 }
 
-/** A device with the storage-buffer count the kernels need. */
+/** @internal A device with the storage-buffer count the kernels need. */
 export async function requestDevice(): Promise<GPUDevice> {
   const gpu = await getGPU();
   if (!gpu) throw new Error("webppo: WebGPU is not available (no navigator.gpu, and the optional 'webgpu' package could not be loaded in Node)");
-  const adapter = await gpu.requestAdapter();
+  const adapter = await requestAdapterQuietly(gpu);
   if (!adapter) throw new Error('webppo: WebGPU is available but no adapter was found');
   return adapter.requestDevice({ label: 'webppo' });
 }

@@ -15,6 +15,7 @@ import { createMinibatchPlan } from '../../storage/plan.js';
 import { viewsSurvivingGrowth } from '../../wasm-memory.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
 import { DeviceLostError, requestDevice } from './device.js';
+import type { GPUDeviceLike } from './gpu-types.js';
 import { getKernels, type Kernel, type KernelName } from './kernels.js';
 import { networkGraph, type NetworkGraph } from './network.js';
 import { BindGroupCache, Recorder } from './recorder.js';
@@ -30,7 +31,7 @@ const PLAN_SEED_STREAM = 0x91a2;
 
 export interface WebGPUTrainerOptions extends TrainerOptions {
   /** A device to use (not destroyed by dispose); default: one requested from navigator.gpu or the webgpu package. */
-  device?: GPUDevice;
+  device?: GPUDeviceLike;
 }
 
 /** Submits and readbacks so far, for tests and benchmarks. */
@@ -59,7 +60,7 @@ export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promis
     ? initialParameters(layout, seed)
     : checkArray('options.parameters', options.parameters, Float32Array, layout.size).slice();
   const owned = options.device === undefined;
-  const device = options.device ?? (await requestDevice());
+  const device = (options.device as GPUDevice | undefined) ?? (await requestDevice());
   try {
     const kernels = await getKernels(device);
     return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed);
@@ -85,13 +86,16 @@ export class WebGPUTrainer implements Trainer {
   private lastParameters: Float32Array;
   /** Parameters and Adam state read back with the last update, until something else writes them. */
   private updated?: { parameters: Float32Array; optimizer: OptimizerState };
+  /** The device this trainer runs on (a `GPUDevice` when your project has WebGPU types). */
+  get device(): GPUDeviceLike { return this.gpuDevice; }
   private step = 0;
   private lost?: string;
   private disposed = false;
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** @internal Use createWebGPUTrainer(). */
   constructor(
-    readonly device: GPUDevice,
+    private readonly gpuDevice: GPUDevice,
     private readonly ownsDevice: boolean,
     private readonly kernels: Record<KernelName, Kernel>,
     private readonly policy: PolicySpec,
@@ -106,10 +110,10 @@ export class WebGPUTrainer implements Trainer {
     this.noise = new PCG32(seed, NOISE_STREAM);
     this.plans = new PCG32(seed, PLAN_SEED_STREAM);
     this.lastParameters = parameters.slice();
-    device.lost.then((info) => { this.lost = info.message || info.reason || 'unknown'; });
+    gpuDevice.lost.then((info) => { this.lost = info.message || info.reason || 'unknown'; });
     const bytes = layout.size * 4;
     for (const name of ['params', 'grads', 'adamM', 'adamV']) this.buffer(name, bytes);
-    device.queue.writeBuffer(this.buffer('params', bytes), 0, parameters);
+    gpuDevice.queue.writeBuffer(this.buffer('params', bytes), 0, parameters);
     this.buffer('scalars', 64);
     this.writeSpace();
   }
@@ -118,7 +122,7 @@ export class WebGPUTrainer implements Trainer {
 
   getParameters(): Promise<Float32Array> {
     return this.serial(async () => {
-      const [params] = await this.readback(this.device.createCommandEncoder(), [[this.get('params'), this.layout.size]]);
+      const [params] = await this.readback(this.gpuDevice.createCommandEncoder(), [[this.get('params'), this.layout.size]]);
       this.lastParameters = params.slice();
       return params;
     });
@@ -127,7 +131,7 @@ export class WebGPUTrainer implements Trainer {
   setParameters(flat: Float32Array): void {
     this.checkAlive();
     const params = checkArray('parameters', flat, Float32Array, this.layout.size);
-    this.device.queue.writeBuffer(this.get('params'), 0, params);
+    this.gpuDevice.queue.writeBuffer(this.get('params'), 0, params);
     this.lastParameters = params.slice();
     this.updated = undefined;
   }
@@ -145,7 +149,7 @@ export class WebGPUTrainer implements Trainer {
   getOptimizerState(): Promise<OptimizerState> {
     return this.serial(async () => {
       const n = this.layout.size;
-      const [m, v] = await this.readback(this.device.createCommandEncoder(), [[this.get('adamM'), n], [this.get('adamV'), n]]);
+      const [m, v] = await this.readback(this.gpuDevice.createCommandEncoder(), [[this.get('adamM'), n], [this.get('adamV'), n]]);
       return { m, v, step: this.step };
     });
   }
@@ -157,8 +161,8 @@ export class WebGPUTrainer implements Trainer {
     const v = checkArray('optimizerState.v', state.v, Float32Array, this.layout.size);
     const step = checkInteger('optimizerState.step', state.step, 0);
     for (let i = 0; i < v.length; i++) if (v[i] < 0) fail(`optimizerState.v[${i}]`, 'a number >= 0', v[i]);
-    this.device.queue.writeBuffer(this.get('adamM'), 0, m);
-    this.device.queue.writeBuffer(this.get('adamV'), 0, v);
+    this.gpuDevice.queue.writeBuffer(this.get('adamM'), 0, m);
+    this.gpuDevice.queue.writeBuffer(this.get('adamV'), 0, v);
     this.step = step;
     this.updated = undefined;
   }
@@ -265,7 +269,7 @@ export class WebGPUTrainer implements Trainer {
     for (const buffer of this.buffers.values()) buffer.destroy();
     this.arena.buffer?.destroy();
     this.buffers.clear();
-    if (this.ownsDevice) this.device.destroy();
+    if (this.ownsDevice) this.gpuDevice.destroy();
   }
 
   // ---- recording ----
@@ -357,7 +361,7 @@ export class WebGPUTrainer implements Trainer {
   }
 
   private encode(recorder: Recorder, indirect?: GPUBuffer): GPUCommandEncoder {
-    const encoder = this.device.createCommandEncoder({ label: 'webppo update' });
+    const encoder = this.gpuDevice.createCommandEncoder({ label: 'webppo update' });
     const pass = encoder.beginComputePass();
     recorder.encode(this.device, this.arena, pass, this.bindGroups, indirect);
     pass.end();
@@ -442,7 +446,7 @@ export class WebGPUTrainer implements Trainer {
     const space = this.policy.actionSpace;
     const values = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? [...space.nvec]
       : Array.from(space.low, (low, d) => Math.log((space.high[d] - low) / 2));
-    this.device.queue.writeBuffer(this.buffer('space', Math.max(16, values.length * 4)), 0, new Float32Array(values));
+    this.gpuDevice.queue.writeBuffer(this.buffer('space', Math.max(16, values.length * 4)), 0, new Float32Array(values));
   }
 
   /** A named storage buffer of at least `bytes`, replaced when too small. */
@@ -452,8 +456,8 @@ export class WebGPUTrainer implements Trainer {
     if (!buffer || buffer.size < size) {
       buffer?.destroy();
       this.bindGroups.clear();
-      buffer = this.device.createBuffer({ label: `webppo ${name}`, size, usage: usage | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-      if (name === 'grads' || name === 'adamM' || name === 'adamV') this.device.queue.writeBuffer(buffer, 0, new Float32Array(size / 4));
+      buffer = this.gpuDevice.createBuffer({ label: `webppo ${name}`, size, usage: usage | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      if (name === 'grads' || name === 'adamM' || name === 'adamV') this.gpuDevice.queue.writeBuffer(buffer, 0, new Float32Array(size / 4));
       this.buffers.set(name, buffer);
     }
     return buffer;
@@ -468,17 +472,17 @@ export class WebGPUTrainer implements Trainer {
   /** Copies the sources into one staging buffer, submits `encoder` (the one submit) and maps once. */
   private async readback(encoder: GPUCommandEncoder, sources: [GPUBuffer, number][]): Promise<Float32Array[]> {
     const total = sources.reduce((sum, [, n]) => sum + n, 0) * 4;
-    const staging = this.device.createBuffer({ label: 'webppo readback', size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.gpuDevice.createBuffer({ label: 'webppo readback', size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     let at = 0;
     for (const [buffer, n] of sources) {
       encoder.copyBufferToBuffer(buffer, 0, staging, at, n * 4);
       at += n * 4;
     }
-    this.device.pushErrorScope('out-of-memory');
-    this.device.pushErrorScope('validation');
-    this.device.queue.submit([encoder.finish()]);
+    this.gpuDevice.pushErrorScope('out-of-memory');
+    this.gpuDevice.pushErrorScope('validation');
+    this.gpuDevice.queue.submit([encoder.finish()]);
     this.counters.submits++;
-    const errors = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]).catch(() => [null]);
+    const errors = Promise.all([this.gpuDevice.popErrorScope(), this.gpuDevice.popErrorScope()]).catch(() => [null]);
     try {
       await staging.mapAsync(GPUMapMode.READ);
     } catch (error) {

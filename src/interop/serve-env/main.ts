@@ -1,11 +1,16 @@
 // `node --import tsx src/interop/serve-env/main.ts <env> [...]`: serve-env without the rest of the CLI (no
 // wasm is loaded), for running from the source tree. Installed packages use `webppo serve-env`.
-import { InteropUsageError, serveEnvCommand } from '../cli.js';
+import { parseArgs } from '../../cli/args.js';
+import { serveEnvCommand } from '../../cli/commands/serve-env.js';
+import { prefixed, UsageError } from '../../cli/errors.js';
 
-serveEnvCommand(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`webppo serve-env: ${(error as Error).message}`);
-    process.exit(error instanceof InteropUsageError ? 2 : 1);
-  },
-);
+const controller = new AbortController();
+process.once('SIGINT', () => controller.abort());
+const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line), signal: controller.signal };
+try {
+  await serveEnvCommand.run(parseArgs(['serve-env', ...process.argv.slice(2)], serveEnvCommand.flags), io);
+  process.exit(0);
+} catch (error) {
+  console.error(prefixed(`serve-env: ${(error as Error).message}`));
+  process.exit(error instanceof UsageError ? 2 : 1);
+}
