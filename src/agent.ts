@@ -367,7 +367,7 @@ export class Agent {
     checkFlags('terminated', terminated, n);
     checkFlags('truncated', truncated, n);
     if (options !== undefined) {
-      if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
       for (const key in options) if (key !== 'finalObservations') throw new UnknownOptionError(`options.${key}`, OBSERVE_OPTIONS, 'option');
     }
     const finals = options?.finalObservations;
@@ -604,7 +604,7 @@ export class Agent {
   private checkActInputs(observations: Float32Array, options: ActOptions | undefined): Uint8Array | undefined {
     checkFinite('observations', observations, this.numAgents, this.observationSize);
     if (options !== undefined) {
-      if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
       for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ACT_OPTIONS, 'option');
       if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
     }

@@ -123,7 +123,7 @@ export class CpuPolicy {
    */
   act(observations: Float32Array, out: ActOutput, options?: ActOptions): void {
     if (options !== undefined) {
-      if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
       for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ['masks', 'deterministic'], 'option');
       if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
     }
