@@ -8,6 +8,7 @@ import { init } from './init.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
 import { createInference, type Inference } from './agent-inference.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
+import type { BackendReport } from './backend/index.js';
 import { STAT_NAMES, type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateStats } from './backend/trainer.js';
 import { ObservationNormalizer, RewardScaler } from './normalize.js';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace } from './policy/checkpoint.js';
@@ -148,11 +149,17 @@ export class Agent {
 
   private static async build(options: ResolvedAgentOptions, parameters: Float32Array | undefined): Promise<Agent> {
     const policy: PolicySpec = { observationSize: flatSize(options.observationSpace), actionSpace: options.actionSpace, network: options.network };
-    const trainer = await createAgentTrainer({ backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters }, options.trainInWorker);
+    let report: BackendReport | undefined;
+    const trainer = await createAgentTrainer({
+      backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters, numEnvs: options.numAgents,
+      onBackendReport: (r) => { report = r; },
+    }, options.trainInWorker);
     let inference: Inference | undefined;
     try {
       inference = createInference(policy, options.numAgents, options.seed, await trainer.getParameters());
-      return new Agent(options, trainer, inference);
+      const agent = new Agent(options, trainer, inference);
+      agent.backendReport = report;
+      return agent;
     } catch (error) {
       inference?.dispose();
       trainer.dispose();
@@ -201,6 +208,8 @@ export class Agent {
   }
 
   get backend(): 'cpu' | 'webgpu' { return this.trainer.backend; }
+  /** How backend 'auto' chose (the timings it measured), when it chose in this thread; undefined otherwise. */
+  backendReport?: BackendReport;
   /** Agent steps taken (ticks x numAgents). */
   get steps(): number { return this.counters.steps; }
   get updates(): number { return this.counters.updates; }

@@ -3,6 +3,7 @@
 // here than double buffering), with schedules, periodic deterministic evaluation, progress events, a progress
 // bar and an AbortSignal that stops cleanly between steps.
 import type { Agent, EpisodeEvent, UpdateEvent } from './agent.js';
+import type { BackendReport } from './backend/index.js';
 import { checkInteger, fail } from './errors.js';
 import { type Env, isVectorEnv, type VectorEnv } from './envs/env.js';
 import { vectorize } from './envs/vector.js';
@@ -14,7 +15,9 @@ export type ProgressEvent =
   | { type: 'rollout'; steps: number; sps: number }
   | ({ type: 'update' } & UpdateEvent)
   | ({ type: 'episode' } & EpisodeEvent)
-  | { type: 'eval'; steps: number; meanReturn: number; returns: number[] };
+  | { type: 'eval'; steps: number; meanReturn: number; returns: number[] }
+  /** Once at the start, when backend 'auto' chose the agent's backend: which, and the update times it measured. */
+  | ({ type: 'backend' } & BackendReport);
 
 export interface EvaluateOptions {
   /** Evaluate every this many agent steps. */
@@ -72,6 +75,10 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
     steps: agent.steps, totalSteps, startSteps, updates: agent.updates, elapsedMs: performance.now() - started,
     meanReturn: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : undefined,
   });
+  if (agent.backendReport) {
+    emit({ type: 'backend', ...agent.backendReport });
+    reporter?.note(`backend: ${agent.backendReport.backend} (${agent.backendReport.reason})`);
+  }
   const offEpisode = agent.on('episode', (e) => {
     recent.push(e.return);
     if (recent.length > 20) recent.shift();

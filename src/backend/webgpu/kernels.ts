@@ -8,6 +8,8 @@ import reduce from '../../../shaders/reduce.wgsl';
 import adam from '../../../shaders/adam.wgsl';
 import advantage from '../../../shaders/advantage.wgsl';
 import rowScratch from '../../../shaders/row_scratch.wgsl';
+import tiled from '../../../shaders/tiled.wgsl';
+import reduceSplit from '../../../shaders/reduce_split.wgsl';
 
 // The per-row kernels share one scratch layout, defined once in row_scratch.wgsl.
 export const SHADERS = {
@@ -17,6 +19,8 @@ export const SHADERS = {
   reduce: rowScratch + reduce,
   adam,
   advantage: rowScratch + advantage,
+  tiled,
+  reduce_split: rowScratch + reduceSplit,
 } as const;
 export type ShaderName = keyof typeof SHADERS;
 
@@ -50,6 +54,16 @@ export const KERNELS = {
   loss_stats: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
   grad_norm: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
   kl_check: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW, 4: RW }, uniform: 'uuuuuuuuffff', direct: true },
+  // The 'tiled' variant (variants.ts): workgroup-memory tiles, split-K, two-pass reductions.
+  matmul_tiled: { shader: 'tiled', storage: { 1: READ, 2: READ, 3: RW, 4: READ, 5: READ }, uniform: 'u'.repeat(16) },
+  column_sum_split: { shader: 'tiled', storage: { 1: READ, 2: RW }, uniform: 'u'.repeat(8) },
+  sum_splits: { shader: 'tiled', storage: { 1: READ, 2: RW }, uniform: 'uuuu' },
+  sum_squares: { shader: 'reduce_split', storage: { 1: READ, 4: RW }, uniform: 'uuuuffff' },
+  grad_norm_partials: { shader: 'reduce_split', storage: { 2: RW, 3: RW, 4: RW }, uniform: 'uuuuffff' },
+  advantage_moments_partial: { shader: 'reduce_split', storage: { 1: READ, 4: RW }, uniform: 'uuuuffff' },
+  advantage_moments_combine: { shader: 'reduce_split', storage: { 3: RW, 4: RW }, uniform: 'uuuuffff' },
+  loss_stats_partial: { shader: 'reduce_split', storage: { 1: READ, 4: RW }, uniform: 'uuuuffff' },
+  loss_stats_combine: { shader: 'reduce_split', storage: { 2: RW, 3: RW, 4: RW }, uniform: 'uuuuffff' },
   adam_step: { shader: 'adam', storage: { 1: READ, 2: READ, 3: RW, 4: RW, 5: RW }, uniform: 'uuuuffffffff' },
 } as const satisfies Record<string, KernelSpec>;
 
