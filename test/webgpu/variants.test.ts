@@ -9,25 +9,14 @@ import { init } from '../../src/init.js';
 import { createCpuTrainer } from '../../src/backend/cpu/trainer.js';
 import { createWebGPUTrainer } from '../../src/backend/webgpu/index.js';
 import { reductionGroups, weightSplits } from '../../src/backend/webgpu/variants.js';
-import { Box, Discrete, MultiDiscrete } from '../../src/spaces.js';
 import { sharedTestDevice } from '../helpers/gpu.js';
-import { makeCase } from '../oracle/cases.js';
+import { VARIANT_CASES as CASES } from './variant-cases.js';
 import { mismatch, statsMismatch } from '../oracle/compare.js';
 
 const SEED = 5;
 await init();
 const device = await sharedTestDevice();
 
-const CASES = [
-  makeCase({ name: 'discrete5 masked tanh [66,20], 320 rows', action: Discrete(5), observationSize: 11, network: { hidden: [66, 20] },
-    ppo: { numSteps: 20, numMinibatches: 1 }, batch: { numEnvs: 16, masks: true } }),
-  makeCase({ name: 'box3 normal shared relu [70], 300 rows', action: Box(3), observationSize: 7, network: { hidden: [70], shared: true, activation: 'relu' },
-    ppo: { numSteps: 30, numMinibatches: 1 }, batch: { numEnvs: 10 } }),
-  makeCase({ name: 'multidiscrete[4,3] shared separateLosses [65], 264 rows', action: MultiDiscrete([4, 3]), network: { hidden: [65], shared: true },
-    ppo: { numSteps: 12, numMinibatches: 1, separateLosses: true, reduction: 'sum' }, batch: { numEnvs: 22 } }),
-  makeCase({ name: 'vtrace tanh_normal [20], segments of 10 x 30', action: Box(2, [-2, 0], [2, 1]), network: { distribution: 'tanh_normal', hidden: [20] },
-    ppo: { numSteps: 10, numMinibatches: 1, samplesMcEntropy: 2 }, batch: { numEnvs: 30, vtrace: true } }),
-];
 
 describe.skipIf(!device)('WebGPU kernel variants against the CPU trainer', () => {
   it('the sizes below reach several reduction workgroups and weight-gradient splits', () => {
