@@ -32,8 +32,9 @@ const TILE: u32 = 64u;
 const KT: u32 = 16u;
 const BLOCK: u32 = 4u;
 
-var<workgroup> tileA: array<array<f32, 64>, 16>; // [k][i]
-var<workgroup> tileB: array<array<f32, 64>, 16>; // [k][j]
+// [k][i] and [k][j], rows padded to 65 so that loads walking k hit different banks.
+var<workgroup> tileA: array<array<f32, 65>, 16>;
+var<workgroup> tileB: array<array<f32, 65>, 16>;
 
 @compute @workgroup_size(16, 16)
 fn matmul_tiled(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
@@ -44,20 +45,22 @@ fn matmul_tiled(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
   let flat = local.y * 16u + local.x;
   var sum: array<vec4<f32>, 4>;
   for (var k0 = kBegin; k0 < kEnd; k0 += KT) {
-    // 256 invocations load 64 x 16 values of each panel, 4 each; out-of-range values load as 0.
+    // 256 invocations load 64 x 16 values of each panel, 4 each, neighbours reading neighbouring addresses
+    // (along k when k is the contiguous index, else along the rows / columns); out-of-range values load as 0.
     for (var e = 0u; e < 4u; e++) {
       let index = flat + e * 256u;
-      let t = index / TILE;
-      let r = index % TILE;
-      let k = k0 + t;
-      let i = row0 + r;
-      let j = col0 + r;
+      let ta = select(index / TILE, index % KT, p.aCol == 1u);
+      let ra = select(index % TILE, index / KT, p.aCol == 1u);
+      let tb = select(index / TILE, index % KT, p.bRow == 1u);
+      let rb = select(index % TILE, index / KT, p.bRow == 1u);
+      let i = row0 + ra;
+      let j = col0 + rb;
       var va = 0.0;
       var vb = 0.0;
-      if (k < kEnd && i < p.m) { va = a[p.aOffset + i * p.aRow + k * p.aCol]; }
-      if (k < kEnd && j < p.n) { vb = b[p.bOffset + k * p.bRow + j * p.bCol]; }
-      tileA[t][r] = va;
-      tileB[t][r] = vb;
+      if (k0 + ta < kEnd && i < p.m) { va = a[p.aOffset + i * p.aRow + (k0 + ta) * p.aCol]; }
+      if (k0 + tb < kEnd && j < p.n) { vb = b[p.bOffset + (k0 + tb) * p.bRow + j * p.bCol]; }
+      tileA[ta][ra] = va;
+      tileB[tb][rb] = vb;
     }
     workgroupBarrier();
     for (var t = 0u; t < KT; t++) {

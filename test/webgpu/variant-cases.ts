@@ -7,8 +7,8 @@ import { Box, Discrete, MultiDiscrete } from '../../src/spaces.js';
 import { makeCase } from '../oracle/cases.js';
 
 export const VARIANT_CASES = [
-  makeCase({ name: 'discrete5 masked tanh [66,20], 320 rows', action: Discrete(5), observationSize: 11, network: { hidden: [66, 20] },
-    ppo: { numSteps: 20, numMinibatches: 1 }, batch: { numEnvs: 16, masks: true } }),
+  makeCase({ name: 'discrete5 masked tanh [66,20], 272 rows', action: Discrete(5), observationSize: 11, network: { hidden: [66, 20] },
+    ppo: { numSteps: 17, numMinibatches: 1 }, batch: { numEnvs: 16, masks: true } }),
   makeCase({ name: 'box3 normal shared relu [70], 300 rows', action: Box(3), observationSize: 7, network: { hidden: [70], shared: true, activation: 'relu' },
     ppo: { numSteps: 30, numMinibatches: 1 }, batch: { numEnvs: 10 } }),
   makeCase({ name: 'multidiscrete[4,3] shared separateLosses [65], 264 rows', action: MultiDiscrete([4, 3]), network: { hidden: [65], shared: true },

@@ -18,11 +18,13 @@ await init();
 const device = await sharedTestDevice();
 
 
-describe.skipIf(!device)('WebGPU kernel variants against the CPU trainer', () => {
+// The first case also compiles every pipeline on the software adapter, which a busy host makes slow.
+describe.skipIf(!device)('WebGPU kernel variants against the CPU trainer', { timeout: 240_000 }, () => {
   it('the sizes below reach several reduction workgroups and weight-gradient splits', () => {
     expect(reductionGroups(264).groups).toBeGreaterThan(1);
     expect(weightSplits(264, 65, 20)).toBeGreaterThan(1);
     expect(weightSplits(300, 70, 7)).toBeGreaterThan(1);
+    expect(weightSplits(272, 5, 20)).toBeGreaterThan(1);
   });
 
   for (const c of CASES) {
