@@ -159,8 +159,9 @@ if (python) {
 }
 
 const ms = (v?: number) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
-const sps = (rows: number, v?: number) => (v === undefined ? '-' : `${(((rows * EPOCHS) / v) * 1e3 / 1e6).toFixed(2)}M`);
-const gradSps = (rows: number, v?: number) => (v === undefined ? '-' : `${((rows / v) * 1e3 / 1e6).toFixed(2)}M`);
+const rate = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
+const sps = (rows: number, v?: number) => (v === undefined ? '-' : rate(((rows * EPOCHS) / v) * 1e3));
+const gradSps = (rows: number, v?: number) => (v === undefined ? '-' : rate((rows / v) * 1e3));
 const ratio = (a?: number, b?: number) => (a === undefined || b === undefined ? '-' : `${(b / a).toFixed(2)}x`);
 console.log(`\nadapter: ${probe.description}; peer: ${torchDevice}`);
 console.log('update = 4 epochs x 4 minibatches; samples/s counts each row once per epoch; grad = forward + loss + backward over the whole batch (computeGradients); speedup = other time / webgpu time\n');
