@@ -4,12 +4,14 @@
 # builds it; carry that folder): it unpacks Node, the Dawn addon and, when the system has none, Debian's Vulkan
 # loader into a temporary folder, finds the driver's Vulkan ICD, then runs
 #   1. the correctness check (bench/device-check.ts: CPU against WebGPU, each kernel variant, every oracle case),
-#   2. the sweep with the CPU trainer and the PyTorch peer (bench/webgpu.bench.ts, full sweep on a hardware GPU),
-# writing check.txt, bench.md, bench.json, env.txt and summary.txt into the folder given as $1 (default $OUT,
-# else ./device-results). Aims to finish in under 8 minutes; each step has its own time limit.
+#   2. the PyTorch peer (bench/peers/torch_ppo.py, CUDA, eager then torch.compile) on the sweep's cells,
+#   3. the sweep with the CPU trainer (bench/webgpu.bench.ts, full sweep on a hardware GPU), with the peer's ratios,
+# writing check.txt, peer.jsonl, bench.md, bench.json, env.txt and summary.txt into the folder given as $1
+# (default $OUT, else ./device-results). Under 8 minutes: each step has its own time limit, and the sweep writes
+# bench.json after every cell, the cells the goals name first.
 #   bash bench/device.sh [results-folder]
 # Variables: WEBPPO_BENCH_REDUCED=1 (the reduced sweep, e.g. to try it on a software adapter), WEBPPO_BENCH_CELL_S,
-# WEBPPO_PYTHON, CHECK_TIMEOUT_S (default 150), BENCH_TIMEOUT_S (default 300), WEBPPO_CARRIED_VULKAN=1 (use the
+# WEBPPO_PYTHON, CHECK_TIMEOUT_S (default 100), PEER_TIMEOUT_S (120), BENCH_TIMEOUT_S (200), WEBPPO_CARRIED_VULKAN=1 (use the
 # carried loader even where the system has one).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -60,13 +62,28 @@ say "$(tr '\n' ';' < "$results/env.txt")"
 
 cd "$work"
 say "correctness check (CPU against WebGPU, every kernel variant)"
-timeout "${CHECK_TIMEOUT_S:-150}" "$work/node" device-check.mjs > "$results/check.txt" 2>&1
+timeout "${CHECK_TIMEOUT_S:-100}" "$work/node" device-check.mjs > "$results/check.txt" 2>&1
 check=$?
 say "check: exit $check; $(tail -1 "$results/check.txt")"
 
-say "sweep (WebGPU, CPU trainer, PyTorch peer)"
-WEBPPO_BENCH_JSON="$results/bench.json" WEBPPO_BENCH_CELL_S="${WEBPPO_BENCH_CELL_S:-2}" WEBPPO_PEER_TIMEOUT_S="${WEBPPO_PEER_TIMEOUT_S:-150}" \
-  timeout "${BENCH_TIMEOUT_S:-300}" "$work/node" webgpu.bench.mjs > "$results/bench.md" 2>&1
+# The sweep's cells, goals first (webgpu.bench.ts orders them the same way).
+if [ "${WEBPPO_BENCH_REDUCED:-}" = 1 ]; then
+  cells='[[512,[64,64]],[512,[256,256]],[2048,[64,64]],[2048,[256,256]]]'
+else
+  cells='[[8192,[256,256]],[65536,[64,64]]'
+  for r in 512 2048 8192 65536; do for h in 64 256 1024; do
+    case "$r/$h" in 8192/256|65536/64) ;; *) cells="$cells,[$r,[$h,$h]]" ;; esac
+  done; done
+  cells="$cells]"
+fi
+python="${WEBPPO_PYTHON:-python3}"
+say "PyTorch peer"
+PYTHONUNBUFFERED=1 timeout "${PEER_TIMEOUT_S:-120}" "$python" peers/torch_ppo.py "$cells" "${WEBPPO_BENCH_CELL_S:-1}" > "$results/peer.jsonl" 2>&1
+say "peer: exit $? ($(grep -c update_ms "$results/peer.jsonl") measurements)"
+
+say "sweep (WebGPU, CPU trainer; the peer's ratios)"
+WEBPPO_BENCH_JSON="$results/bench.json" WEBPPO_BENCH_CELL_S="${WEBPPO_BENCH_CELL_S:-1}" WEBPPO_PEER_RESULTS="$results/peer.jsonl" \
+  timeout "${BENCH_TIMEOUT_S:-200}" "$work/node" webgpu.bench.mjs > "$results/bench.md" 2>&1
 bench=$?
 say "sweep: exit $bench"
 grep '^|' "$results/bench.md" | tee -a "$results/summary.txt" >/dev/null

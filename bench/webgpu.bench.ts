@@ -8,12 +8,14 @@
 //   npm run bench -- webgpu          reduced sweep on a software adapter, the full one on a hardware GPU
 //   WEBPPO_BENCH_FULL=1              the full sweep anyway: batch {512, 2048, 8192, 65536} x hidden {64, 256, 1024}
 //   WEBPPO_BENCH_REDUCED=1           the reduced sweep anyway: batch {512, 2048} x hidden {64, 256}
-//   WEBPPO_BENCH_CELL_S=5            seconds per measurement; cells whose CPU update would take longer are skipped
+//   WEBPPO_BENCH_CELL_S=5            seconds per measurement (at least 3 runs after a warm-up)
+//   WEBPPO_BENCH_CPU_MAX_S=3         skip the CPU trainer where its update would take longer (estimated from the last cell)
+//   WEBPPO_PEER_RESULTS=path         read the peer's JSON lines from this file (run before) instead of running it
 //   WEBPPO_BENCH_JSON=path           also write every number as JSON
 //   WEBPPO_PYTHON=python3            the Python that has torch (default: the first of python3, /usr/bin/python3 that does)
 //   WEBPPO_PEER_TIMEOUT_S=900        stop the peer after this long (what it measured by then is kept)
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   createCpuTrainer, createTrainer, createWebGPUTrainer, Discrete, init, probeAdapter, resolveNetworkSpec, resolvePPOConfig,
@@ -28,6 +30,7 @@ if (!probe) {
 }
 const full = process.env.WEBPPO_BENCH_FULL === '1' || (!probe.software && process.env.WEBPPO_BENCH_REDUCED !== '1');
 const budgetS = Number(process.env.WEBPPO_BENCH_CELL_S ?? 5);
+const cpuMaxS = Number(process.env.WEBPPO_BENCH_CPU_MAX_S ?? 3);
 console.log(`adapter: ${probe.description} (${probe.software ? 'software' : 'hardware'}); ${full ? 'full' : 'reduced'} sweep`);
 
 const OBS = 8;
@@ -36,6 +39,10 @@ const EPOCHS = 4;
 const MINIBATCHES = 4;
 const batches = full ? [512, 2048, 8192, 65536] : [512, 2048];
 const hiddens = full ? [64, 256, 1024] : [64, 256];
+// The cells the goals name first, so that a run cut short still has them.
+const GOALS = ['8192x256', '65536x64'];
+const order = batches.flatMap((rows) => hiddens.map((hidden) => [rows, hidden] as const))
+  .sort((a, b) => Number(GOALS.includes(`${b[0]}x${b[1]}`)) - Number(GOALS.includes(`${a[0]}x${a[1]}`)));
 
 let seed = 1;
 const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
@@ -94,8 +101,12 @@ interface Cell {
 const cells: Cell[] = [];
 let cpuFlopsPerMs = 0;
 
-for (const rows of batches) {
-  for (const hidden of hiddens) {
+const json = () => {
+  if (process.env.WEBPPO_BENCH_JSON) writeFileSync(process.env.WEBPPO_BENCH_JSON, JSON.stringify({ adapter: probe.description, software: probe.software, peer: torchDevice, cells }, null, 1));
+};
+let torchDevice = 'not run (no python3 with torch)';
+{
+  for (const [rows, hidden] of order) {
     const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [hidden, hidden] }) };
     const ppo = resolvePPOConfig({ numSteps: rows / ENVS, learningRate: 1e-4, numEpochs: EPOCHS, numMinibatches: MINIBATCHES });
     const batch = {
@@ -120,7 +131,7 @@ for (const rows of batches) {
       webgpu: { updateMs, gradMs, dispatches, variant: choice.variant, variantMs: choice.ms, submits, readbacks },
     };
     const cpuEstimateMs = cpuFlopsPerMs ? flops / cpuFlopsPerMs : 0;
-    if (cpuEstimateMs > budgetS * 1000) {
+    if (cpuEstimateMs > cpuMaxS * 1000) {
       cell.cpuSkipped = `estimated ${(cpuEstimateMs / 1000).toFixed(0)} s per update`;
     } else {
       const cpu = createCpuTrainer({ policy, ppo, seed: 1 });
@@ -138,6 +149,7 @@ for (const rows of batches) {
       cell.auto = measured;
     }
     cells.push(cell);
+    json();
     console.log(`batch ${rows} [${hidden},${hidden}]: webgpu ${updateMs.toFixed(1)} ms (${choice.variant}), cpu ${cell.cpu ? `${cell.cpu.updateMs.toFixed(1)} ms` : 'skipped'}${cell.auto ? `, auto -> ${cell.auto.backend}` : ''}`);
   }
 }
@@ -145,12 +157,18 @@ for (const rows of batches) {
 // The PyTorch peer, in the same run.
 const peer = fileURLToPath(new URL('./peers/torch_ppo.py', import.meta.url));
 const python = [process.env.WEBPPO_PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-let torchDevice = 'not run (no python3 with torch)';
-if (python) {
+let peerLines: string[] = [];
+if (process.env.WEBPPO_PEER_RESULTS) {
+  peerLines = readFileSync(process.env.WEBPPO_PEER_RESULTS, 'utf8').split('\n');
+  torchDevice = 'no result';
+} else if (python) {
   const timeout = Number(process.env.WEBPPO_PEER_TIMEOUT_S ?? 900) * 1000;
   const out = spawnSync(python, [peer, JSON.stringify(cells.map((c) => [c.rows, [c.hidden, c.hidden]])), String(budgetS)], { encoding: 'utf8', maxBuffer: 1 << 24, timeout });
   if (out.status !== 0) torchDevice = `stopped early: ${out.error ? `timeout after ${timeout / 1000} s` : (out.stderr || '').trim().split('\n').pop()}`;
-  for (const line of (out.stdout || '').split('\n').filter((l) => l.startsWith('{'))) {
+  peerLines = (out.stdout || '').split('\n');
+}
+{
+  for (const line of peerLines.filter((l) => l.startsWith('{'))) {
     const r = JSON.parse(line);
     if (r.torch) { torchDevice = `torch ${r.torch} on ${r.device} (${r.modes.join(', ')})`; continue; }
     const cell = cells.find((c) => c.rows === r.rows && c.hidden === r.hidden[0]);
@@ -176,5 +194,5 @@ for (const c of cells) {
 }
 const submits = new Set(cells.map((c) => `${c.webgpu.submits}/${c.webgpu.readbacks}`));
 console.log(`\nsubmits / readbacks per update: ${[...submits].join(', ')}`);
-if (process.env.WEBPPO_BENCH_JSON) writeFileSync(process.env.WEBPPO_BENCH_JSON, JSON.stringify({ adapter: probe.description, software: probe.software, peer: torchDevice, cells }, null, 1));
+json();
 process.exit(0);
