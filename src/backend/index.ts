@@ -6,7 +6,7 @@ import { checkInteger, checkOneOf } from '../errors.js';
 import { measureBackends, type BackendMeasurement } from './auto.js';
 import { createCpuTrainer } from './cpu/trainer.js';
 import type { BackendName, Trainer, TrainerOptions } from './trainer.js';
-import { createWebGPUTrainer, probeAdapter } from './webgpu/index.js';
+import { createWebGPUTrainer, probeAdapter, type WebGPUTrainerOptions } from './webgpu/index.js';
 import { resolvePPOConfig } from '../config.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
@@ -24,6 +24,8 @@ export interface BackendReport {
 
 export interface CreateTrainerOptions extends TrainerOptions {
   backend?: BackendChoice;
+  /** The WebGPU trainer's kernel variants (see WebGPUTrainerOptions.kernels). */
+  kernels?: WebGPUTrainerOptions['kernels'];
   /** Envs per rollout (the agent's numAgents): 'auto' times an update of numSteps x numEnvs rows. Default 1. */
   numEnvs?: number;
   /** Called with how 'auto' decided (not called for an explicit backend). */

@@ -107,21 +107,38 @@ async function createKernel(device: GPUDevice, name: KernelName, module: GPUShad
   return { name, spec, pipeline, layout };
 }
 
-const cache = new WeakMap<GPUDevice, Promise<Record<KernelName, Kernel>>>();
+/** Kernels of the 'tiled' variant (variants.ts): compiled only when a trainer first needs them. */
+export const TILED_KERNELS: readonly KernelName[] = [
+  'matmul_tiled', 'column_sum_split', 'sum_splits', 'sum_squares', 'grad_norm_partials',
+  'advantage_moments_partial', 'advantage_moments_combine', 'loss_stats_partial', 'loss_stats_combine',
+];
 
-/** Every kernel, compiled once per device. */
-export function getKernels(device: GPUDevice): Promise<Record<KernelName, Kernel>> {
-  let kernels = cache.get(device);
+type Group = 'base' | 'tiled';
+const cache = new WeakMap<GPUDevice, Map<Group, Promise<Partial<Record<KernelName, Kernel>>>>>();
+
+function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<KernelName, Kernel>>> {
+  let groups = cache.get(device);
+  if (!groups) cache.set(device, (groups = new Map()));
+  let kernels = groups.get(group);
   if (!kernels) {
     kernels = (async () => {
+      const names = (Object.keys(KERNELS) as KernelName[]).filter((n) => TILED_KERNELS.includes(n) === (group === 'tiled'));
       const modules = new Map<ShaderName, GPUShaderModule>();
-      for (const shader of Object.keys(SHADERS) as ShaderName[]) modules.set(shader, await compileShader(device, shader, SHADERS[shader]));
-      const names = Object.keys(KERNELS) as KernelName[];
+      for (const shader of new Set(names.map((n) => KERNELS[n].shader))) modules.set(shader, await compileShader(device, shader, SHADERS[shader]));
       const built = await Promise.all(names.map((name) => createKernel(device, name, modules.get(KERNELS[name].shader)!)));
-      return Object.fromEntries(built.map((k) => [k.name, k])) as Record<KernelName, Kernel>;
+      return Object.fromEntries(built.map((k) => [k.name, k])) as Partial<Record<KernelName, Kernel>>;
     })();
-    kernels.catch(() => cache.delete(device));
-    cache.set(device, kernels);
+    kernels.catch(() => groups!.delete(group));
+    groups.set(group, kernels);
   }
   return kernels;
+}
+
+/**
+ * The kernels, compiled once per device: every kernel, or with `tiled: false` all but the 'tiled' variant's
+ * (whose entries are then absent until a later call asks for them; software adapters compile pipelines slowly).
+ */
+export async function getKernels(device: GPUDevice, { tiled = true } = {}): Promise<Record<KernelName, Kernel>> {
+  const base = await compileGroup(device, 'base');
+  return { ...base, ...(tiled ? await compileGroup(device, 'tiled') : {}) } as Record<KernelName, Kernel>;
 }

@@ -82,7 +82,7 @@ export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promis
   if (variant !== 'auto' && variant !== 'direct' && variant !== 'tiled') fail('options.kernels', "'auto', 'direct' or 'tiled'", variant);
   const device = options.device ?? (await requestDevice());
   try {
-    const kernels = await getKernels(device);
+    const kernels = await getKernels(device, { tiled: variant === 'tiled' });
     return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed, variant);
   } catch (error) {
     if (owned) device.destroy();
@@ -386,6 +386,8 @@ export class WebGPUTrainer implements Trainer {
     const shape = this.layout.layers.map((l) => `${l.inputs}x${l.outputs}`).join(',');
     const key = `${adapter}|${this.policy.actionSpace.kind}|${step.m}|${step.vtrace}|${shape}`;
     let choice = measuredVariants.get(key);
+    // The tiled pipelines are compiled only now, when they are to be measured or run.
+    if ((!choice || choice.variant === 'tiled') && !this.kernels.matmul_tiled) Object.assign(this.kernels, await getKernels(this.device));
     if (!choice) {
       // Direct: warmed up, then timed. Tiled: timed, and once more only when close (on a software adapter its
       // barriers make it many times slower, so one run settles it).
