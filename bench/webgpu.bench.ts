@@ -104,7 +104,7 @@ let cpuFlopsPerMs = 0;
 const json = () => {
   if (process.env.WEBPPO_BENCH_JSON) writeFileSync(process.env.WEBPPO_BENCH_JSON, JSON.stringify({ adapter: probe.description, software: probe.software, peer: torchDevice, cells }, null, 1));
 };
-let torchDevice = 'not run (no python3 with torch)';
+let torchDevice = process.env.WEBPPO_PEER_RESULTS ? `read from ${process.env.WEBPPO_PEER_RESULTS}` : 'not run (no python3 with torch)';
 {
   for (const [rows, hidden] of order) {
     const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [hidden, hidden] }) };
@@ -160,7 +160,6 @@ const python = [process.env.WEBPPO_PYTHON, 'python3', '/usr/bin/python3'].find((
 let peerLines: string[] = [];
 if (process.env.WEBPPO_PEER_RESULTS) {
   peerLines = readFileSync(process.env.WEBPPO_PEER_RESULTS, 'utf8').split('\n');
-  torchDevice = 'no result';
 } else if (python) {
   const timeout = Number(process.env.WEBPPO_PEER_TIMEOUT_S ?? 900) * 1000;
   const out = spawnSync(python, [peer, JSON.stringify(cells.map((c) => [c.rows, [c.hidden, c.hidden]])), String(budgetS)], { encoding: 'utf8', maxBuffer: 1 << 24, timeout });
