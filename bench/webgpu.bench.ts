@@ -1,9 +1,25 @@
-// One PPO update (4 epochs x 4 minibatches of shuffled rows) on the WebGPU trainer against the WASM CPU
-// trainer (the peer, same batch and plan, same run), for batch sizes x hidden sizes; reports ms per update,
-// the ratio, and submits / readbacks per update. On a software adapter (SwiftShader, lavapipe) the big sizes
-// take minutes: they run only with WEBPPO_BENCH_LARGE=1.
-import { bench, group, run } from 'mitata';
-import { createCpuTrainer, createWebGPUTrainer, Discrete, init, probeAdapter, resolveNetworkSpec, resolvePPOConfig } from '../dist/index.js';
+// The WebGPU sweep: one PPO update (4 epochs x 4 minibatches of shuffled rows, obs 8, Discrete(4), tanh actor
+// and critic [h, h]) for batch x hidden, on the WebGPU trainer ('auto' kernels: the variant it measured is
+// shown), the WASM CPU trainer and the PyTorch peer (bench/peers/torch_ppo.py: eager and torch.compile, CUDA
+// when available) in the same run. Per cell: samples/s of the whole update and of forward + loss + backward
+// alone (computeGradients over the whole batch), achieved GFLOP/s, dispatches per update, and which backend
+// 'auto' picks (createTrainer, measured) against which was faster here.
+//
+//   npm run bench -- webgpu          reduced sweep on a software adapter, the full one on a hardware GPU
+//   WEBPPO_BENCH_FULL=1              the full sweep anyway: batch {512, 2048, 8192, 65536} x hidden {64, 256, 1024}
+//   WEBPPO_BENCH_REDUCED=1           the reduced sweep anyway: batch {512, 2048} x hidden {64, 256}
+//   WEBPPO_BENCH_CELL_S=5            seconds per measurement (at least 3 runs after a warm-up)
+//   WEBPPO_BENCH_CPU_MAX_S=3         skip the CPU trainer where its update would take longer (estimated from the last cell)
+//   WEBPPO_PEER_RESULTS=path         read the peer's JSON lines from this file (run before) instead of running it
+//   WEBPPO_BENCH_JSON=path           also write every number as JSON
+//   WEBPPO_PYTHON=python3            the Python that has torch (default: the first of python3, /usr/bin/python3 that does)
+//   WEBPPO_PEER_TIMEOUT_S=900        stop the peer after this long (what it measured by then is kept)
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  createCpuTrainer, createTrainer, createWebGPUTrainer, Discrete, init, probeAdapter, resolveNetworkSpec, resolvePPOConfig,
+} from '../dist/index.js';
 
 await init();
 
@@ -12,18 +28,29 @@ if (!probe) {
   console.log('webgpu bench: no WebGPU adapter (set VK_ICD_FILENAMES in Node); nothing to measure');
   process.exit(0);
 }
-const large = process.env.WEBPPO_BENCH_LARGE === '1' || !probe.software;
-console.log(`adapter: ${probe.description} (${probe.software ? 'software' : 'hardware'})${large ? '' : '; large sizes skipped (WEBPPO_BENCH_LARGE=1)'}`);
+const full = process.env.WEBPPO_BENCH_FULL === '1' || (!probe.software && process.env.WEBPPO_BENCH_REDUCED !== '1');
+const budgetS = Number(process.env.WEBPPO_BENCH_CELL_S ?? 5);
+const cpuMaxS = Number(process.env.WEBPPO_BENCH_CPU_MAX_S ?? 3);
+console.log(`adapter: ${probe.description} (${probe.software ? 'software' : 'hardware'}); ${full ? 'full' : 'reduced'} sweep`);
 
 const OBS = 8;
 const ENVS = 8;
+const EPOCHS = 4;
+const MINIBATCHES = 4;
+const batches = full ? [512, 2048, 8192, 65536] : [512, 2048];
+const hiddens = full ? [64, 256, 1024] : [64, 256];
+// The cells the goals name first, so that a run cut short still has them.
+const GOALS = ['8192x256', '65536x64'];
+const order = batches.flatMap((rows) => hiddens.map((hidden) => [rows, hidden] as const))
+  .sort((a, b) => Number(GOALS.includes(`${b[0]}x${b[1]}`)) - Number(GOALS.includes(`${a[0]}x${a[1]}`)));
+
 let seed = 1;
 const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
 const floats = (n: number, f = () => random() * 2 - 1) => Float32Array.from({ length: n }, f);
 
 function shuffledPlan(rows: number) {
-  const indices = new Int32Array(4 * rows);
-  for (let e = 0; e < 4; e++) {
+  const indices = new Int32Array(EPOCHS * rows);
+  for (let e = 0; e < EPOCHS; e++) {
     const order = Array.from({ length: rows }, (_, i) => i);
     for (let i = rows - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -31,39 +58,140 @@ function shuffledPlan(rows: number) {
     }
     indices.set(order, e * rows);
   }
-  return { unit: 'rows' as const, numEpochs: 4, numMinibatches: 4, unitsPerMinibatch: rows / 4, indices };
+  return { unit: 'rows' as const, numEpochs: EPOCHS, numMinibatches: MINIBATCHES, unitsPerMinibatch: rows / MINIBATCHES, indices };
 }
 
-const sizes: [number, number][] = [[512, 64], [2048, 64], [512, 256]];
-if (large) sizes.push([8192, 64], [2048, 256], [8192, 256]);
-const trainers: { name: string; counters: { submits: number; readbacks: number }; updates: number }[] = [];
-for (const [rows, hidden] of sizes) {
-  const policy = { observationSize: OBS, actionSpace: Discrete(4), network: resolveNetworkSpec({ hidden: [hidden, hidden] }) };
-  const ppo = resolvePPOConfig({ numSteps: rows / ENVS, learningRate: 1e-4 });
-  const trainer = await createWebGPUTrainer({ policy, ppo, seed: 1 });
-  const cpu = createCpuTrainer({ policy, ppo, seed: 1 });
-  const batch = {
-    numSteps: rows / ENVS, numEnvs: ENVS, observations: floats(rows * OBS),
-    actions: Int32Array.from({ length: rows }, () => Math.floor(random() * 4)),
-    logProbs: floats(rows, () => Math.log(0.25) + (random() - 0.5) * 0.2), values: floats(rows), advantages: floats(rows), returns: floats(rows),
-  };
-  const plan = shuffledPlan(rows);
-  const name = `update batch ${rows} hidden [${hidden},${hidden}]`;
-  const entry = { name, counters: trainer.counters, updates: 0 };
-  trainers.push(entry);
-  group(name, () => {
-    bench(`webgpu ${name}`, async () => { await trainer.update(batch, plan); entry.updates++; });
-    bench(`wasm-cpu ${name}`, async () => { await cpu.update(batch, plan); });
-  });
+/** Matrix-product FLOPs of one update: forward, input gradient (not into the observations) and weight gradient. */
+function updateFlops(rows: number, hidden: number): number {
+  const widths = [OBS, hidden, hidden];
+  let perRow = 0;
+  for (const out of [ACTIONS, 1]) {
+    const w = [...widths, out];
+    for (let l = 0; l + 1 < w.length; l++) perRow += 2 * w[l] * w[l + 1] * (l === 0 ? 2 : 3);
+  }
+  return perRow * rows * EPOCHS;
+}
+const ACTIONS = 4;
+
+/** Median milliseconds of `fn` after one warm-up run: at least 3 runs, more while within the budget. */
+async function medianMs(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  let spent = 0;
+  while (times.length < 3 || (times.length < 15 && spent < budgetS * 500)) {
+    const started = performance.now();
+    await fn();
+    const t = performance.now() - started;
+    times.push(t);
+    spent += t;
+    if (t > budgetS * 1000) break;
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
 }
 
-const { benchmarks } = await run({ format: 'quiet', throw: true });
-const avg = new Map(benchmarks.flatMap((b) => b.runs).map((r) => [r.name, r.stats?.avg ?? NaN]));
-console.log('| update (4 epochs x 4 minibatches) | webgpu ms | wasm-cpu ms | webgpu / wasm-cpu time | submits / update | readbacks / update |');
-console.log('|---|---|---|---|---|---|');
-for (const t of trainers) {
-  const gpu = (avg.get(`webgpu ${t.name}`) ?? NaN) / 1e6;
-  const cpu = (avg.get(`wasm-cpu ${t.name}`) ?? NaN) / 1e6;
-  console.log(`| ${t.name} | ${gpu.toFixed(1)} | ${cpu.toFixed(1)} | ${(gpu / cpu).toFixed(1)}x | ${(t.counters.submits / t.updates).toFixed(2)} | ${(t.counters.readbacks / t.updates).toFixed(2)} |`);
+interface Cell {
+  rows: number; hidden: number; gflop: number;
+  webgpu: { updateMs: number; gradMs: number; dispatches: number; variant: string; variantMs: Record<string, number>; submits: number; readbacks: number };
+  cpu?: { updateMs: number; gradMs: number };
+  cpuSkipped?: string;
+  auto?: { backend: string; ms: Record<string, number> };
+  torch: Record<string, { updateMs?: number; gradMs?: number; skipped?: string }>;
 }
+const cells: Cell[] = [];
+let cpuFlopsPerMs = 0;
+
+const json = () => {
+  if (process.env.WEBPPO_BENCH_JSON) writeFileSync(process.env.WEBPPO_BENCH_JSON, JSON.stringify({ adapter: probe.description, software: probe.software, peer: torchDevice, cells }, null, 1));
+};
+let torchDevice = process.env.WEBPPO_PEER_RESULTS ? `read from ${process.env.WEBPPO_PEER_RESULTS}` : 'not run (no python3 with torch)';
+{
+  for (const [rows, hidden] of order) {
+    const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [hidden, hidden] }) };
+    const ppo = resolvePPOConfig({ numSteps: rows / ENVS, learningRate: 1e-4, numEpochs: EPOCHS, numMinibatches: MINIBATCHES });
+    const batch = {
+      numSteps: rows / ENVS, numEnvs: ENVS, observations: floats(rows * OBS),
+      actions: Int32Array.from({ length: rows }, () => Math.floor(random() * ACTIONS)),
+      logProbs: floats(rows, () => Math.log(0.25) + (random() - 0.5) * 0.2), values: floats(rows), advantages: floats(rows), returns: floats(rows),
+    };
+    const plan = shuffledPlan(rows);
+    const flops = updateFlops(rows, hidden);
+    const gpu = await createWebGPUTrainer({ policy, ppo, seed: 1 });
+    const before = { ...gpu.counters };
+    let updates = 0;
+    const updateMs = await medianMs(async () => { await gpu.update(batch, plan); updates++; });
+    const submits = (gpu.counters.submits - before.submits) / updates;
+    const readbacks = (gpu.counters.readbacks - before.readbacks) / updates;
+    const dispatches = gpu.dispatches;
+    const choice = gpu.lastVariant!;
+    const gradMs = await medianMs(() => gpu.computeGradients(batch));
+    gpu.dispose();
+    const cell: Cell = {
+      rows, hidden, gflop: flops / 1e9, torch: {},
+      webgpu: { updateMs, gradMs, dispatches, variant: choice.variant, variantMs: choice.ms, submits, readbacks },
+    };
+    const cpuEstimateMs = cpuFlopsPerMs ? flops / cpuFlopsPerMs : 0;
+    if (cpuEstimateMs > cpuMaxS * 1000) {
+      cell.cpuSkipped = `estimated ${(cpuEstimateMs / 1000).toFixed(0)} s per update`;
+    } else {
+      const cpu = createCpuTrainer({ policy, ppo, seed: 1 });
+      const cpuUpdate = await medianMs(() => cpu.update(batch, plan));
+      cell.cpu = { updateMs: cpuUpdate, gradMs: await medianMs(() => cpu.computeGradients(batch)) };
+      cpuFlopsPerMs = Math.max(cpuFlopsPerMs, flops / cpuUpdate);
+      cpu.dispose();
+      // What 'auto' picks for this configuration (it measures one update per backend itself).
+      let measured: { backend: string; ms: Record<string, number> } | undefined;
+      const info = console.info;
+      console.info = () => {};
+      const auto = await createTrainer({ policy, ppo, seed: 1, numEnvs: ENVS, onBackendReport: (r) => { measured = { backend: r.backend, ms: r.ms as Record<string, number> }; } });
+      console.info = info;
+      auto.dispose();
+      cell.auto = measured;
+    }
+    cells.push(cell);
+    json();
+    console.log(`batch ${rows} [${hidden},${hidden}]: webgpu ${updateMs.toFixed(1)} ms (${choice.variant}), cpu ${cell.cpu ? `${cell.cpu.updateMs.toFixed(1)} ms` : 'skipped'}${cell.auto ? `, auto -> ${cell.auto.backend}` : ''}`);
+  }
+}
+
+// The PyTorch peer, in the same run.
+const peer = fileURLToPath(new URL('./peers/torch_ppo.py', import.meta.url));
+const python = [process.env.WEBPPO_PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+let peerLines: string[] = [];
+if (process.env.WEBPPO_PEER_RESULTS) {
+  peerLines = readFileSync(process.env.WEBPPO_PEER_RESULTS, 'utf8').split('\n');
+} else if (python) {
+  const timeout = Number(process.env.WEBPPO_PEER_TIMEOUT_S ?? 900) * 1000;
+  const out = spawnSync(python, [peer, JSON.stringify(cells.map((c) => [c.rows, [c.hidden, c.hidden]])), String(budgetS)], { encoding: 'utf8', maxBuffer: 1 << 24, timeout });
+  if (out.status !== 0) torchDevice = `stopped early: ${out.error ? `timeout after ${timeout / 1000} s` : (out.stderr || '').trim().split('\n').pop()}`;
+  peerLines = (out.stdout || '').split('\n');
+}
+{
+  for (const line of peerLines.filter((l) => l.startsWith('{'))) {
+    const r = JSON.parse(line);
+    if (r.torch) { torchDevice = `torch ${r.torch} on ${r.device} (${r.modes.join(', ')})`; continue; }
+    const cell = cells.find((c) => c.rows === r.rows && c.hidden === r.hidden[0]);
+    if (cell) cell.torch[r.mode] = r.skipped ? { skipped: r.skipped } : { updateMs: r.update_ms, gradMs: r.grad_ms };
+  }
+}
+
+const ms = (v?: number) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const rate = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
+const sps = (rows: number, v?: number) => (v === undefined ? '-' : rate(((rows * EPOCHS) / v) * 1e3));
+const gradSps = (rows: number, v?: number) => (v === undefined ? '-' : rate((rows / v) * 1e3));
+const ratio = (a?: number, b?: number) => (a === undefined || b === undefined ? '-' : `${(b / a).toFixed(2)}x`);
+console.log(`\nadapter: ${probe.description}; peer: ${torchDevice}`);
+console.log('update = 4 epochs x 4 minibatches; samples/s counts each row once per epoch; grad = forward + loss + backward over the whole batch (computeGradients); speedup = other time / webgpu time\n');
+console.log('| batch | hidden | webgpu update ms | samples/s | GFLOP/s | kernels | dispatches | grad ms | grad samples/s | cpu update ms | vs cpu | torch eager ms | vs eager | torch compile ms | vs compile | auto picks | faster here |');
+console.log('|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+for (const c of cells) {
+  const eager = c.torch.eager?.updateMs;
+  const compiled = c.torch.compile?.updateMs;
+  const faster = c.cpu ? (c.cpu.updateMs < c.webgpu.updateMs ? 'cpu' : 'webgpu') : '-';
+  const close = c.cpu ? Math.abs(c.cpu.updateMs - c.webgpu.updateMs) / Math.min(c.cpu.updateMs, c.webgpu.updateMs) <= 0.1 : false;
+  console.log(`| ${c.rows} | [${c.hidden},${c.hidden}] | ${ms(c.webgpu.updateMs)} | ${sps(c.rows, c.webgpu.updateMs)} | ${(c.gflop / (c.webgpu.updateMs / 1e3)).toFixed(1)} | ${c.webgpu.variant} | ${c.webgpu.dispatches} | ${ms(c.webgpu.gradMs)} | ${gradSps(c.rows, c.webgpu.gradMs)} | ${c.cpu ? ms(c.cpu.updateMs) : `skipped (${c.cpuSkipped})`} | ${ratio(c.webgpu.updateMs, c.cpu?.updateMs)} | ${c.torch.eager?.skipped ? 'skipped' : ms(eager)} | ${ratio(c.webgpu.updateMs, eager)} | ${c.torch.compile?.skipped ? 'skipped' : ms(compiled)} | ${ratio(c.webgpu.updateMs, compiled)} | ${c.auto?.backend ?? '-'} | ${faster}${close ? ' (within 10%)' : ''} |`);
+}
+const submits = new Set(cells.map((c) => `${c.webgpu.submits}/${c.webgpu.readbacks}`));
+console.log(`\nsubmits / readbacks per update: ${[...submits].join(', ')}`);
+json();
 process.exit(0);

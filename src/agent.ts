@@ -10,6 +10,7 @@ import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, 
 import { createInference, type Inference } from './agent-inference.js';
 import { createLog, type Logger, type LogOptions } from './log.js';
 import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
+import type { BackendReport } from './backend/index.js';
 import { type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateJob, type UpdateStats } from './backend/trainer.js';
 import { WebGPUTrainer } from './backend/webgpu/trainer.js';
 import { diagnose, type DivergedEvent, findNonFinite, type TrainerState } from './agent-divergence.js';
@@ -211,12 +212,18 @@ export class Agent {
 
   private static async build(options: ResolvedAgentOptions, parameters: Float32Array | undefined): Promise<Agent> {
     const policy: PolicySpec = { observationSize: flatSize(options.observationSpace), actionSpace: options.actionSpace, network: options.network };
-    const trainer = await createAgentTrainer({ backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters }, options.trainInWorker);
+    let report: BackendReport | undefined;
+    const trainer = await createAgentTrainer({
+      backend: options.backend, policy, ppo: options.ppo, seed: options.seed, parameters, numEnvs: options.numAgents,
+      onBackendReport: (r) => { report = r; },
+    }, options.trainInWorker);
     let inference: Inference | undefined;
     try {
       const state = { parameters: await trainer.getParameters(), optimizer: await trainer.getOptimizerState() };
       inference = createInference(policy, options.numAgents, options.seed, state.parameters);
-      return new Agent(options, trainer, inference, state);
+      const agent = new Agent(options, trainer, inference, state);
+      agent.backendReport = report;
+      return agent;
     } catch (error) {
       inference?.dispose();
       trainer.dispose();
@@ -282,6 +289,8 @@ export class Agent {
   }
 
   get backend(): 'cpu' | 'webgpu' { return this.trainer.backend; }
+  /** How backend 'auto' chose (the timings it measured), when it chose in this thread; undefined otherwise. */
+  backendReport?: BackendReport;
 
   /**
    * The most training work (ms) one event-loop turn does when a CPU update runs in the game's thread; 0 runs

@@ -8,7 +8,8 @@ export { ppoPreset, PPO_PRESET_NAMES, type PPOPresetName } from './ppo-presets.j
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
 export { initialParameters } from './policy/init.js';
 export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName } from './backend/trainer.js';
-export { createTrainer, type BackendChoice } from './backend/index.js';
+export { createTrainer, type BackendChoice, type BackendReport, type CreateTrainerOptions } from './backend/index.js';
+export { measureBackends, syntheticBatch } from './backend/auto.js';
 export { createCpuTrainer } from './backend/cpu/trainer.js';
 export { CpuPolicy, type ActOutput, type ActOptions, type CpuPolicyOptions } from './backend/cpu/inference.js';
 export { createWebGPUTrainer, type WebGPUTrainer, type WebGPUTrainerOptions, type GPUCounters } from './backend/webgpu/trainer.js';

@@ -42,6 +42,11 @@ export class ProgressReporter {
     if (this.tty) this.sink!.write('\n');
   }
 
+  /** A line of its own (on a TTY, above the bar). */
+  note(text: string): void {
+    this.print(this.tty ? `\r${text}\x1b[K` : text);
+  }
+
   private print(text: string): void {
     if (this.sink) this.sink.write(`${text}\n`);
     else log.info(text);

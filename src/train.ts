@@ -5,6 +5,7 @@
 // YIELD_MS of work, so timers, UI and aborts are seen promptly; an env that fails rejects with an EnvError
 // and leaves the agent between ticks, usable and saveable.
 import type { Agent, DivergedEvent, EpisodeEvent, RecoveredEvent, UpdateEvent } from './agent.js';
+import type { BackendReport } from './backend/index.js';
 import { checkBoolean, checkInteger, checkKeys, fail } from './errors.js';
 import { type Env, isVectorEnv, type VectorEnv, type VectorStepResult } from './envs/env.js';
 import { EnvError, envName } from './envs/env-error.js';
@@ -22,7 +23,9 @@ export type ProgressEvent =
   | ({ type: 'episode' } & EpisodeEvent)
   | ({ type: 'diverged' } & DivergedEvent)
   | ({ type: 'recovered' } & RecoveredEvent)
-  | { type: 'eval'; steps: number; meanReturn: number; returns: number[] };
+  | { type: 'eval'; steps: number; meanReturn: number; returns: number[] }
+  /** Once at the start, when backend 'auto' chose the agent's backend: which, and the update times it measured. */
+  | ({ type: 'backend' } & BackendReport);
 
 export interface EvaluateOptions {
   /** Evaluate every this many agent steps. */
@@ -101,6 +104,10 @@ export async function train(agent: Agent, env: VectorEnv | (() => Env), options:
     steps: agent.steps, totalSteps, startSteps, updates: agent.updates, elapsedMs: performance.now() - started,
     meanReturn: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : undefined,
   });
+  if (agent.backendReport) {
+    emit({ type: 'backend', ...agent.backendReport });
+    reporter?.note(`backend: ${agent.backendReport.backend} (${agent.backendReport.reason})`);
+  }
   const offEpisode = agent.on('episode', (e) => {
     recent.push(e.return);
     if (recent.length > 20) recent.shift();

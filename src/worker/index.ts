@@ -1,6 +1,6 @@
 // trainInWorker: where an Agent's trainer runs. The Agent asks this one function for its trainer.
-import { type BackendChoice, createTrainer } from '../backend/index.js';
-import type { Trainer, TrainerOptions } from '../backend/trainer.js';
+import { type CreateTrainerOptions, createTrainer } from '../backend/index.js';
+import type { Trainer } from '../backend/trainer.js';
 import { fail } from '../errors.js';
 import type { MessageEndpoint } from './protocol.js';
 import { createWorkerTrainer, type WorkerSource } from './remote-trainer.js';
@@ -35,7 +35,8 @@ export function checkTrainInWorker(value: unknown, field = 'trainInWorker'): Tra
 }
 
 /** The trainer an Agent uses: local, or in a worker. */
-export function createAgentTrainer(options: TrainerOptions & { backend?: BackendChoice }, trainInWorker: TrainInWorker): Promise<Trainer> {
+export function createAgentTrainer(options: CreateTrainerOptions, trainInWorker: TrainInWorker): Promise<Trainer> {
   if (trainInWorker === false) return createTrainer(options);
-  return createWorkerTrainer({ ...options, worker: trainInWorker === true ? undefined : trainInWorker });
+  const { onBackendReport: _report, measureWith: _measure, ...cloneable } = options; // functions cannot be posted
+  return createWorkerTrainer({ ...cloneable, worker: trainInWorker === true ? undefined : trainInWorker });
 }

@@ -87,30 +87,33 @@ function loss(theta: Float64Array): number {
   return (-objective + 0.5 * critic - 0.01 * entropy) / ROWS;
 }
 
-const trainer = await createWebGPUTrainer({ policy, ppo, seed: 3, parameters: params });
 let failures = 0;
-try {
-  const { grads, stats } = await trainer.computeGradients(batch);
-  const h = 1e-6;
-  for (let i = 0; i < layout.size; i++) {
-    const plus = Float64Array.from(params);
-    const minus = Float64Array.from(params);
-    plus[i] += h;
-    minus[i] -= h;
-    const fd = (loss(plus) - loss(minus)) / (2 * h);
-    if (!(Math.abs(grads[i] - fd) <= 1e-5 + 1e-3 * Math.abs(fd))) {
-      failures++;
-      if (failures <= 10) console.error(`gradient[${i}]: webgpu ${grads[i]} vs float64 ${fd}`);
+// Both kernel variants: 'direct' (software adapters) and 'tiled' (hardware GPUs; here with ragged 8-wide tiles).
+for (const kernels of ['direct', 'tiled'] as const) {
+  const trainer = await createWebGPUTrainer({ policy, ppo, seed: 3, parameters: params, kernels });
+  try {
+    const { grads, stats } = await trainer.computeGradients(batch);
+    const h = 1e-6;
+    for (let i = 0; i < layout.size; i++) {
+      const plus = Float64Array.from(params);
+      const minus = Float64Array.from(params);
+      plus[i] += h;
+      minus[i] -= h;
+      const fd = (loss(plus) - loss(minus)) / (2 * h);
+      if (!(Math.abs(grads[i] - fd) <= 1e-5 + 1e-3 * Math.abs(fd))) {
+        failures++;
+        if (failures <= 10) console.error(`${kernels} gradient[${i}]: webgpu ${grads[i]} vs float64 ${fd}`);
+      }
     }
+    const total = stats.loss_objective + stats.loss_critic + stats.loss_entropy;
+    const expected = loss(theta0);
+    if (!(Math.abs(total - expected) <= 1e-5 + 1e-4 * Math.abs(expected))) {
+      failures++;
+      console.error(`${kernels} loss: webgpu ${total} vs float64 ${expected}`);
+    }
+    console.log(`deno gradient check (${kernels} kernels): ${layout.size} parameters, ${failures} mismatches so far, loss ${total.toFixed(6)} (float64 ${expected.toFixed(6)}), counters ${JSON.stringify(trainer.counters)}`);
+  } finally {
+    trainer.dispose();
   }
-  const total = stats.loss_objective + stats.loss_critic + stats.loss_entropy;
-  const expected = loss(theta0);
-  if (!(Math.abs(total - expected) <= 1e-5 + 1e-4 * Math.abs(expected))) {
-    failures++;
-    console.error(`loss: webgpu ${total} vs float64 ${expected}`);
-  }
-  console.log(`deno gradient check: ${layout.size} parameters, ${failures} mismatches, loss ${total.toFixed(6)} (float64 ${expected.toFixed(6)}), counters ${JSON.stringify(trainer.counters)}`);
-} finally {
-  trainer.dispose();
 }
 Deno.exit(failures === 0 ? 0 : 1);

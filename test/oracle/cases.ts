@@ -47,7 +47,8 @@ export function perturbedParameters(policy: PolicySpec, seed: number): Float32Ar
   return params;
 }
 
-function makeCase(input: CaseInput): OracleCase {
+/** One table entry: a policy, a PPO config and the seeded batch, plan and parameters to test them at. */
+export function makeCase(input: CaseInput): OracleCase {
   const policy: PolicySpec = {
     observationSize: input.observationSize ?? 5,
     actionSpace: input.action,

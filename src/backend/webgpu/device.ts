@@ -94,11 +94,15 @@ export async function probeAdapter(): Promise<{ software: boolean; description: 
   return { software: fallback || SOFTWARE_NAMES.test(description), description };
 }
 
-/** @internal A device with the storage-buffer count the kernels need. */
+/**
+ * @internal A device with the adapter's largest buffer limits (the default 128 MiB binding limit would reject the
+ * activations of a large minibatch, e.g. 65536 rows x 1024 units).
+ */
 export async function requestDevice(): Promise<GPUDevice> {
   const gpu = await getGPU();
   if (!gpu) throw new Error("webppo: WebGPU is not available (no navigator.gpu, and the optional 'webgpu' package could not be loaded in Node)");
   const adapter = await requestAdapterQuietly(gpu);
   if (!adapter) throw new Error('webppo: WebGPU is available but no adapter was found');
-  return adapter.requestDevice({ label: 'webppo' });
+  const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
+  return adapter.requestDevice({ label: 'webppo', requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
 }

@@ -8,6 +8,8 @@ import reduce from '../../../shaders/reduce.wgsl';
 import adam from '../../../shaders/adam.wgsl';
 import advantage from '../../../shaders/advantage.wgsl';
 import rowScratch from '../../../shaders/row_scratch.wgsl';
+import tiled from '../../../shaders/tiled.wgsl';
+import reduceSplit from '../../../shaders/reduce_split.wgsl';
 
 // The per-row kernels share one scratch layout, defined once in row_scratch.wgsl.
 export const SHADERS = {
@@ -17,6 +19,8 @@ export const SHADERS = {
   reduce: rowScratch + reduce,
   adam,
   advantage: rowScratch + advantage,
+  tiled,
+  reduce_split: rowScratch + reduceSplit,
 } as const;
 export type ShaderName = keyof typeof SHADERS;
 
@@ -50,6 +54,16 @@ export const KERNELS = {
   loss_stats: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
   grad_norm: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
   kl_check: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW, 4: RW }, uniform: 'uuuuuuuuffff', direct: true },
+  // The 'tiled' variant (variants.ts): workgroup-memory tiles, split-K, two-pass reductions.
+  matmul_tiled: { shader: 'tiled', storage: { 1: READ, 2: READ, 3: RW, 4: READ, 5: READ }, uniform: 'u'.repeat(16) },
+  column_sum_split: { shader: 'tiled', storage: { 1: READ, 2: RW }, uniform: 'u'.repeat(8) },
+  sum_splits: { shader: 'tiled', storage: { 1: READ, 2: RW }, uniform: 'uuuu' },
+  sum_squares: { shader: 'reduce_split', storage: { 1: READ, 4: RW }, uniform: 'uuuuffff' },
+  grad_norm_partials: { shader: 'reduce_split', storage: { 2: RW, 3: RW, 4: RW }, uniform: 'uuuuffff' },
+  advantage_moments_partial: { shader: 'reduce_split', storage: { 1: READ, 4: RW }, uniform: 'uuuuffff' },
+  advantage_moments_combine: { shader: 'reduce_split', storage: { 3: RW, 4: RW }, uniform: 'uuuuffff' },
+  loss_stats_partial: { shader: 'reduce_split', storage: { 1: READ, 4: RW }, uniform: 'uuuuffff' },
+  loss_stats_combine: { shader: 'reduce_split', storage: { 2: RW, 3: RW, 4: RW }, uniform: 'uuuuffff' },
   adam_step: { shader: 'adam', storage: { 1: READ, 2: READ, 3: RW, 4: RW, 5: RW }, uniform: 'uuuuffffffff' },
 } as const satisfies Record<string, KernelSpec>;
 
@@ -93,21 +107,38 @@ async function createKernel(device: GPUDevice, name: KernelName, module: GPUShad
   return { name, spec, pipeline, layout };
 }
 
-const cache = new WeakMap<GPUDevice, Promise<Record<KernelName, Kernel>>>();
+/** Kernels of the 'tiled' variant (variants.ts): compiled only when a trainer first needs them. */
+export const TILED_KERNELS: readonly KernelName[] = [
+  'matmul_tiled', 'column_sum_split', 'sum_splits', 'sum_squares', 'grad_norm_partials',
+  'advantage_moments_partial', 'advantage_moments_combine', 'loss_stats_partial', 'loss_stats_combine',
+];
 
-/** Every kernel, compiled once per device. */
-export function getKernels(device: GPUDevice): Promise<Record<KernelName, Kernel>> {
-  let kernels = cache.get(device);
+type Group = 'base' | 'tiled';
+const cache = new WeakMap<GPUDevice, Map<Group, Promise<Partial<Record<KernelName, Kernel>>>>>();
+
+function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<KernelName, Kernel>>> {
+  let groups = cache.get(device);
+  if (!groups) cache.set(device, (groups = new Map()));
+  let kernels = groups.get(group);
   if (!kernels) {
     kernels = (async () => {
+      const names = (Object.keys(KERNELS) as KernelName[]).filter((n) => TILED_KERNELS.includes(n) === (group === 'tiled'));
       const modules = new Map<ShaderName, GPUShaderModule>();
-      for (const shader of Object.keys(SHADERS) as ShaderName[]) modules.set(shader, await compileShader(device, shader, SHADERS[shader]));
-      const names = Object.keys(KERNELS) as KernelName[];
+      for (const shader of new Set(names.map((n) => KERNELS[n].shader))) modules.set(shader, await compileShader(device, shader, SHADERS[shader]));
       const built = await Promise.all(names.map((name) => createKernel(device, name, modules.get(KERNELS[name].shader)!)));
-      return Object.fromEntries(built.map((k) => [k.name, k])) as Record<KernelName, Kernel>;
+      return Object.fromEntries(built.map((k) => [k.name, k])) as Partial<Record<KernelName, Kernel>>;
     })();
-    kernels.catch(() => cache.delete(device));
-    cache.set(device, kernels);
+    kernels.catch(() => groups!.delete(group));
+    groups.set(group, kernels);
   }
   return kernels;
+}
+
+/**
+ * The kernels, compiled once per device: every kernel, or with `tiled: false` all but the 'tiled' variant's
+ * (whose entries are then absent until a later call asks for them; software adapters compile pipelines slowly).
+ */
+export async function getKernels(device: GPUDevice, { tiled = true } = {}): Promise<Record<KernelName, Kernel>> {
+  const base = await compileGroup(device, 'base');
+  return { ...base, ...(tiled ? await compileGroup(device, 'tiled') : {}) } as Record<KernelName, Kernel>;
 }

@@ -36,7 +36,7 @@ export type Binding = GPUBuffer | (() => GPUBuffer);
 interface Dispatch {
   kernel: Kernel;
   buffers: Record<number, Binding>;
-  groups: [number, number];
+  groups: [number, number, number];
 }
 
 export class Recorder {
@@ -45,7 +45,7 @@ export class Recorder {
   private readonly dispatches: Dispatch[] = [];
 
   /** Queues a dispatch; `values` follow the kernel's uniform layout (u32 or f32 per field). */
-  dispatch(kernel: Kernel, values: readonly number[], buffers: Record<number, Binding>, x: number, y = 1): void {
+  dispatch(kernel: Kernel, values: readonly number[], buffers: Record<number, Binding>, x: number, y = 1, z = 1): void {
     const format = kernel.spec.uniform;
     if (values.length > format.length) throw new Error(`webppo: ${kernel.name} takes ${format.length} uniform values, got ${values.length}`);
     const slot = this.dispatches.length;
@@ -61,7 +61,7 @@ export class Recorder {
       if (format[k] === 'f') this.floats[at + k] = value;
       else this.words[at + k] = value;
     }
-    if (x > 0 && y > 0) this.dispatches.push({ kernel, buffers, groups: [x, y] });
+    if (x > 0 && y > 0 && z > 0) this.dispatches.push({ kernel, buffers, groups: [x, y, z] });
   }
 
   get count(): number {
@@ -84,7 +84,7 @@ export class Recorder {
     device.queue.writeBuffer(uniforms, 0, this.words.buffer, 0, bytes);
     if (indirect) {
       const args = new Uint32Array(3 * this.dispatches.length);
-      this.dispatches.forEach((d, slot) => args.set([d.groups[0], d.groups[1], 1], 3 * slot));
+      this.dispatches.forEach((d, slot) => args.set(d.groups, 3 * slot));
       device.queue.writeBuffer(indirect, 0, args);
     }
     this.dispatches.forEach((d, slot) => {
@@ -105,7 +105,7 @@ export class Recorder {
       pass.setPipeline(d.kernel.pipeline);
       pass.setBindGroup(0, group);
       if (indirect && !d.kernel.spec.direct) pass.dispatchWorkgroupsIndirect(indirect, 12 * slot);
-      else pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+      else pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
     });
   }
 }

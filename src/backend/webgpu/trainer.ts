@@ -19,6 +19,10 @@ import type { GPUDeviceLike } from './gpu-types.js';
 import { getKernels, type Kernel, type KernelName } from './kernels.js';
 import { networkGraph, type NetworkGraph } from './network.js';
 import { BindGroupCache, Recorder } from './recorder.js';
+import {
+  type KernelVariant, partialFloats, recordAdvantageMoments, recordColumnSum, recordGradNorm, recordLossStats, recordMatmul,
+  recordWeightGradient,
+} from './variants.js';
 
 const SCRATCH_STRIDE = 16; // per-row scratch columns (heads.wgsl, ppo_loss.wgsl)
 const GRAD_VALUE = 6;
@@ -32,7 +36,22 @@ const PLAN_SEED_STREAM = 0x91a2;
 export interface WebGPUTrainerOptions extends TrainerOptions {
   /** A device to use (not destroyed by dispose); default: one requested from navigator.gpu or the webgpu package. */
   device?: GPUDeviceLike;
+  /**
+   * Which kernels run the update's matrix products and reductions: 'direct' (barrier-free, fast on software
+   * adapters), 'tiled' (workgroup-memory tiles, split-K, multi-workgroup reductions, for hardware GPUs), or
+   * 'auto' (default): both timed on this adapter for each minibatch shape, once per process, the faster kept.
+   */
+  kernels?: 'auto' | KernelVariant;
 }
+
+/** What 'auto' measured for one adapter and minibatch shape: milliseconds per minibatch of each variant. */
+export interface VariantChoice {
+  variant: KernelVariant;
+  ms: Record<KernelVariant, number>;
+}
+
+// Measured choices by adapter and minibatch shape, shared by every trainer of the process.
+const measuredVariants = new Map<string, VariantChoice>();
 
 /** Submits and readbacks so far, for tests and benchmarks. */
 export interface GPUCounters {
@@ -60,10 +79,12 @@ export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promis
     ? initialParameters(layout, seed)
     : checkArray('options.parameters', options.parameters, Float32Array, layout.size).slice();
   const owned = options.device === undefined;
+  const variant = options.kernels ?? 'auto';
+  if (variant !== 'auto' && variant !== 'direct' && variant !== 'tiled') fail('options.kernels', "'auto', 'direct' or 'tiled'", variant);
   const device = (options.device as GPUDevice | undefined) ?? (await requestDevice());
   try {
-    const kernels = await getKernels(device);
-    return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed);
+    const kernels = await getKernels(device, { tiled: variant === 'tiled' });
+    return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed, variant);
   } catch (error) {
     if (owned) device.destroy();
     throw error;
@@ -74,6 +95,10 @@ export class WebGPUTrainer implements Trainer {
   readonly backend = 'webgpu' as const;
   readonly parameterLayout: NetworkLayout['parameters'];
   readonly counters: GPUCounters = { submits: 0, readbacks: 0 };
+  /** Dispatches recorded by the last update or gradient computation. */
+  dispatches = 0;
+  /** The variant the last update or gradient computation ran, and what 'auto' measured for its shape. */
+  lastVariant?: VariantChoice;
   private readonly hyper: Hyperparameters;
   private readonly graph: NetworkGraph;
   private readonly buffers = new Map<string, GPUBuffer>();
@@ -103,6 +128,7 @@ export class WebGPUTrainer implements Trainer {
     private readonly layout: NetworkLayout,
     parameters: Float32Array,
     seed: number,
+    private readonly variantOption: 'auto' | KernelVariant = 'auto',
   ) {
     this.parameterLayout = layout.parameters;
     this.hyper = { learningRate: ppo.learningRate, entropyCoef: ppo.entropyCoef, clipEpsilon: ppo.clipEpsilon };
@@ -195,8 +221,10 @@ export class WebGPUTrainer implements Trainer {
         weights[2 * i + 1] = batch.weights ? batch.weights[row] : 1;
       }
       this.upload(batch, pairs, 1);
+      const variant = await this.variantFor(batch, { base: 0, m: rows, vtrace, slot: 0 });
       const recorder = new Recorder();
-      this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 });
+      this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 }, variant);
+      this.dispatches = recorder.count;
       const encoder = this.encode(recorder);
       const [stats, grads] = await this.readback(encoder, [[this.get('stats'), STAT_SLOT], [this.get('grads'), this.layout.size]]);
       return { grads, stats: statsOf(stats, 0) };
@@ -234,6 +262,7 @@ export class WebGPUTrainer implements Trainer {
         }
       }
       this.upload(batch, pairs, steps);
+      const variant = await this.variantFor(batch, { base: 0, m, vtrace: segments, slot: 0 });
       const recorder = new Recorder();
       for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
         for (let b = 0; b < plan.numMinibatches; b++) {
@@ -242,7 +271,7 @@ export class WebGPUTrainer implements Trainer {
           this.recordStep(recorder, batch, {
             base: slot * m, m, vtrace: segments, slot,
             adam: { correction1: 1 - 0.9 ** step, correction2: 1 - 0.999 ** step },
-          });
+          }, variant);
         }
         if (this.ppo.targetKl !== null) {
           recorder.dispatch(this.kernels.kl_check, [plan.numMinibatches, 0, 0, 0, recorder.count + 1, epoch * plan.numMinibatches, 0, 0, this.ppo.targetKl], {
@@ -250,6 +279,7 @@ export class WebGPUTrainer implements Trainer {
           }, 1);
         }
       }
+      this.dispatches = recorder.count;
       // With a target KL, dispatches go through indirect arguments that kl_check zeroes once it stops.
       const indirect = this.ppo.targetKl === null ? undefined
         : this.buffer('indirect', 12 * recorder.count, GPUBufferUsage.INDIRECT);
@@ -275,7 +305,7 @@ export class WebGPUTrainer implements Trainer {
   // ---- recording ----
 
   /** Records one minibatch: forward, advantages, loss, backward, grad norm, and (update) the Adam step. */
-  private recordStep(rec: Recorder, batch: Batch, step: Step): void {
+  private recordStep(rec: Recorder, batch: Batch, step: Step, variant: KernelVariant): void {
     const { kernels: k, graph, layout, policy, ppo } = this;
     const { m, base } = step;
     const space = policy.actionSpace;
@@ -291,13 +321,14 @@ export class WebGPUTrainer implements Trainer {
     const x0 = this.get('x0');
     const input = (index: number) => (index < 0 ? x0 : acts[index]);
     const groups = (n: number, size = 64) => Math.ceil(n / size);
+    const partials = this.get('partials');
 
     rec.dispatch(k.gather_rows, [m, obsSize, base], { 1: this.get('obs'), 2: plan, 3: x0 }, groups(m));
     for (const [i, node] of graph.nodes.entries()) {
       const { inputs, outputs, activated, weightOffset, biasOffset } = node.entry;
       const act = activated ? (policy.network.activation === 'tanh' ? 2 : 4) : 0;
-      rec.dispatch(k.matmul, [m, outputs, inputs, 1 | act, 0, inputs, 1, 0, weightOffset, 1, inputs, 0, 0, outputs, biasOffset, 0],
-        { 1: input(node.input), 2: params, 3: acts[i], 4: params, 5: params }, groups(outputs, 32), groups(m, 32));
+      recordMatmul(rec, k, variant, [m, outputs, inputs, 1 | act, 0, inputs, 1, 0, weightOffset, 1, inputs, 0, 0, outputs, biasOffset, 0],
+        { 1: input(node.input), 2: params, 3: acts[i], 4: params, 5: params });
     }
 
     const box = space.kind === 'box';
@@ -316,8 +347,8 @@ export class WebGPUTrainer implements Trainer {
     if (step.vtrace) rec.dispatch(k.vtrace, advantageValues, advantageBuffers, groups(m / batch.numSteps));
     else rec.dispatch(k.gather_advantages, advantageValues, advantageBuffers, groups(m));
     const normalize = normalizesMinibatch(ppo.normalizeAdvantage, step.vtrace);
-    const reduceBuffers = (src: GPUBuffer) => ({ 1: src, 2: stats, 3: scalars });
-    if (normalize) rec.dispatch(k.advantage_moments, [m], reduceBuffers(scratch), 1);
+    const reduceBuffers = (src: GPUBuffer) => ({ src, stats, scalars, partials });
+    if (normalize) recordAdvantageMoments(rec, k, variant, m, reduceBuffers(scratch));
 
     const [clipLow, clipHigh] = clipRange(this.hyper);
     const scale = ppo.reduction === 'mean' ? 1 / m : 1;
@@ -325,7 +356,7 @@ export class WebGPUTrainer implements Trainer {
     rec.dispatch(k.loss_rows, [m, base, normalize ? 1 : 0, CRITIC_TYPES[ppo.lossCriticType], clipLow, clipHigh,
       valueClipRange({ clipEpsilon: this.hyper.clipEpsilon, clipValue: ppo.clipValue }), ppo.criticCoef, entropyCoef, scale],
     { 1: plan, 2: this.get('data'), 3: acts[graph.criticHead], 4: scalars, 5: scratch }, groups(m));
-    rec.dispatch(k.loss_stats, [m, 0, 0, 0, 0, step.slot, 0, 0, scale, ppo.criticCoef, entropyCoef], reduceBuffers(scratch), 1);
+    recordLossStats(rec, k, variant, m, step.slot, [scale, ppo.criticCoef, entropyCoef], reduceBuffers(scratch));
     rec.dispatch(box ? k.gaussian_backward : k.categorical_backward, heads, headBuffers, groups(m));
 
     // Backward, heads first: dW = dY^T X, db = column sums of dY, dX = dY W (times act' of the layer below).
@@ -336,9 +367,9 @@ export class WebGPUTrainer implements Trainer {
       const dy = i === graph.actorHead ? { buffer: this.get('dHead'), offset: 0, stride: outputs }
         : i === graph.criticHead ? { buffer: scratch, offset: GRAD_VALUE, stride: SCRATCH_STRIDE }
           : { buffer: this.get(`dy${i}`), offset: 0, stride: outputs };
-      rec.dispatch(k.matmul, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, 0, inputs, 1, 0, weightOffset, inputs, 0, 0],
-        { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, groups(inputs, 32), groups(outputs, 32));
-      rec.dispatch(k.column_sum, [m, outputs, dy.offset, dy.stride, biasOffset], { 1: dy.buffer, 2: grads, 3: scalars }, groups(outputs));
+      recordWeightGradient(rec, k, variant, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, 0, inputs, 1, 0, weightOffset, inputs, 0, 0],
+        { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, partials, grads);
+      recordColumnSum(rec, k, variant, m, outputs, dy, grads, biasOffset, scalars, partials);
       const below = node.input;
       if (below < 0) continue;
       const consumers = graph.nodes[below].backwardFrom;
@@ -346,18 +377,66 @@ export class WebGPUTrainer implements Trainer {
       const first = incoming[below]++ === 0;
       const last = incoming[below] === consumers.length;
       const flags = (first ? 0 : 8) | (last ? (policy.network.activation === 'tanh' ? 16 : 32) : 0);
-      rec.dispatch(k.matmul, [m, inputs, outputs, flags, dy.offset, dy.stride, 1, 0, weightOffset, inputs, 1, 0, 0, inputs, 0, 0],
-        { 1: dy.buffer, 2: params, 3: this.get(`dy${below}`), 4: params, 5: acts[below] }, groups(inputs, 32), groups(m, 32));
+      recordMatmul(rec, k, variant, [m, inputs, outputs, flags, dy.offset, dy.stride, 1, 0, weightOffset, inputs, 1, 0, 0, inputs, 0, 0],
+        { 1: dy.buffer, 2: params, 3: this.get(`dy${below}`), 4: params, 5: acts[below] });
     }
     if (box) {
-      rec.dispatch(k.column_sum, [m, width, 0, width, layout.logStdOffset], { 1: this.get('logStdRows'), 2: grads, 3: scalars }, groups(width));
+      recordColumnSum(rec, k, variant, m, width, { buffer: this.get('logStdRows'), offset: 0, stride: width }, grads, layout.logStdOffset, scalars, partials);
     }
     const maxGradNorm = Number.isFinite(ppo.maxGradNorm) && ppo.maxGradNorm > 0 ? ppo.maxGradNorm : 0;
-    rec.dispatch(k.grad_norm, [layout.size, 0, 0, 0, 0, step.slot, 0, 0, maxGradNorm], reduceBuffers(grads), 1);
+    recordGradNorm(rec, k, variant, layout.size, step.slot, maxGradNorm, reduceBuffers(grads));
     if (step.adam) {
       rec.dispatch(k.adam_step, [layout.size, 0, 0, 0, this.hyper.learningRate, ppo.weightDecay, ppo.adamEps, 0, step.adam.correction1, step.adam.correction2],
         { 1: grads, 2: scalars, 3: params, 4: this.get('adamM'), 5: this.get('adamV') }, groups(layout.size, 256));
     }
+  }
+
+  /**
+   * The kernel variant for minibatches of this shape: the one asked for, or (auto) the faster of the two over
+   * a forward + backward pass of one real minibatch (no optimizer step). Measured once per adapter and shape in
+   * a process; the measuring submits are not counted as the update's. Parameters and Adam state are untouched; the stats and scalars it wrote are cleared again.
+   */
+  private async variantFor(batch: Batch, step: Step): Promise<KernelVariant> {
+    if (this.variantOption !== 'auto') {
+      this.lastVariant = { variant: this.variantOption, ms: { direct: NaN, tiled: NaN } };
+      return this.variantOption;
+    }
+    const info = (this.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const adapter = info ? [info.vendor, info.architecture, info.device, info.description].join('/') : 'unknown';
+    const shape = this.layout.layers.map((l) => `${l.inputs}x${l.outputs}`).join(',');
+    const key = `${adapter}|${this.policy.actionSpace.kind}|${step.m}|${step.vtrace}|${shape}`;
+    let choice = measuredVariants.get(key);
+    // The tiled pipelines are compiled only now, when they are to be measured or run.
+    if ((!choice || choice.variant === 'tiled') && !this.kernels.matmul_tiled) Object.assign(this.kernels, await getKernels(this.device));
+    if (!choice) {
+      // Direct: warmed up, then timed. Tiled: timed, and once more only when close (on a software adapter its
+      // barriers make it many times slower, so one run settles it).
+      const ms = { direct: 0, tiled: 0 };
+      const timer = (variant: KernelVariant) => {
+        const recorder = new Recorder();
+        this.recordStep(recorder, batch, step, variant);
+        return async () => {
+          const encoder = this.encode(recorder);
+          const started = performance.now();
+          this.device.queue.submit([encoder.finish()]);
+          await this.device.queue.onSubmittedWorkDone();
+          return performance.now() - started;
+        };
+      };
+      const direct = timer('direct');
+      await direct();
+      ms.direct = await direct();
+      const tiled = timer('tiled');
+      ms.tiled = await tiled();
+      if (ms.tiled < 2 * ms.direct) ms.tiled = Math.min(ms.tiled, await tiled(), await tiled());
+      if (ms.tiled < 2 * ms.direct) ms.direct = Math.min(ms.direct, await direct());
+      choice = { variant: ms.tiled < ms.direct ? 'tiled' : 'direct', ms };
+      measuredVariants.set(key, choice);
+      this.device.queue.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
+      this.device.queue.writeBuffer(this.get('stats'), 0, new Float32Array(this.get('stats').size / 4));
+    }
+    this.lastVariant = choice;
+    return choice.variant;
   }
 
   private encode(recorder: Recorder, indirect?: GPUBuffer): GPUCommandEncoder {
@@ -437,6 +516,7 @@ export class WebGPUTrainer implements Trainer {
     this.buffer('dHead', m * width * 4);
     this.buffer('logStdRows', m * width * 4);
     this.buffer('scratch', m * SCRATCH_STRIDE * 4);
+    this.buffer('partials', partialFloats(m, this.layout.layers, width) * 4);
     q.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
     q.writeBuffer(this.buffer('stats', steps * STAT_SLOT * 4), 0, new Float32Array(steps * STAT_SLOT));
   }

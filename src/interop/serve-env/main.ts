@@ -6,11 +6,11 @@ import { prefixed, UsageError } from '../../cli/errors.js';
 
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
-const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line), signal: controller.signal };
+const io = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`), signal: controller.signal };
 try {
   await serveEnvCommand.run(parseArgs(['serve-env', ...process.argv.slice(2)], serveEnvCommand.flags), io);
   process.exit(0);
 } catch (error) {
-  console.error(prefixed(`serve-env: ${(error as Error).message}`));
+  io.err(prefixed(`serve-env: ${(error as Error).message}`));
   process.exit(error instanceof UsageError ? 2 : 1);
 }
