@@ -1,8 +1,18 @@
 // Every public entry validates its input with these helpers, so every error names the field, the
 // expected value and the actual one, and is thrown before any state changes.
 
+/**
+ * Thrown for bad input, before any state changes: names the field, what was expected and what was given
+ * (`numAgents: expected an integer >= 1, got 0`).
+ */
 export class ValidationError extends Error {
+  /** Always `'ValidationError'`. */
   override name = 'ValidationError';
+  /**
+   * @param field - The input at fault, as the caller named it (`ppo.gamma`, `observations[agent 3, 1]`).
+   * @param expected - What would have been accepted.
+   * @param actual - The value that was given.
+   */
   constructor(
     readonly field: string,
     readonly expected: string,

@@ -4,17 +4,31 @@ import wasmBase64 from '../build/webppo.wasm';
 import { instantiate } from '../build/webppo.js';
 
 export type WasmExports = Awaited<ReturnType<typeof instantiate>>;
+/** Where webppo runs, as {@link detectRuntime} sees it. */
 export type Runtime = 'node' | 'deno' | 'browser' | 'worker' | 'unknown';
 
+/** Options of {@link init}. */
 export interface InitOptions {
-  /** Where the wasm comes from: a URL (or string URL), its bytes, or a compiled module. Default: inlined. */
+  /**
+   * Where the wasm comes from: a URL (or string URL), its bytes, or a compiled module.
+   * @default the copy inlined in the package
+   */
   wasm?: URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 }
 
 let loading: Promise<void> | undefined;
 let loaded: WasmExports | undefined;
 
-/** Loads the wasm module. Idempotent: every call returns the same promise. */
+/**
+ * Loads the wasm module. Idempotent: every call returns the same promise. Call it once before anything that
+ * touches wasm memory (`Agent.create` and `Agent.load` call it themselves).
+ * @example
+ * ```ts
+ * import { init } from 'webppo';
+ * await init();                                           // the inlined wasm, in any runtime
+ * // or serve dist/webppo.wasm yourself: await init({ wasm: new URL('/webppo.wasm', location.href) });
+ * ```
+ */
 export function init(options: InitOptions = {}): Promise<void> {
   loading ??= load(options).then(
     (exports) => { loaded = exports; },
@@ -33,6 +47,7 @@ export function isInitialized(): boolean {
   return loaded !== undefined;
 }
 
+/** The runtime webppo is running in: Deno, Node, a browser page, a worker, or `'unknown'`. */
 export function detectRuntime(): Runtime {
   const g = globalThis as Record<string, any>;
   if (typeof g.Deno?.version?.deno === 'string') return 'deno';

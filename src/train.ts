@@ -10,46 +10,100 @@ import { sameSpace } from './policy/checkpoint.js';
 import { ProgressReporter } from './progress.js';
 import { type Schedules, validateSchedules } from './schedule.js';
 
+/**
+ * What `train()` passes to `onProgress`: a rollout finished (`'rollout'`), an update finished
+ * (`'update'`, with the {@link UpdateEvent} fields), an episode ended (`'episode'`, with the {@link EpisodeEvent}
+ * fields), or an evaluation finished (`'eval'`).
+ * @property type Which event: `'rollout'`, `'update'`, `'episode'` or `'eval'`.
+ * @property steps Agent steps taken so far.
+ * @property sps `'rollout'`: agent steps per second since train() started.
+ * @property meanReturn `'eval'`: the mean return of the evaluation episodes.
+ * @property returns `'eval'`: the return of each evaluation episode.
+ */
 export type ProgressEvent =
   | { type: 'rollout'; steps: number; sps: number }
   | ({ type: 'update' } & UpdateEvent)
   | ({ type: 'episode' } & EpisodeEvent)
   | { type: 'eval'; steps: number; meanReturn: number; returns: number[] };
 
+/** Periodic deterministic evaluation during `train()`. */
 export interface EvaluateOptions {
   /** Evaluate every this many agent steps. */
   every: number;
-  /** Deterministic episodes per evaluation. Default 10. */
+  /**
+   * Deterministic episodes per evaluation.
+   * @default 10
+   */
   episodes?: number;
   /** The env to evaluate on; default: the training env's factory (required when training on a VectorEnv). */
   env?: () => Env;
 }
 
+/** Options of {@link train}. */
 export interface TrainOptions {
   /** Train until the agent has taken this many steps in all (a loaded agent continues where it stopped). */
   totalSteps: number;
+  /**
+   * Schedules over this run's `totalSteps` (they replace the agent's own).
+   * @default none: hyperparameters as configured, learning rate annealed over totalSteps
+   */
   schedules?: Schedules;
+  /**
+   * Evaluate every `evaluate.every` steps with deterministic actions.
+   * @default no evaluation
+   */
   evaluate?: EvaluateOptions;
+  /** Called with every {@link ProgressEvent}. */
   onProgress?: (event: ProgressEvent) => void;
-  /** A progress bar on a TTY, plain lines otherwise. Default false. */
+  /**
+   * A progress bar on a TTY, plain lines otherwise.
+   * @default false
+   */
   progress?: boolean;
+  /** Aborting it stops training between steps, with the agent intact (`aborted` is then true). */
   signal?: AbortSignal;
 }
 
+/** What {@link train} resolves to. */
 export interface TrainResult {
+  /** Agent steps taken in all (including those before this call). */
   steps: number;
+  /** Updates finished in all. */
   updates: number;
+  /** Episodes finished in all. */
   episodes: number;
   /** Mean return of the last (up to) 20 finished training episodes. */
   meanReturn: number | undefined;
+  /**
+   * Each evaluation of this run.
+   * @property steps Agent steps when it ran.
+   * @property meanReturn Mean return of its episodes.
+   */
   evaluations: { steps: number; meanReturn: number }[];
+  /** Wall time of this call in milliseconds. */
   elapsedMs: number;
+  /** Whether `signal` stopped training before `totalSteps`. */
   aborted: boolean;
 }
 
 /** Observations where each VectorEnv passed to train() stopped, so the next call continues its episodes. */
 const running = new WeakMap<VectorEnv, Float32Array>();
 
+/**
+ * Trains an agent headless until it has taken `totalSteps` steps: steps `numAgents` envs (a factory is
+ * vectorized with autoreset, or pass a {@link VectorEnv}), and awaits each update before acting again, so every
+ * batch is on-policy. Resolves after the last update; the agent keeps training where it stopped if called again.
+ * @example
+ * ```ts
+ * import { init, Agent, makeEnv, train } from 'webppo';
+ * await init();
+ * const env = () => makeEnv('CartPole-v1');
+ * const probe = env();
+ * const agent = await Agent.create({ observationSpace: probe.observationSpace, actionSpace: probe.actionSpace, numAgents: 4 });
+ * const result = await train(agent, env, { totalSteps: 2048 });
+ * console.log(result.steps, result.meanReturn);
+ * ```
+ */
 export async function train(agent: Agent, env: VectorEnv | (() => Env), options: TrainOptions): Promise<TrainResult> {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   const totalSteps = checkInteger('totalSteps', options.totalSteps, 1);

@@ -6,17 +6,26 @@ import { wasm } from '../init.js';
 import { checkPrioritiesType, drawPrioritized, PLAN_STREAM } from './sampler.js';
 import { copyOutInt32, seedU64, withBlocks } from './wasm-blocks.js';
 
+/** Input of {@link createMinibatchPlan}. */
 export interface MinibatchPlanInput {
+  /** Time steps in the batch (T). */
   numSteps: number;
+  /** Envs per time step (N). */
   numEnvs: number;
+  /** Epochs to plan. */
   numEpochs: number;
+  /**
+   * Minibatches per epoch, at most the number of units; each gets floor(units / numMinibatches) of them (the rest sit out that epoch).
+   */
   numMinibatches: number;
+  /** Draw rows (`t * numEnvs + e`) or whole env segments (`e`). */
   unit: 'rows' | 'segments';
   /**
    * sequential: units 0 .. in order every epoch; shuffled: a fresh permutation per epoch (no repeats within
    * an epoch); prioritized: draws with replacement by priority, with importance weights (alpha 0 = shuffled).
    */
   mode: 'sequential' | 'shuffled' | 'prioritized';
+  /** Seed of the PCG32 generator the draws use (a 64-bit bigint or a number). */
   seed: number | bigint;
   /** prioritized: one priority per unit (numSteps x numEnvs rows, or numEnvs segments). */
   priorities?: Float32Array;
@@ -26,6 +35,18 @@ export interface MinibatchPlanInput {
   beta?: number;
 }
 
+/**
+ * Every epoch's minibatches of one update as indices of rows or env segments, drawn in one wasm call:
+ * sequential, shuffled (a fresh permutation per epoch) or prioritized (with importance weights). Needs
+ * `await init()` first.
+ * @example
+ * ```ts
+ * import { init, createMinibatchPlan } from 'webppo';
+ * await init();
+ * const plan = createMinibatchPlan({ numSteps: 8, numEnvs: 4, numEpochs: 2, numMinibatches: 4, unit: 'rows', mode: 'shuffled', seed: 1 });
+ * console.log(plan.unitsPerMinibatch, plan.indices.length); // 8 64
+ * ```
+ */
 export function createMinibatchPlan(input: MinibatchPlanInput): MinibatchPlan {
   if (typeof input !== 'object' || input === null) fail('createMinibatchPlan(input)', 'an object', input);
   const T = checkInteger('numSteps', input.numSteps, 1);

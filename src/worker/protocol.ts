@@ -7,9 +7,13 @@ import type { PackedBatch } from './pack.js';
 
 /** Anything with a Worker's messaging: a Worker, a worker's global scope, a MessagePort. */
 export interface MessageEndpoint {
+  /** Sends a message (transferring the listed buffers). */
   postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** Listens for messages. */
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  /** Stops listening. */
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  /** Starts delivery (a MessagePort needs it). */
   start?(): void;
 }
 

@@ -24,6 +24,10 @@ const CRITIC_TYPE = { l1: 0, l2: 1, smooth_l1: 2 } as const;
 const LOSS_STATS = STAT_NAMES.length - 1;
 const RNG_STREAM = 0x6370; // the trainer's own PCG32 stream (plans, entropy noise)
 
+/**
+ * A trainer on the WebAssembly CPU backend (SIMD kernels, parameters, gradients and Adam state in wasm
+ * memory). Needs `await init()` first. Prefer {@link createTrainer} unless the backend is fixed.
+ */
 export function createCpuTrainer(options: TrainerOptions): Trainer {
   return new CpuTrainer(options);
 }

@@ -3,7 +3,12 @@
 
 /** The GPU device was lost (driver reset, destroy, ...). `parameters` are the last ones the CPU side held. */
 export class DeviceLostError extends Error {
+  /** Always `'DeviceLostError'`. */
   override name = 'DeviceLostError';
+  /**
+   * @param reason - Why the device was lost, as the browser or Dawn reported it.
+   * @param parameters - The parameters last read back: pass them as `parameters` to a new trainer to resume.
+   */
   constructor(
     readonly reason: string,
     readonly parameters: Float32Array,
