@@ -186,7 +186,11 @@ export interface Trainer {
   getParameters(): Promise<Float32Array>;
   /** Replaces the parameters (flat, in `parameterLayout` order). */
   setParameters(flat: Float32Array): void;
-  /** Gradient of the total loss with the batch as one minibatch; no optimizer step. */
+  /**
+   * Gradient of the total loss with the batch as one minibatch; no optimizer step.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The loss statistics of the batch.
+   */
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }>;
   /** All epochs and minibatches of one PPO update; default plan: shuffled rows from the config. */
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats>;

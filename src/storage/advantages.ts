@@ -79,6 +79,8 @@ export function checkFlags(field: string, flags: unknown, length: number): Uint8
 /**
  * Advantages (with V-trace when ratios are given) and returns = A + V computed with ratio 1, as DESIGN.md
  * defines them. Returns fresh arrays.
+ * @property advantages One advantage per row.
+ * @property returns One value target per row (advantages + values, ratio 1).
  */
 export function computeAdvantages(input: AdvantageInput): { advantages: Float32Array; returns: Float32Array } {
   if (typeof input !== 'object' || input === null) fail('computeAdvantages(input)', 'an object', input);

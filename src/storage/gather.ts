@@ -46,6 +46,8 @@ export class MinibatchStager {
   /**
    * Every minibatch of `plan` from `buffer` (numEpochs x numMinibatches blocks, `layout.stride` apart).
    * The returned bytes view stays valid until the next stage() or wasm memory growth.
+   * @property bytes Every minibatch block, a view over wasm memory.
+   * @property layout Where each section sits in a block.
    */
   stage(buffer: RolloutBuffer, plan: MinibatchPlan): { bytes: Uint8Array; layout: StagingLayout } {
     const unit = checkOneOf('plan.unit', plan?.unit, ['rows', 'segments'] as const);

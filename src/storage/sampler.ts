@@ -35,9 +35,11 @@ function checkArrayType(field: string, value: unknown, length: number): Float32A
 }
 
 /**
- * Draws `count` indices with replacement, proportional to `(priority + 1e-6)^alpha` (Metta's prioritized
+ * Draws `count` indices with replacement, proportional to `priority^alpha + 1e-6` (Metta's prioritized
  * replay), with importance weights `(n P)^-beta`; prefix sums and binary search in wasm, O(log n) per draw.
  * Needs `await init()` first.
+ * @property indices The drawn units.
+ * @property weights The importance weight of each draw.
  */
 export function samplePrioritized(input: PrioritizedInput): { indices: Int32Array; weights: Float32Array } {
   if (typeof input !== 'object' || input === null) fail('samplePrioritized(input)', 'an object', input);

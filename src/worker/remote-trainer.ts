@@ -98,7 +98,11 @@ export class RemoteTrainer implements Trainer {
     this.send({ op: 'setParameters', flat: copy }, [copy.buffer]);
   }
 
-  /** Gradients and stats of the batch as one minibatch, computed in the worker. */
+  /**
+   * Gradients and stats of the batch as one minibatch, computed in the worker.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The loss statistics of the batch.
+   */
   async computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
     validateBatch(batch, this.options.policy, this.options.ppo.samplesMcEntropy);
     const buffer = this.stage(packedBytes(batch));

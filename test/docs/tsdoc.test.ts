@@ -46,6 +46,7 @@ function undocumentedExports(entry: string): string[] {
     else if (ts.isUnionTypeNode(type) || ts.isIntersectionTypeNode(type)) type.types.forEach((t) => walkTypeNode(t, path));
     else if (ts.isParenthesizedTypeNode(type)) walkTypeNode(type.type, path);
     else if (ts.isArrayTypeNode(type)) walkTypeNode(type.elementType, path);
+    else if (ts.isTypeReferenceNode(type)) type.typeArguments?.forEach((t) => walkTypeNode(t, path)); // Promise<{ ... }>
   };
 
   const walkMember = (member: ts.Node, owner: string): void => {
@@ -64,16 +65,21 @@ function undocumentedExports(entry: string): string[] {
         if (isProperty && isPublicMember(p) && !hasParamDoc(member, p)) report(`${owner}.${p.name.getText()}`, p);
       }
     }
-    if (ts.isPropertySignature(member) || ts.isPropertyDeclaration(member)) walkTypeNode(member.type, path);
+    if (ts.isPropertySignature(member) || ts.isPropertyDeclaration(member) || ts.isMethodSignature(member) || ts.isMethodDeclaration(member)) {
+      walkTypeNode(member.type, path);
+    }
   };
 
   /**
    * Members that share a line (`{ rhoClip: number; cClip: number }`) cannot each carry a comment; the
-   * declaration that owns them documents them instead with `@property name text` (TypeDoc reads it too).
+   * declaration that owns them documents them instead with `@property name text` (docs/typedoc-plugin.mjs
+   * gives TypeDoc the same rule).
    */
   const documentedByOwner = (member: ts.Node, name: string): boolean => {
     let owner: ts.Node = member.parent;
-    while (ts.isTypeLiteralNode(owner) || ts.isUnionTypeNode(owner) || ts.isIntersectionTypeNode(owner) || ts.isParenthesizedTypeNode(owner) || ts.isArrayTypeNode(owner)) owner = owner.parent;
+    while (ts.isTypeLiteralNode(owner) || ts.isUnionTypeNode(owner) || ts.isIntersectionTypeNode(owner) || ts.isParenthesizedTypeNode(owner) || ts.isArrayTypeNode(owner) || ts.isTypeReferenceNode(owner)) {
+      owner = owner.parent;
+    }
     return ts.getJSDocTags(owner).some((tag) => {
       if (tag.tagName.text !== 'property' && tag.tagName.text !== 'prop') return false;
       const named = ts.isJSDocPropertyTag(tag) ? tag.name.getText() : String(ts.getTextOfJSDocComment(tag.comment) ?? '').split(/\s/)[0];
@@ -89,7 +95,7 @@ function undocumentedExports(entry: string): string[] {
     seen.add(decl);
     if (!hasDoc(decl)) report(name, decl);
     if (ts.isClassDeclaration(decl) || ts.isInterfaceDeclaration(decl)) decl.members.forEach((m) => walkMember(m, name));
-    if (ts.isTypeAliasDeclaration(decl)) walkTypeNode(decl.type, name);
+    if (ts.isTypeAliasDeclaration(decl) || ts.isFunctionDeclaration(decl)) walkTypeNode(decl.type, name);
   };
 
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
@@ -115,6 +121,8 @@ describe('TSDoc', () => {
       'Documented.bare (test/docs/fixtures/undocumented.ts:7)',
       'Shape.inner.x (test/docs/fixtures/undocumented.ts:14)',
       'bare (test/docs/fixtures/undocumented.ts:17)',
+      'returnsLiteral.a (test/docs/fixtures/undocumented.ts:35)',
+      'returnsLiteral.b (test/docs/fixtures/undocumented.ts:35)',
       'sometimes (test/docs/fixtures/undocumented.ts:21)',
     ]);
   });

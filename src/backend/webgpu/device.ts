@@ -38,7 +38,11 @@ export function getGPU(): Promise<GPU | undefined> {
   return nodeGpu;
 }
 
-/** Describes the default adapter, or null when WebGPU is unavailable. */
+/**
+ * Describes the default adapter, or null when WebGPU is unavailable.
+ * @property software Whether it is a software adapter (SwiftShader, llvmpipe, lavapipe, a fallback adapter).
+ * @property description The adapter's vendor, architecture and device, as reported.
+ */
 export async function probeAdapter(): Promise<{ software: boolean; description: string } | null> {
   const gpu = await getGPU();
   const adapter = await gpu?.requestAdapter();

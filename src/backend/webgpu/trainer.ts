@@ -178,7 +178,11 @@ export class WebGPUTrainer implements Trainer {
     this.step = step;
   }
 
-  /** Gradient of the total loss with the batch as one minibatch, and its stats; no optimizer step. */
+  /**
+   * Gradient of the total loss with the batch as one minibatch, and its stats; no optimizer step.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The loss statistics of the batch.
+   */
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
