@@ -65,8 +65,8 @@ export interface PPOConfig {
    */
   samplesMcEntropy: number;
   /**
-   * Weight of the value loss. With `l2` the loss is `criticCoef * mean(d^2)`, so CleanRL's `vf_coef` 0.5
-   * (which multiplies `0.5 * d^2`) corresponds to criticCoef 0.25; the default 0.5 is torchrl's.
+   * Weight of the value loss. With `l2` the loss is `criticCoef * mean(d^2)` (torchrl's scale); CleanRL
+   * multiplies `0.5 * mean(d^2)` by `vf_coef`, so its vf_coef 0.5 is criticCoef 0.25 here.
    * @default 0.5
    */
   criticCoef: number;
