@@ -1,5 +1,5 @@
 // Every ```ts / ```js block of README.md and docs/*.md runs here, against the source (the `webppo` alias of
-// test/vitest.config.mjs), so no example can rot. A block may be preceded by an invisible marker:
+// test/vitest.config.mjs), so no example can rot; ```python blocks run where a Python with torch is installed. A block may be preceded by an invisible marker:
 //
 //   <!-- test: needs agent, observations -->         a fragment: these variables come from FAKE_GAME below
 //   <!-- test: shrink 100_000 => 4_096 -->            run with a smaller size (text replaced before running)
@@ -7,9 +7,11 @@
 //
 // A line `console.log(x); // true` is also checked: the block fails unless x is true.
 // Directives combine with `;` (no-run comes last: the rest of the marker is its reason). Blocks run one by one, each as its own ES module.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Agent, makeEnv } from 'webppo';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const scratch = `${root}test/docs/.blocks/`;
@@ -67,7 +69,7 @@ export function extractBlocks(file: string, text: string): Block[] {
     // A claim written as `console.log(x); // true` is checked, not only printed.
     block.code = code.replace(/^(\s*)console\.log\((.*)\);\s*\/\/ true\b.*$/gm, (line, indent: string, expr: string) =>
       `${line}\n${indent}if ((${expr}) !== true) throw new Error(${JSON.stringify(`${file}: expected true: ${expr}`)});`);
-    if (lang === 'ts' || lang === 'js' || lang === 'typescript' || lang === 'javascript') blocks.push(block);
+    if (['ts', 'js', 'typescript', 'javascript', 'python'].includes(lang)) blocks.push(block);
     i = end;
   }
   return blocks;
@@ -75,6 +77,20 @@ export function extractBlocks(file: string, text: string): Block[] {
 
 const files = ['README.md', ...readdirSync(`${root}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const blocks = files.flatMap((file) => extractBlocks(file, readFileSync(`${root}${file}`, 'utf8')));
+
+/** A Python with PyTorch, for the PyTorch interop blocks; they are skipped (saying so) where there is none. */
+const python = ['python3', 'python3.11', '/usr/bin/python3.11'].find((bin) => spawnSync(bin, ['-c', "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"], { stdio: 'ignore' }).status === 0,
+);
+
+/** Runs a Python block in a folder holding `cartpole.safetensors`: a fresh CartPole-v1 agent with the defaults. */
+async function runPython(block: Block): Promise<void> {
+  const { observationSpace, actionSpace } = makeEnv('CartPole-v1');
+  const agent = await Agent.create({ observationSpace, actionSpace, backend: 'cpu' });
+  writeFileSync(`${scratch}cartpole.safetensors`, await agent.save());
+  agent.dispose();
+  const run = spawnSync(python!, ['-'], { cwd: scratch, input: block.code, encoding: 'utf8' });
+  expect(run.status, `${block.file}:${block.line} failed:\n${run.stderr}`).toBe(0);
+}
 
 /** The module a block runs as: its fake-game prelude, the block, then a wait for its frames. */
 function moduleSource(block: Block): string {
@@ -98,6 +114,10 @@ describe('code blocks of the README and docs/', () => {
     const name = `${block.file}:${block.line}`;
     if (block.noRun !== undefined) {
       it.skip(`${name} (not run: ${block.noRun})`, () => {});
+      continue;
+    }
+    if (block.lang === 'python') {
+      it.skipIf(!python)(`${name} (Python${python ? '' : ': skipped, no Python with torch here'})`, () => runPython(block));
       continue;
     }
     it(name, async () => {
