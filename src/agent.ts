@@ -219,6 +219,7 @@ export class Agent {
    * Restores an agent saved by save(): parameters, optimizer, normalization, RNG and counters. A truncated,
    * corrupted or mismatched file throws a `CheckpointError` that says what is wrong.
    * @example
+   * <!-- test: needs agent, Agent -->
    * ```ts
    * const bytes = await agent.save();
    * const restored = await Agent.load(bytes, { backend: 'cpu' });
@@ -281,8 +282,9 @@ export class Agent {
    * configured). Returns a view (numAgents rows: Int32Array for categorical spaces, Float32Array for boxes;
    * tanh_normal actions squashed into the box) valid until the next act(); the step is recorded for training.
    * @example
+   * <!-- test: needs agent, observations, rewards, terminated, truncated -->
    * ```ts
-   * const actions = agent.act(observations, { masks });    // sync; a reused view: read it before the next act()
+   * const actions = agent.act(observations);              // sync; a reused view: read it before the next act()
    * agent.observe(rewards, terminated, truncated);
    * ```
    */
@@ -319,6 +321,7 @@ export class Agent {
    * A truncated episode bootstraps from the value of its final observation when `finalObservations` is given
    * (from 0 otherwise).
    * @example
+   * <!-- test: needs agent, observations, rewards, terminated, truncated, finalObservations -->
    * ```ts
    * agent.act(observations);
    * agent.observe(rewards, terminated, truncated, { finalObservations });
@@ -436,6 +439,7 @@ export class Agent {
    * Subscribes to `'update'` ({@link UpdateEvent}), `'episode'` ({@link EpisodeEvent}) or `'error'` (an update
    * failed; the error is also thrown by the next `whenIdle()`). Returns a function that unsubscribes.
    * @example
+   * <!-- test: needs agent -->
    * ```ts
    * const off = agent.on('update', (e) => console.log(e.updates, e.stats.approx_kl));
    * off();
@@ -453,6 +457,7 @@ export class Agent {
    * states, counters, episode tallies and the unfinished rollout. Waits for pending updates first. Call it
    * between observe() and the next act().
    * @example
+   * <!-- test: needs agent, Agent -->
    * ```ts
    * const bytes = await agent.save();                     // safetensors: parameters under PyTorch names, ...
    * const again = await Agent.load(bytes);               // resumes exactly

@@ -1,5 +1,6 @@
 // Every ```ts / ```js block of README.md and docs/*.md runs here, against the source (the `webppo` alias of
-// test/vitest.config.mjs), so no example can rot; ```python blocks run where a Python with torch is installed. A block may be preceded by an invisible marker:
+// test/vitest.config.mjs), so no example can rot; so do the ```ts blocks of the TSDoc `@example`s in src/, and
+// ```python blocks where a Python with torch is installed. A block may be preceded by an invisible marker:
 //
 //   <!-- test: needs agent, observations -->         a fragment: these variables come from FAKE_GAME below
 //   <!-- test: shrink 100_000 => 4_096 -->            run with a smaller size (text replaced before running)
@@ -30,6 +31,7 @@ const FAKE_GAME: Record<string, string> = {
   truncated: 'const truncated = new Uint8Array(16);',
   finalObservations: 'const finalObservations = new Float32Array(16 * 8);',
   controller: 'const controller = new AbortController();',
+  Agent: 'const { Agent } = fake;',
   checkpoint: "const checkpoint = await (await fake.Agent.create({ observationSpace: fake.Box(4), actionSpace: fake.Discrete(2), numAgents: 4, backend: 'cpu' })).save();",
   requestAnimationFrame: `let framesLeft = 40, framesDone!: () => void;
 const allFrames = new Promise<void>((resolve) => { framesDone = resolve; });
@@ -75,8 +77,19 @@ export function extractBlocks(file: string, text: string): Block[] {
   return blocks;
 }
 
+/** The `@example` blocks of the TSDoc comments in src/, as Markdown (the ` * ` margins removed). */
+function tsdocMarkdown(file: string): string {
+  const text = readFileSync(`${root}${file}`, 'utf8');
+  // Keep line numbers: every line stays, only comment margins are stripped.
+  return text.split('\n').map((line) => line.replace(/^\s*\* ?/, '')).join('\n');
+}
+const sources = (dir: string): string[] => readdirSync(`${root}${dir}`, { withFileTypes: true }).flatMap((entry) =>
+  entry.isDirectory() ? sources(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : []);
 const files = ['README.md', ...readdirSync(`${root}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const blocks = files.flatMap((file) => extractBlocks(file, readFileSync(`${root}${file}`, 'utf8')));
+const blocks = [
+  ...files.flatMap((file) => extractBlocks(file, readFileSync(`${root}${file}`, 'utf8'))),
+  ...sources('src').flatMap((file) => extractBlocks(file, tsdocMarkdown(file))),
+];
 
 /** A Python with PyTorch, for the PyTorch interop blocks; they are skipped (saying so) where there is none. */
 const python = ['python3', 'python3.11', '/usr/bin/python3.11'].find((bin) => spawnSync(bin, ['-c', "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"], { stdio: 'ignore' }).status === 0,
