@@ -112,7 +112,7 @@ function moduleSource(block: Block): string {
   return `${prelude}\n${block.code}${epilogue}\nexport {};\n`;
 }
 
-describe('code blocks of the README and docs/', () => {
+describe('code blocks of the README, docs/ and the TSDoc examples', () => {
   mkdirSync(scratch, { recursive: true });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
