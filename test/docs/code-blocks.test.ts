@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Agent, makeEnv } from 'webppo';
+import { Agent, makeEnv } from '../../src/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const scratch = `${root}test/docs/.blocks/`;
