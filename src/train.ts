@@ -35,7 +35,10 @@ export interface EvaluateOptions {
    * @default 10
    */
   episodes?: number;
-  /** The env to evaluate on; default: the training env's factory (required when training on a VectorEnv). */
+  /**
+   * The env to evaluate on (required when training on a VectorEnv).
+   * @default the training env's factory
+   */
   env?: () => Env;
 }
 

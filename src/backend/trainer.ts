@@ -169,7 +169,10 @@ export interface TrainerOptions {
   ppo: PPOConfig;
   /** Seeds the initial parameters, default minibatch plans and entropy noise. */
   seed: number;
-  /** Initial parameters; default: seeded orthogonal init. */
+  /**
+   * Initial parameters (flat, in the network layout).
+   * @default seeded orthogonal init ({@link initialParameters})
+   */
   parameters?: Float32Array;
 }
 

@@ -20,7 +20,10 @@ export interface WorkerTrainerOptions extends TrainerOptions {
    * @default 'auto'
    */
   backend?: BackendChoice;
-  /** Default: dist/worker.js next to the package's module (bundlers that copy it keep that working). */
+  /**
+   * The worker: a script URL (a module worker is started), a Worker, or any message endpoint.
+   * @default dist/worker.js next to the package's module (bundlers that copy it keep that working)
+   */
   worker?: WorkerSource;
   /**
    * How batches travel: 'shared' needs crossOriginIsolated.

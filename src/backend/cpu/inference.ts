@@ -41,9 +41,15 @@ export interface CpuPolicyOptions {
    * @default 0
    */
   seed?: number;
-  /** Initial parameters; default: seeded orthogonal init. */
+  /**
+   * Initial parameters (flat, in the network layout).
+   * @default seeded orthogonal init ({@link initialParameters})
+   */
   parameters?: Float32Array;
-  /** Agents to make room for up front (more are accepted, with one reallocation). */
+  /**
+   * Agents to make room for up front (more are accepted, with one reallocation).
+   * @default 1
+   */
   maxAgents?: number;
 }
 

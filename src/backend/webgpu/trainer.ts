@@ -30,7 +30,10 @@ const PLAN_SEED_STREAM = 0x91a2;
 
 /** Options of {@link createWebGPUTrainer}. */
 export interface WebGPUTrainerOptions extends TrainerOptions {
-  /** A device to use (not destroyed by dispose); default: one requested from navigator.gpu or the webgpu package. */
+  /**
+   * A device to use (not destroyed by dispose).
+   * @default one requested from navigator.gpu, or from the webgpu package in Node
+   */
   device?: GPUDevice;
 }
 
