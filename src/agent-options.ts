@@ -14,21 +14,54 @@ export type { BackendChoice };
 
 export interface AgentOptions extends LogOptions {
   observationSpace: Space;
+  /** What each agent may do: `Discrete(n)`, `MultiDiscrete([...])` or `Box(n, low, high)`. */
   actionSpace: ActionSpace;
-  /** Agents acting each tick (envs). Default 1. */
+  /**
+   * Agents acting each tick (envs), up to 2^20; they share one policy.
+   * @default 1
+   */
   numAgents?: number;
+  /**
+   * The actor-critic network; missing fields come from {@link DEFAULT_NETWORK}.
+   * @default `{ hidden: [64, 64], activation: 'tanh', shared: false, distribution: 'normal' }`
+   */
   network?: NetworkSpecInput;
+  /**
+   * PPO hyperparameters; missing fields come from {@link DEFAULT_PPO_CONFIG} (CleanRL's defaults).
+   * @default DEFAULT_PPO_CONFIG
+   */
   ppo?: PPOConfigInput;
+  /**
+   * Which trainer runs the updates: `'cpu'` (WebAssembly), `'webgpu'`, or `'auto'` (WebGPU on a hardware
+   * adapter, the CPU backend otherwise). Inference (`act`) always runs on the CPU, in wasm.
+   * @default 'auto'
+   */
   backend?: BackendChoice;
-  /** Seeds parameters, action sampling and minibatch order. Default 0. */
+  /**
+   * Seeds parameters, action sampling and minibatch order (an integer in [0, 2^32 - 1]).
+   * @default 0
+   */
   seed?: number;
-  /** Whether act() takes action masks (categorical action spaces). Default false. */
+  /**
+   * Whether act() takes action masks (categorical action spaces).
+   * @default false
+   */
   masks?: boolean;
-  /** Schedules for learning rate, entropy coefficient and clip, over `totalSteps`. */
+  /**
+   * Schedules for learning rate, entropy coefficient and clip, over `totalSteps`.
+   * @default none
+   */
   schedules?: Schedules;
-  /** The horizon for schedules and the learning-rate anneal (agent steps); without it they stay constant. */
+  /**
+   * The horizon for schedules and the learning-rate anneal (agent steps); without it they stay constant.
+   * `train()` sets it to its own totalSteps.
+   * @default none
+   */
   totalSteps?: number;
-  /** Run updates in a Web Worker: true (dist/worker.js), a worker script URL, or a Worker. Default false. */
+  /**
+   * Run updates in a Web Worker: true (dist/worker.js), a worker script URL, or a Worker.
+   * @default false
+   */
   trainInWorker?: TrainInWorker;
   /**
    * Backpressure for a game that outruns training: at most this many updates queued or running (an integer

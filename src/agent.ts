@@ -31,23 +31,31 @@ export type { AgentOptions, BackendChoice } from './agent-options.js';
 export type { DivergedEvent } from './agent-divergence.js';
 export type { RecoveredEvent } from './agent-recovery.js';
 
+/** What `agent.on('update', ...)` receives after each finished update. */
 export interface UpdateEvent {
   /** Updates finished so far (this one included). */
   updates: number;
   /** Agent steps (ticks x agents) taken when this update's rollout was complete. */
   steps: number;
+  /** Loss statistics of the update: means over the minibatches it ran. */
   stats: UpdateStats;
+  /** The learning rate, entropy coefficient and clip this update used (after schedules and anneal). */
   hyperparameters: Hyperparameters;
   /** Whether the batch was collected under an older policy (V-trace corrected). */
   lagged: boolean;
+  /** Wall time of the update in milliseconds, from its start to the new parameters reaching inference. */
   durationMs: number;
 }
 
+/** What `agent.on('episode', ...)` receives each time an agent's episode ends (terminated or truncated). */
 export interface EpisodeEvent {
+  /** Index of the agent (its row in observations and actions). */
   agent: number;
   /** Sum of the raw (unscaled) rewards of the episode. */
   return: number;
+  /** Steps in the episode. */
   length: number;
+  /** true when the episode terminated, false when it was truncated. */
   terminated: boolean;
   /** Agent steps taken so far. */
   steps: number;
@@ -93,10 +101,19 @@ type Events = AgentEvents;
 const EVENT_NAMES = ['update', 'episode', 'error', 'diverged', 'recovered', 'dropped'] as const;
 
 export interface ActOptions {
+  /**
+   * numAgents x logits action masks, 1 = allowed, at least one allowed action per branch. Required when the
+   * agent was created with `masks: true`, rejected otherwise.
+   */
   masks?: Uint8Array;
+  /**
+   * Take the most probable action (argmax; the mean of a Box action) instead of sampling.
+   * @default false for act(), true for predict()
+   */
   deterministic?: boolean;
 }
 
+/** Options of `Agent.observe`. */
 export interface ObserveOptions {
   /** numAgents x observation size: the last observation of each episode that ended (rows of other agents are ignored). */
   finalObservations?: Float32Array;
@@ -110,6 +127,7 @@ export interface LoadOptions extends LogOptions {
   frameBudgetMs?: number;
   /** When given, the checkpoint must have been saved for these spaces. */
   observationSpace?: Space;
+  /** When given, the checkpoint must have been saved for this action space (a `CheckpointError` otherwise). */
   actionSpace?: ActionSpace;
 }
 
@@ -119,10 +137,31 @@ const OBSERVE_OPTIONS = ['finalObservations'];
 const PLAN_STREAM = 0x5eed;
 const NOISE_STREAM = 0x401e;
 
+/**
+ * A self-training PPO agent for a game loop: `numAgents` agents share one policy; each tick the game calls
+ * `act()` with their observations and `observe()` with what happened. Both are synchronous and allocate
+ * nothing. When `ppo.numSteps` ticks are collected, the update runs asynchronously while the game keeps
+ * playing (collecting into a second buffer with the previous policy; V-trace corrects that lag), and the new
+ * parameters reach `act()` when the update resolves.
+ *
+ * @example
+ * ```ts
+ * import { init, Agent, Box, Discrete } from 'webppo';
+ * await init();
+ * const agent = await Agent.create({ observationSpace: Box(4), actionSpace: Discrete(2), numAgents: 8 });
+ * const observations = new Float32Array(8 * 4);
+ * const actions = agent.act(observations);      // Int32Array view, one action per agent
+ * agent.observe(new Float32Array(8), new Uint8Array(8), new Uint8Array(8));
+ * ```
+ */
 export class Agent {
+  /** What each agent observes. */
   readonly observationSpace: Space;
+  /** What each agent may do. */
   readonly actionSpace: ActionSpace;
+  /** Agents acting each tick (rows of observations and actions). */
   readonly numAgents: number;
+  /** The options after validation, with every default filled in (frozen). */
   readonly options: Readonly<ResolvedAgentOptions>;
   private readonly log: Logger;
   /** Floats per observation row. */
@@ -202,7 +241,17 @@ export class Agent {
     this.noiseRng = new PCG32(options.seed, NOISE_STREAM);
   }
 
-  /** Creates an agent (loads the wasm if needed); validates every option first. */
+  /**
+   * Creates an agent (loads the wasm if needed); validates every option first.
+   * @example
+   * ```ts
+   * import { Agent, Box, Discrete } from 'webppo';
+   * const agent = await Agent.create({
+   *   observationSpace: Box(8), actionSpace: Discrete(4), numAgents: 16,
+   *   network: { hidden: [64, 64] }, ppo: { numSteps: 128 }, backend: 'auto', seed: 1,
+   * });
+   * ```
+   */
   static async create(options: AgentOptions): Promise<Agent> {
     const resolved = resolveAgentOptions(options);
     await init();
@@ -231,7 +280,16 @@ export class Agent {
     }
   }
 
-  /** Restores an agent saved by save(): parameters, optimizer, normalization, RNG and counters. */
+  /**
+   * Restores an agent saved by save(): parameters, optimizer, normalization, RNG and counters. A truncated,
+   * corrupted or mismatched file throws a `CheckpointError` that says what is wrong.
+   * @example
+   * <!-- test: needs agent, Agent -->
+   * ```ts
+   * const bytes = await agent.save();
+   * const restored = await Agent.load(bytes, { backend: 'cpu' });
+   * ```
+   */
   static async load(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Agent> {
     checkKeys('options', options, LOAD_OPTIONS, 'option');
     if (options.backend !== undefined) checkOneOf('options.backend', options.backend, ['auto', 'cpu', 'webgpu'] as const);
@@ -288,6 +346,7 @@ export class Agent {
     return agent;
   }
 
+  /** The backend that trains this agent (`'auto'` resolved to the one it chose). */
   get backend(): 'cpu' | 'webgpu' { return this.trainer.backend; }
   /** How backend 'auto' chose (the timings it measured), when it chose in this thread; undefined otherwise. */
   backendReport?: BackendReport;
@@ -321,7 +380,9 @@ export class Agent {
   }
   /** Agent steps taken (ticks x numAgents). */
   get steps(): number { return this.counters.steps; }
+  /** Updates finished so far (restored by `load`). */
   get updates(): number { return this.counters.updates; }
+  /** Episodes finished so far, over all agents (restored by `load`). */
   get episodes(): number { return this.counters.episodes; }
   /** Updates queued or running. */
   get pendingUpdates(): number { return this.pending; }
@@ -334,6 +395,12 @@ export class Agent {
    * Picks actions for all agents from their observations (numAgents x observation size, normalized here when
    * configured). Returns a view (numAgents rows: Int32Array for categorical spaces, Float32Array for boxes;
    * tanh_normal actions squashed into the box) valid until the next act(); the step is recorded for training.
+   * @example
+   * <!-- test: needs agent, observations, rewards, terminated, truncated -->
+   * ```ts
+   * const actions = agent.act(observations);              // sync; a reused view: read it before the next act()
+   * agent.observe(rewards, terminated, truncated);
+   * ```
    */
   act(observations: Float32Array, options?: ActOptions): Int32Array | Float32Array {
     this.live();
@@ -367,6 +434,12 @@ export class Agent {
    * What the game answered to the last act(): rewards, terminated and truncated (Uint8Array 0/1) per agent.
    * A truncated episode bootstraps from the value of its final observation when `finalObservations` is given
    * (from 0 otherwise).
+   * @example
+   * <!-- test: needs agent, observations, rewards, terminated, truncated, finalObservations -->
+   * ```ts
+   * agent.act(observations);
+   * agent.observe(rewards, terminated, truncated, { finalObservations });
+   * ```
    */
   observe(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, options?: ObserveOptions): void {
     this.live();
@@ -516,6 +589,16 @@ export class Agent {
     };
   }
 
+  /**
+   * Subscribes to `'update'` ({@link UpdateEvent}), `'episode'` ({@link EpisodeEvent}) or `'error'` (an update
+   * failed; the error is also thrown by the next `whenIdle()`). Returns a function that unsubscribes.
+   * @example
+   * <!-- test: needs agent -->
+   * ```ts
+   * const off = agent.on('update', (e) => console.log(e.updates, e.stats.approx_kl));
+   * off();
+   * ```
+   */
   on<K extends keyof Events>(event: K, listener: (event: Events[K]) => void): () => void {
     if (!(EVENT_NAMES as readonly string[]).includes(event)) fail('event', EVENT_NAMES.map((e) => `'${e}'`).join(' | '), event);
     if (typeof listener !== 'function') fail('listener', 'a function', listener);
@@ -585,6 +668,10 @@ export class Agent {
     if (last) await last;
   }
 
+  /**
+   * Frees the wasm memory, the trainer (and its GPU buffers or worker). Once pending updates settle if
+   * there are any; the agent cannot be used afterwards.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

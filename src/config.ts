@@ -4,27 +4,75 @@ import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, fail } 
 export type LossCriticType = 'l1' | 'l2' | 'smooth_l1';
 export type Reduction = 'mean' | 'sum';
 
+/**
+ * Every PPO hyperparameter, with CleanRL's ppo.py defaults ({@link DEFAULT_PPO_CONFIG}). `docs/ppo-options.md`
+ * explains each one with its torchrl, CleanRL and Metta names.
+ */
 export interface PPOConfig {
-  /** Steps collected per agent before each update. */
+  /**
+   * Steps collected per agent before each update (CleanRL `num_steps`): a batch is numSteps x numAgents rows.
+   * @default 128
+   */
   numSteps: number;
+  /**
+   * Passes over each batch per update (CleanRL `update_epochs`).
+   * @default 4
+   */
   numEpochs: number;
+  /**
+   * Minibatches per epoch; each is one optimizer step (at most numSteps x numAgents).
+   * @default 4
+   */
   numMinibatches: number;
+  /**
+   * Adam step size (annealed linearly to 0 over `totalSteps` when `annealLearningRate` is on).
+   * @default 2.5e-4
+   */
   learningRate: number;
+  /**
+   * Discount factor, in [0, 1].
+   * @default 0.99
+   */
   gamma: number;
+  /**
+   * GAE lambda, in [0, 1]: 1 is Monte Carlo returns, 0 is one-step TD.
+   * @default 0.95
+   */
   gaeLambda: number;
-  /** The PPO clip: symmetric, or [low, high] for `clip(r, 1 - low, 1 + high)`. */
+  /**
+   * The PPO clip: symmetric, or [low, high] for `clip(r, 1 - low, 1 + high)`.
+   * @default 0.2
+   */
   clipEpsilon: number | readonly [number, number];
-  /** Value clipping around the old value: off, on with the clip epsilon (the high side), or this range. */
+  /**
+   * Value clipping around the old value: off, on with the clip epsilon (the high side), or this range.
+   * @default true
+   */
   clipValue: boolean | number;
+  /**
+   * Whether the entropy term is in the loss at all (the `entropy` stat is reported either way).
+   * @default true
+   */
   entropyBonus: boolean;
+  /**
+   * Weight of the entropy bonus: `loss_entropy = -entropyCoef * mean(H)`.
+   * @default 0.01
+   */
   entropyCoef: number;
-  /** Monte Carlo samples for the entropy of distributions without a closed form (tanh-normal). */
+  /**
+   * Monte Carlo samples for the entropy of distributions without a closed form (tanh-normal).
+   * @default 1
+   */
   samplesMcEntropy: number;
   /**
    * Weight of the critic loss, torchrl's critic_coef: loss_critic = criticCoef * mean(L(V, R)) with l2 = d^2.
    * CleanRL's and Metta's `vf_coef * 0.5 * mean(d^2)` is criticCoef = vf_coef / 2 (default 0.25 = CleanRL's 0.5).
    */
   criticCoef: number;
+  /**
+   * Value loss on `d = V - R`: `'l1'` |d|, `'l2'` d^2, `'smooth_l1'` (Huber with delta 1).
+   * @default 'l2'
+   */
   lossCriticType: LossCriticType;
   /**
    * true or 'minibatch': normalize per minibatch; 'batch': once over the whole batch, except that a minibatch
@@ -32,28 +80,87 @@ export interface PPOConfig {
    * Metta does; false: never.
    */
   normalizeAdvantage: boolean | 'minibatch' | 'batch';
-  /** A shared trunk gets gradients from the policy loss only. */
+  /**
+   * A shared trunk gets gradients from the policy loss only.
+   * @default false
+   */
   separateLosses: boolean;
+  /**
+   * How losses combine over a minibatch's rows: `'mean'` or `'sum'` (stats are means either way).
+   * @default 'mean'
+   */
   reduction: Reduction;
-  /** Global gradient-norm clip; 0 or Infinity turns it off. */
+  /**
+   * Global gradient-norm clip; 0 or Infinity turns it off.
+   * @default 0.5
+   */
   maxGradNorm: number;
-  /** Stop the epochs of an update once the epoch's mean approx_kl exceeds this; null: never. */
+  /**
+   * Stop the epochs of an update once the epoch's mean approx_kl exceeds this; null: never.
+   * @default null
+   */
   targetKl: number | null;
+  /**
+   * Adam's epsilon.
+   * @default 1e-5
+   */
   adamEps: number;
-  /** Decoupled (AdamW) weight decay; 0 is plain Adam. */
+  /**
+   * Decoupled (AdamW) weight decay; 0 is plain Adam.
+   * @default 0
+   */
   weightDecay: number;
+  /**
+   * V-trace clipping of the importance ratios, used when advantages are recomputed for a batch collected under
+   * an older policy (minibatches of whole env segments). 1 and 1 are Metta's and IMPALA's values.
+   * @property rhoClip Clip of the ratio that weights each TD error (rho-bar). Default 1.
+   * @property cClip Clip of the ratio that carries the trace back in time (c-bar). Default 1.
+   * @default `{ rhoClip: 1, cClip: 1 }`
+   */
   vtrace: { rhoClip: number; cClip: number };
+  /**
+   * Prioritized minibatches (Metta): units are drawn with probability proportional to
+   * `(sum_t |A|)^alpha`, weighted by `(n P)^-beta` with beta annealed from beta0 to 1 over `totalSteps`.
+   * @property alpha Priority exponent; 0 turns prioritized sampling off (plain shuffled minibatches). Default 0.
+   * @property beta0 Importance-weight exponent at the start of training, in [0, 1]. Default 0.6.
+   * @property over Whether rows or whole env segments are drawn. Default 'rows'.
+   * @default `{ alpha: 0, beta0: 0.6, over: 'rows' }`
+   */
   prioritized: { alpha: number; beta0: number; over: 'rows' | 'segments' };
+  /**
+   * Running mean / variance normalization of observations, clipped to [-10, 10]; saved in checkpoints.
+   * @default false
+   */
   normalizeObservations: boolean;
+  /**
+   * Divide rewards by the running std of the discounted return, clipped to [-10, 10] (needs gamma < 1).
+   * @default false
+   */
   normalizeRewards: boolean;
+  /**
+   * Anneal the learning rate linearly to 0 over `totalSteps` (ignored without a horizon or with a
+   * learningRate schedule).
+   * @default true
+   */
   annealLearningRate: boolean;
 }
 
+/**
+ * A partial {@link PPOConfig}, as `Agent.create({ ppo })` takes it: missing fields (and missing fields of
+ * `vtrace` and `prioritized`) come from {@link DEFAULT_PPO_CONFIG}.
+ */
 export type PPOConfigInput = Partial<Omit<PPOConfig, 'vtrace' | 'prioritized'>> & {
+  /** Any of `rhoClip`, `cClip`; the rest from the defaults. */
   vtrace?: Partial<PPOConfig['vtrace']>;
+  /** Any of `alpha`, `beta0`, `over`; the rest from the defaults. */
   prioritized?: Partial<PPOConfig['prioritized']>;
 };
 
+/**
+ * The defaults of every {@link PPOConfig} field: CleanRL's ppo.py (128 steps, 4 epochs x 4 minibatches,
+ * learning rate 2.5e-4 annealed, gamma 0.99, lambda 0.95, clip 0.2, entropy 0.01, max grad norm 0.5, Adam
+ * eps 1e-5), frozen.
+ */
 export const DEFAULT_PPO_CONFIG: Readonly<PPOConfig> = Object.freeze({
   numSteps: 128,
   numEpochs: 4,

@@ -6,6 +6,7 @@ import { describe, failState, ValidationError } from './errors.js';
 
 /** @internal */
 export type WasmExports = Awaited<ReturnType<typeof instantiate>>;
+/** Where webppo runs, as {@link detectRuntime} sees it. */
 export type Runtime = 'node' | 'deno' | 'browser' | 'worker' | 'unknown';
 
 /**
@@ -22,7 +23,16 @@ export interface InitOptions {
 let loading: Promise<void> | undefined;
 let loaded: WasmExports | undefined;
 
-/** Loads the wasm module. Idempotent: every call returns the same promise. */
+/**
+ * Loads the wasm module. Idempotent: every call returns the same promise. Call it once before anything that
+ * touches wasm memory (`Agent.create` and `Agent.load` call it themselves).
+ * @example
+ * ```ts
+ * import { init } from 'webppo';
+ * await init();                                           // the inlined wasm, in any runtime
+ * // or serve dist/webppo.wasm yourself: await init({ wasm: new URL('/webppo.wasm', location.href) });
+ * ```
+ */
 export function init(options: InitOptions = {}): Promise<void> {
   loading ??= load(options).then(
     (exports) => { loaded = exports; },
@@ -42,6 +52,7 @@ export function isInitialized(): boolean {
   return loaded !== undefined;
 }
 
+/** The runtime webppo is running in: Deno, Node, a browser page, a worker, or `'unknown'`. */
 export function detectRuntime(): Runtime {
   const g = globalThis as Record<string, any>;
   if (typeof g.Deno?.version?.deno === 'string') return 'deno';

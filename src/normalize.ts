@@ -11,14 +11,21 @@ export interface RunningStats {
   count: number;
 }
 
+/**
+ * Running mean and variance per feature, merged batch by batch (parallel Welford) in float64. What
+ * observation normalization and reward scaling keep, and what checkpoints save.
+ */
 export class RunningMeanStd {
+  /** Running mean of each feature. */
   readonly mean: Float64Array;
+  /** Running (population) variance of each feature; starts at 1. */
   readonly var: Float64Array;
   /** Starts at 1e-4, as the usual wrappers do, so the first merge is almost all batch. */
   count = 1e-4;
   private readonly batchMean: Float64Array;
   private readonly batchVar: Float64Array;
 
+  /** @param size - Features per row. */
   constructor(readonly size: number) {
     this.mean = new Float64Array(size);
     this.var = new Float64Array(size).fill(1);
@@ -45,10 +52,12 @@ export class RunningMeanStd {
     this.count = total;
   }
 
+  /** A copy of the statistics (for checkpoints). */
   state(): RunningStats {
     return { mean: this.mean.slice(), var: this.var.slice(), count: this.count };
   }
 
+  /** Restores statistics from `state()`. */
   setState(stats: RunningStats): void {
     this.mean.set(stats.mean);
     this.var.set(stats.var);
@@ -56,8 +65,11 @@ export class RunningMeanStd {
   }
 }
 
+/** Observation normalization: `clip((x - mean) / sqrt(var + 1e-8), -10, 10)` with running statistics. */
 export class ObservationNormalizer {
+  /** The running statistics. */
   readonly stats: RunningMeanStd;
+  /** @param size - Floats per observation row. */
   constructor(readonly size: number) {
     this.stats = new RunningMeanStd(size);
   }
@@ -77,11 +89,20 @@ export class ObservationNormalizer {
   }
 }
 
+/**
+ * Reward scaling: each reward divided by the running std of the agent's discounted return, clipped to
+ * [-10, 10]; an episode end resets that agent's return.
+ */
 export class RewardScaler {
+  /** Running statistics of the discounted returns. */
   readonly stats = new RunningMeanStd(1);
   /** Each agent's running discounted return. */
   readonly returns: Float64Array;
 
+  /**
+   * @param numAgents - Agents scaled together (one return each).
+   * @param gamma - Discount of the returns.
+   */
   constructor(readonly numAgents: number, readonly gamma: number) {
     this.returns = new Float64Array(numAgents);
   }

@@ -1,8 +1,11 @@
 // Tuned settings for the built-in envs: what `webppo train` and the learning benchmark use.
 import type { AgentOptions } from './agent-options.js';
 
+/** Tuned settings for a built-in env: what `webppo train` and the learning benchmark use. */
 export interface Preset {
+  /** Agent steps to train for. */
   totalSteps: number;
+  /** Agent options without the spaces (the env supplies them). */
   agent: Omit<AgentOptions, 'observationSpace' | 'actionSpace'>;
 }
 
@@ -24,6 +27,7 @@ const PRESETS: Record<string, Preset> = {
   },
 };
 
+/** The preset for an env id; unknown ids get `{ totalSteps: 100_000, agent: {} }` (the library's defaults). */
 export function presetFor(id: string): Preset {
   return PRESETS[id] ?? { totalSteps: 100_000, agent: {} };
 }

@@ -1,23 +1,42 @@
 // Gymnasium-style spaces: what a game observes and what it lets the agent do.
 import { checkInteger, checkKeys, fail } from './errors.js';
 
+/**
+ * `n` choices, 0 to n - 1 (build it with {@link Discrete}).
+ * @property kind Always `'discrete'`.
+ * @property n Number of choices.
+ */
 export interface DiscreteSpace { readonly kind: 'discrete'; readonly n: number }
+/**
+ * Several independent categorical branches, branch b with `nvec[b]` choices (build it with {@link MultiDiscrete}).
+ * @property kind Always `'multi_discrete'`.
+ * @property nvec Choices per branch.
+ */
 export interface MultiDiscreteSpace { readonly kind: 'multi_discrete'; readonly nvec: readonly number[] }
+/** A box of floats with per-element bounds (build it with {@link Box}). */
 export interface BoxSpace {
+  /** Always `'box'`. */
   readonly kind: 'box';
+  /** Dimensions, e.g. `[4]` or `[2, 3]`. */
   readonly shape: readonly number[];
   /** Product of shape: the number of floats per row. */
   readonly size: number;
+  /** Lower bound of each element (may be -Infinity). */
   readonly low: Float32Array;
+  /** Upper bound of each element (may be Infinity). */
   readonly high: Float32Array;
 }
+/** Any space: {@link BoxSpace}, {@link DiscreteSpace} or {@link MultiDiscreteSpace}. */
 export type Space = DiscreteSpace | MultiDiscreteSpace | BoxSpace;
+/** A space used for actions (any {@link Space}). */
 export type ActionSpace = Space;
 
+/** `n` choices (n >= 1): actions are indices in an Int32Array. */
 export function Discrete(n: number): DiscreteSpace {
   return Object.freeze({ kind: 'discrete', n: checkInteger('Discrete(n)', n, 1) });
 }
 
+/** Independent categorical branches, `nvec[b]` choices each: actions are one index per branch. */
 export function MultiDiscrete(nvec: readonly number[]): MultiDiscreteSpace {
   if (!Array.isArray(nvec) || nvec.length === 0) fail('MultiDiscrete(nvec)', 'a non-empty array of integers >= 1', nvec);
   nvec.forEach((n, i) => checkInteger(`MultiDiscrete(nvec)[${i}]`, n, 1));

@@ -17,6 +17,16 @@ import { ProgressReporter } from './progress.js';
 import { type Schedules, validateSchedules } from './schedule.js';
 import { trainsOnAnotherThread } from './worker/index.js';
 
+/**
+ * What `train()` passes to `onProgress`: a rollout finished (`'rollout'`), an update finished
+ * (`'update'`, with the {@link UpdateEvent} fields), an episode ended (`'episode'`, with the {@link EpisodeEvent}
+ * fields), or an evaluation finished (`'eval'`).
+ * @property type Which event: `'rollout'`, `'update'`, `'episode'` or `'eval'`.
+ * @property steps Agent steps taken so far.
+ * @property sps `'rollout'`: agent steps per second since train() started.
+ * @property meanReturn `'eval'`: the mean return of the evaluation episodes.
+ * @property returns `'eval'`: the return of each evaluation episode.
+ */
 export type ProgressEvent =
   | { type: 'rollout'; steps: number; sps: number }
   | ({ type: 'update' } & UpdateEvent)
@@ -27,15 +37,23 @@ export type ProgressEvent =
   /** Once at the start, when backend 'auto' chose the agent's backend: which, and the update times it measured. */
   | ({ type: 'backend' } & BackendReport);
 
+/** Periodic deterministic evaluation during `train()`. */
 export interface EvaluateOptions {
   /** Evaluate every this many agent steps. */
   every: number;
-  /** Deterministic episodes per evaluation. Default 10. */
+  /**
+   * Deterministic episodes per evaluation.
+   * @default 10
+   */
   episodes?: number;
-  /** The env to evaluate on; default: the training env's factory (required when training on a VectorEnv). */
+  /**
+   * The env to evaluate on (required when training on a VectorEnv).
+   * @default the training env's factory
+   */
   env?: () => Env;
 }
 
+/** Options of {@link train}. */
 export interface TrainOptions {
   /**
    * Train until the agent has taken this many steps in all (a loaded agent continues where it stopped).
@@ -45,9 +63,17 @@ export interface TrainOptions {
   totalSteps: number;
   /** Schedules for this run; default: the agent's own (from Agent.create, Agent.load or an earlier train()). */
   schedules?: Schedules;
+  /**
+   * Evaluate every `evaluate.every` steps with deterministic actions.
+   * @default no evaluation
+   */
   evaluate?: EvaluateOptions;
+  /** Called with every {@link ProgressEvent}. */
   onProgress?: (event: ProgressEvent) => void;
-  /** A progress bar on a TTY, plain lines otherwise. Default false. */
+  /**
+   * A progress bar on a TTY, plain lines otherwise.
+   * @default false
+   */
   progress?: boolean;
   /** Stops training: seen within one turn of the event loop (train() yields at least every ~16 ms). */
   signal?: AbortSignal;
@@ -62,13 +88,23 @@ export interface TrainOptions {
 const YIELD_MS = 16;
 
 export interface TrainResult {
+  /** Agent steps taken in all (including those before this call). */
   steps: number;
+  /** Updates finished in all. */
   updates: number;
+  /** Episodes finished in all. */
   episodes: number;
   /** Mean return of the last (up to) 20 finished training episodes. */
   meanReturn: number | undefined;
+  /**
+   * Each evaluation of this run.
+   * @property steps Agent steps when it ran.
+   * @property meanReturn Mean return of its episodes.
+   */
   evaluations: { steps: number; meanReturn: number }[];
+  /** Wall time of this call in milliseconds. */
   elapsedMs: number;
+  /** Whether `signal` stopped training before `totalSteps`. */
   aborted: boolean;
 }
 

@@ -10,6 +10,7 @@ import type { BackendName, Trainer, TrainerOptions } from './trainer.js';
 import { createWebGPUTrainer, probeAdapter, type WebGPUTrainerOptions } from './webgpu/index.js';
 import { resolvePPOConfig } from '../config.js';
 
+/** The backend asked for: `'cpu'`, `'webgpu'`, or `'auto'` (WebGPU on a hardware adapter, else the CPU). */
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 export type { BackendMeasurement } from './auto.js';
 

@@ -54,10 +54,17 @@
 import type { PPOConfig } from '../config.js';
 import type { ParameterEntry, PolicySpec } from '../policy/network.js';
 
+/** A backend that actually trains: the WebAssembly CPU backend or WebGPU. */
 export type BackendName = 'webgpu' | 'cpu';
 
+/**
+ * One rollout for a trainer: `numSteps x numEnvs` rows, time-major (row = t * numEnvs + e). Per-row vectors are
+ * row-major (`observations[row * observationSize + k]`).
+ */
 export interface Batch {
+  /** Time steps per env (T). */
   numSteps: number;
+  /** Envs (agents) per time step (N); env column e is one segment of T steps. */
   numEnvs: number;
   /** rows x observationSize */
   observations: Float32Array;
@@ -69,6 +76,7 @@ export interface Batch {
   values: Float32Array;
   /** First-pass advantages (ratio = 1). */
   advantages: Float32Array;
+  /** Value targets: advantages + values (computed with ratio 1). */
   returns: Float32Array;
   /** rows x logits, 1 = allowed (categorical spaces only). */
   masks?: Uint8Array;
@@ -76,8 +84,11 @@ export interface Batch {
   weights?: Float32Array;
   /** Present when minibatches of whole segments should recompute advantages with V-trace. */
   rewards?: Float32Array;
+  /** Per row, 1 when the episode terminated at this step (bootstrap from 0). */
   terminated?: Uint8Array;
+  /** Per row, 1 when the episode was truncated at this step (bootstrap from `bootstrapValues`). */
   truncated?: Uint8Array;
+  /** Per row, the value of the final observation of a truncated episode (0 elsewhere). */
   bootstrapValues?: Float32Array;
   /** numEnvs: the value of the observation after each segment's last step. */
   lastValues?: Float32Array;
@@ -87,8 +98,11 @@ export interface Batch {
 
 /** Which rows (or env segments) each minibatch of each epoch uses. */
 export interface MinibatchPlan {
+  /** Whether indices name rows (`t * numEnvs + e`) or whole env segments (`e`). */
   unit: 'rows' | 'segments';
+  /** Epochs (passes over the batch). */
   numEpochs: number;
+  /** Minibatches per epoch; each is one optimizer step. */
   numMinibatches: number;
   /** Rows, or segments, per minibatch. */
   unitsPerMinibatch: number;
@@ -98,22 +112,38 @@ export interface MinibatchPlan {
   weights?: Float32Array;
 }
 
+/**
+ * The statistics of one minibatch's loss (an update reports their means). Names follow torchrl / CleanRL / Metta;
+ * the definitions are in `src/backend/trainer.ts`.
+ */
 export interface LossStats {
+  /** Clipped policy loss: `-mean(min(r A, clip(r, 1 - low, 1 + high) A))`. */
   loss_objective: number;
+  /** Value loss times `criticCoef` (l1, l2 or smooth_l1, optionally value-clipped). */
   loss_critic: number;
+  /** Entropy term: `-entropyCoef * mean(H)`, 0 with `entropyBonus: false`. */
   loss_entropy: number;
+  /** Mean policy entropy (Monte Carlo estimate for tanh_normal). */
   entropy: number;
+  /** Fraction of rows whose ratio fell outside the clip range. */
   clip_fraction: number;
+  /** KL estimate `mean(logp_old - logp_new)` (the naive estimator). */
   kl_approx: number;
+  /** KL estimate `mean((r - 1) - log r)` (the low-variance one; `targetKl` uses it). */
   approx_kl: number;
+  /** Normalized effective sample size of the ratios, `(sum r)^2 / (sum r^2) / m`, 1 on-policy. */
   ess: number;
+  /** How much of the returns the critic explains: `1 - var(R - V) / var(R)` (0 when var(R) = 0). */
   explained_variance: number;
+  /** Global L2 norm of the gradient, before clipping. */
   grad_norm: number;
 }
 
 /** Means over the minibatches an update ran, and how many ran. */
 export interface UpdateStats extends LossStats {
+  /** Epochs run (fewer than numEpochs when `targetKl` stopped the update early). */
   epochs: number;
+  /** Minibatches (optimizer steps) run. */
   minibatches: number;
   /** Updates an Agent ran in frame-budget slices (CPU, game loop): how many slices (1 when run whole). */
   slices?: number;
@@ -140,32 +170,57 @@ export interface UpdateJob {
 
 /** What schedules change between updates. */
 export interface Hyperparameters {
+  /** Adam step size for the next update. */
   learningRate: number;
+  /** Entropy coefficient for the next update. */
   entropyCoef: number;
+  /** PPO clip for the next update: symmetric, or `[low, high]`. */
   clipEpsilon: number | readonly [number, number];
 }
 
+/** Adam's state, in the parameter layout: what a checkpoint keeps so training resumes exactly. */
 export interface OptimizerState {
   /** Adam first and second moments, in the parameter layout. */
   m: Float32Array;
+  /** Adam second moments. */
   v: Float32Array;
+  /** Optimizer steps taken (for the bias corrections). */
   step: number;
 }
 
+/** What a trainer is built from. */
 export interface TrainerOptions {
+  /** Observation size, action space and network. */
   policy: PolicySpec;
+  /** The full PPO config (use {@link resolvePPOConfig} to fill defaults). */
   ppo: PPOConfig;
+  /** Seeds the initial parameters, default minibatch plans and entropy noise. */
   seed: number;
-  /** Initial parameters; default: seeded orthogonal init. */
+  /**
+   * Initial parameters (flat, in the network layout).
+   * @default seeded orthogonal init ({@link initialParameters})
+   */
   parameters?: Float32Array;
 }
 
+/**
+ * The contract every backend implements (the CPU, WebGPU and worker trainers): gradients and whole PPO
+ * updates over a {@link Batch}, with parameters and optimizer state in the backend's own memory.
+ */
 export interface Trainer {
+  /** Which backend trains. */
   readonly backend: BackendName;
+  /** Name, shape and offset of each parameter in the flat buffer (PyTorch names). */
   readonly parameterLayout: readonly ParameterEntry[];
+  /** A copy of the parameters (flat, in `parameterLayout` order). */
   getParameters(): Promise<Float32Array>;
+  /** Replaces the parameters (flat, in `parameterLayout` order). */
   setParameters(flat: Float32Array): void;
-  /** Gradient of the total loss with the batch as one minibatch; no optimizer step. */
+  /**
+   * Gradient of the total loss with the batch as one minibatch; no optimizer step.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The loss statistics of the batch.
+   */
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }>;
   /** All epochs and minibatches of one PPO update; default plan: shuffled rows from the config. */
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats>;
@@ -175,8 +230,11 @@ export interface Trainer {
    */
   startUpdate?(batch: Batch, plan?: MinibatchPlan): UpdateJob;
   setHyperparameters(values: Partial<Hyperparameters>): void;
+  /** A copy of Adam's moments and step. */
   getOptimizerState(): Promise<OptimizerState>;
+  /** Restores Adam's moments and step (from `getOptimizerState` or a checkpoint). */
   setOptimizerState(state: OptimizerState): void;
+  /** Frees the trainer's memory (wasm blocks, GPU buffers, its worker). */
   dispose(): void;
 }
 

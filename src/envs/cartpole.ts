@@ -17,16 +17,24 @@ const TAU = 0.02;
 export const CARTPOLE_THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
 export const CARTPOLE_X_THRESHOLD = 2.4;
 
+/**
+ * CartPole with Gymnasium's CartPole-v1 dynamics: push the cart left (0) or right (1), +1 per step, terminated
+ * when the cart leaves [-2.4, 2.4] or the pole tilts past 12 degrees. No time limit of its own:
+ * `makeEnv('CartPole-v1')` wraps it in a 500-step {@link TimeLimit}.
+ */
 export class CartPole implements Env {
+  /** `Box(4)`: cart position, cart velocity, pole angle, pole angular velocity. */
   readonly observationSpace = Box(4,
     [-CARTPOLE_X_THRESHOLD * 2, -Infinity, -CARTPOLE_THETA_THRESHOLD * 2, -Infinity],
     [CARTPOLE_X_THRESHOLD * 2, Infinity, CARTPOLE_THETA_THRESHOLD * 2, Infinity]);
+  /** `Discrete(2)`: push left (0) or right (1). */
   readonly actionSpace = Discrete(2);
   /** [x, x_dot, theta, theta_dot] */
   readonly state = new Float64Array(4);
   private rng = new PCG32(0);
   private done = true;
 
+  /** Starts an episode (state uniform in [-0.05, 0.05]); a seed re-seeds the generator. */
   reset(options: { seed?: number } = {}): ResetResult {
     if (options.seed !== undefined) this.rng = new PCG32(options.seed);
     for (let i = 0; i < 4; i++) this.state[i] = -0.05 + 0.1 * this.rng.nextFloat();
@@ -34,6 +42,7 @@ export class CartPole implements Env {
     return { observation: Float32Array.from(this.state), info: {} };
   }
 
+  /** Applies the action for one 0.02 s step. */
   step(action: EnvAction): StepResult {
     if (action !== 0 && action !== 1) fail('CartPole-v1 action', '0 or 1', action);
     if (this.done) throw new Error('CartPole-v1: call reset() before step() (the episode has ended)');

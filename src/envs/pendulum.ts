@@ -18,13 +18,20 @@ export function angleNormalize(x: number): number {
   return (((x + Math.PI) % period) + period) % period - Math.PI;
 }
 
+/**
+ * Pendulum with Gymnasium's Pendulum-v1 dynamics: swing up and balance with a torque in [-2, 2]; reward
+ * `-(theta^2 + 0.1 theta_dot^2 + 0.001 u^2)`. `makeEnv('Pendulum-v1')` wraps it in a 200-step {@link TimeLimit}.
+ */
 export class Pendulum implements Env {
+  /** `Box(3)`: cos(theta), sin(theta), angular velocity (bounded by 8). */
   readonly observationSpace = Box(3, [-1, -1, -MAX_SPEED], [1, 1, MAX_SPEED]);
+  /** `Box(1, -2, 2)`: the torque. */
   readonly actionSpace = Box(1, -MAX_TORQUE, MAX_TORQUE);
   /** [theta, theta_dot] */
   readonly state = new Float64Array(2);
   private rng = new PCG32(0);
 
+  /** Starts an episode (angle uniform in [-pi, pi], velocity in [-1, 1]); a seed re-seeds the generator. */
   reset(options: { seed?: number } = {}): ResetResult {
     if (options.seed !== undefined) this.rng = new PCG32(options.seed);
     this.state[0] = -Math.PI + 2 * Math.PI * this.rng.nextFloat();
@@ -32,6 +39,7 @@ export class Pendulum implements Env {
     return { observation: this.observation(), info: {} };
   }
 
+  /** Applies the torque (clipped to [-2, 2]) for one 0.05 s step. */
   step(action: EnvAction): StepResult {
     const raw = typeof action === 'number' ? action : action.length === 1 ? action[0] : fail('Pendulum-v1 action', 'one torque', action);
     checkNumber('Pendulum-v1 action', raw);

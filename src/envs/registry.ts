@@ -10,8 +10,20 @@ const REGISTRY: Record<string, () => Env> = {
   'Pendulum-v1': () => new TimeLimit(new Pendulum(), 200),
 };
 
+/** The ids `makeEnv` knows: `CartPole-v1` and `Pendulum-v1`. */
 export const ENV_IDS: readonly string[] = Object.freeze(Object.keys(REGISTRY));
 
+/**
+ * A built-in env by its Gymnasium id, wrapped in its registered time limit (CartPole-v1: 500 steps,
+ * Pendulum-v1: 200); an unknown id throws a `ValidationError` listing the known ones.
+ * @example
+ * ```ts
+ * import { makeEnv } from 'webppo';
+ * const env = makeEnv('CartPole-v1');
+ * const { observation } = env.reset({ seed: 1 });
+ * const { reward, terminated } = env.step(0);
+ * ```
+ */
 export function makeEnv(id: string): Env {
   const make = Object.hasOwn(REGISTRY, id) ? REGISTRY[id] : fail('env id', `one of ${ENV_IDS.join(', ')}`, id);
   return make();

@@ -5,9 +5,17 @@ import { fail } from '../errors.js';
 import { actionSize, flatSize, type Space } from '../spaces.js';
 import type { Env, EnvAction, VectorEnv, VectorResetResult, VectorStepResult } from './env.js';
 
+/**
+ * `numEnvs` envs stepped together in this thread, with Gymnasium's same-step autoreset: an env whose episode
+ * ends is reset at once and its final observation goes to `info.finalObservation`. Results reuse the same
+ * arrays every step (copy what you keep).
+ */
 export class SyncVectorEnv implements VectorEnv {
+  /** How many envs. */
   readonly numEnvs: number;
+  /** What one env observes (the first env's space). */
   readonly observationSpace: Space;
+  /** What one env's agent may do (the first env's space). */
   readonly actionSpace: Space;
   private readonly observationSize: number;
   private readonly observation: Float32Array;
@@ -17,6 +25,7 @@ export class SyncVectorEnv implements VectorEnv {
   private readonly truncated: Uint8Array;
   private readonly action: EnvAction[];
 
+  /** @param envs - The envs, all with the same spaces. */
   constructor(readonly envs: readonly Env[]) {
     if (!Array.isArray(envs) || envs.length === 0) fail('envs', 'a non-empty array of Env', envs);
     this.numEnvs = envs.length;
@@ -32,6 +41,7 @@ export class SyncVectorEnv implements VectorEnv {
     this.action = envs.map(() => (this.actionSpace.kind === 'discrete' ? 0 : this.actionSpace.kind === 'box' ? new Float32Array(perEnv) : new Int32Array(perEnv)));
   }
 
+  /** Resets every env, env e with seed + e. */
   reset(options: { seed?: number } = {}): VectorResetResult {
     this.envs.forEach((env, e) => {
       const { observation } = env.reset(options.seed === undefined ? {} : { seed: options.seed + e });
@@ -40,6 +50,7 @@ export class SyncVectorEnv implements VectorEnv {
     return { observation: this.observation, info: {} };
   }
 
+  /** Steps every env with its row of `actions`; autoresets envs whose episode ended. */
   step(actions: Int32Array | Float32Array): VectorStepResult {
     const perEnv = actionSize(this.actionSpace);
     if (actions?.length !== this.numEnvs * perEnv) fail('actions.length', String(this.numEnvs * perEnv), actions?.length);
@@ -67,6 +78,7 @@ export class SyncVectorEnv implements VectorEnv {
     };
   }
 
+  /** Closes every env. */
   close(): void {
     for (const env of this.envs) env.close?.();
   }

@@ -3,6 +3,11 @@
 import { PCG32 } from '../rng.js';
 import type { NetworkLayout } from './network.js';
 
+/**
+ * Seeded orthogonal initialization (CleanRL's layer_init, like `torch.nn.init.orthogonal_`): weights with
+ * gain sqrt(2) for hidden layers, 0.01 for the policy head and 1 for the value head; biases and `log_std` 0.
+ * The same seed gives the same parameters in every runtime.
+ */
 export function initialParameters(layout: NetworkLayout, seed: number): Float32Array {
   const flat = new Float32Array(layout.size);
   const rng = new PCG32(seed, 0x1417);

@@ -8,16 +8,34 @@ export type Activation = 'tanh' | 'relu';
 /** How a Box action is drawn: a Gaussian, or a Gaussian squashed by tanh into the box's bounds. */
 export type ContinuousDistribution = 'normal' | 'tanh_normal';
 
+/** The actor-critic network: MLPs for the actor and the critic (or one shared trunk). */
 export interface NetworkSpec {
+  /**
+   * Hidden layer sizes (an empty array: linear heads on the observation).
+   * @default [64, 64]
+   */
   hidden: readonly number[];
+  /**
+   * Activation after each hidden layer.
+   * @default 'tanh'
+   */
   activation: Activation;
-  /** One trunk shared by actor and critic (true), or two separate networks (false, the default). */
+  /**
+   * One trunk shared by actor and critic (true), or two separate networks (false).
+   * @default false
+   */
   shared: boolean;
+  /**
+   * Box actions only: `'normal'` (a Gaussian with a learned state-independent `log_std`) or `'tanh_normal'`
+   * (that Gaussian squashed by tanh into the box's bounds).
+   * @default 'normal'
+   */
   distribution: ContinuousDistribution;
 }
 
 export type NetworkSpecInput = Partial<NetworkSpec>;
 
+/** The default network: two hidden layers of 64, tanh, separate actor and critic, Gaussian Box actions. */
 export const DEFAULT_NETWORK: Readonly<NetworkSpec> = Object.freeze({
   hidden: Object.freeze([64, 64]),
   activation: 'tanh',
@@ -27,17 +45,25 @@ export const DEFAULT_NETWORK: Readonly<NetworkSpec> = Object.freeze({
 
 /** What a trainer needs to know about the policy. */
 export interface PolicySpec {
+  /** Floats per observation row. */
   observationSize: number;
+  /** The action space the actor outputs for. */
   actionSpace: ActionSpace;
+  /** The network, with every field set (see {@link resolveNetworkSpec}). */
   network: NetworkSpec;
 }
 
+/** One parameter tensor in the flat parameter buffer. */
 export interface ParameterEntry {
+  /** PyTorch name: `actor.0.weight`, `critic.2.bias`, `trunk.0.weight`, `log_std`. */
   readonly name: string;
+  /** PyTorch shape: `[out, in]` for weights (row-major), `[out]` for biases. */
   readonly shape: readonly number[];
+  /** Index of its first float in the flat buffer. */
   readonly offset: number;
 }
 
+/** Fills the defaults of a partial network spec and validates it; errors name `network.<field>`. */
 export function resolveNetworkSpec(input: NetworkSpecInput = {}, field = 'network'): NetworkSpec {
   checkKeys(field, input, Object.keys(DEFAULT_NETWORK));
   const spec = { ...DEFAULT_NETWORK, ...input };

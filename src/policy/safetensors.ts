@@ -6,14 +6,21 @@ import { CheckpointError } from '../errors.js';
 export type DType = 'F32' | 'F64' | 'I32' | 'U8';
 export type TensorData = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** One tensor of a safetensors file. */
 export interface Tensor {
+  /** Element type: `'F32'`, `'F64'`, `'I32'` or `'U8'`. */
   dtype: DType;
+  /** Dimensions (row-major). */
   shape: readonly number[];
+  /** The values, in a typed array matching `dtype`. */
   data: TensorData;
 }
 
+/** A parsed safetensors file. */
 export interface SafetensorsFile {
+  /** Tensors by name, in file order. */
   tensors: Map<string, Tensor>;
+  /** The `__metadata__` string map. */
   metadata: Record<string, string>;
 }
 
@@ -30,6 +37,10 @@ function elements(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Encodes tensors (and a string metadata map) as safetensors bytes: an 8-byte header length, a JSON header,
+ * then the little-endian data, 8-aligned (the standard safetensors layout).
+ */
 export function writeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -60,6 +71,10 @@ export function writeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata:
   return out;
 }
 
+/**
+ * Parses safetensors bytes, checking every length, range and dtype first; a truncated or corrupted file
+ * throws a `CheckpointError` that says what is wrong.
+ */
 export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsFile {
   const bytes = input instanceof Uint8Array ? input : input instanceof ArrayBuffer ? new Uint8Array(input) : undefined;
   if (!bytes) throw new CheckpointError(`checkpoint: expected a Uint8Array or ArrayBuffer, got ${typeof input}`);

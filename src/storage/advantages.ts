@@ -5,21 +5,39 @@ import { wasm } from '../init.js';
 import { memoryBuffer } from '../wasm-memory.js';
 import { copyOutFloat32, withBlocks } from './wasm-blocks.js';
 
+/** Input of {@link computeAdvantages}: numSteps x numEnvs rows, time-major (row = t * numEnvs + e). */
 export interface AdvantageInput {
+  /** Reward of each row. */
   rewards: Float32Array;
+  /** Value the critic predicted for each row's observation. */
   values: Float32Array;
+  /** 0/1 per row: the episode ended in a terminal state (bootstrap from 0). */
   terminated: Uint8Array;
+  /** 0/1 per row: the episode was cut short (bootstrap from `bootstrapValues`). */
   truncated: Uint8Array;
+  /** Per row, the value of the final observation of a truncated episode (0 elsewhere). */
   bootstrapValues: Float32Array;
   /** numEnvs values of the observation after the last step. */
   lastValues: Float32Array;
+  /** Time steps (T). */
   numSteps: number;
+  /** Envs per time step (N). */
   numEnvs: number;
+  /** Discount factor, in [0, 1]. */
   gamma: number;
+  /** GAE lambda, in [0, 1]. */
   gaeLambda: number;
   /** Per-row importance ratios for V-trace; absent = 1 (plain GAE). */
   ratios?: Float32Array;
+  /**
+   * V-trace clip of the ratio weighting each TD error.
+   * @default 1
+   */
   rhoClip?: number;
+  /**
+   * V-trace clip of the ratio carrying the trace back in time.
+   * @default 1
+   */
   cClip?: number;
 }
 
@@ -61,6 +79,8 @@ export function checkFlags(field: string, flags: unknown, length: number): Uint8
 /**
  * Advantages (with V-trace when ratios are given) and returns = A + V computed with ratio 1, as DESIGN.md
  * defines them. Returns fresh arrays.
+ * @property advantages One advantage per row.
+ * @property returns One value target per row (advantages + values, ratio 1).
  */
 const ADVANTAGE_INPUT = ['rewards', 'values', 'terminated', 'truncated', 'bootstrapValues', 'lastValues', 'numSteps', 'numEnvs', 'gamma', 'gaeLambda', 'ratios', 'rhoClip', 'cClip'];
 

@@ -6,7 +6,16 @@ import { wasm } from '../init.js';
 import { allocBlock, checkBlocks, freeBlock, memoryBuffer } from '../wasm-memory.js';
 import type { RolloutBuffer } from './rollout-buffer.js';
 
-/** Byte offsets of each section inside one minibatch block. */
+/**
+ * Byte offsets of each section inside one minibatch block.
+ * @property observations rows x observationSize f32.
+ * @property actions rows x actionSize (i32 or f32).
+ * @property logProbs rows f32: log-probs under the acting policy.
+ * @property values rows f32: values predicted when acting.
+ * @property advantages rows f32.
+ * @property returns rows f32.
+ * @property weights rows f32: importance weights (1 without a prioritized plan).
+ */
 export interface StagingLayout {
   /** Rows in the minibatch (units x numSteps for segment plans). */
   rows: number;
@@ -16,9 +25,11 @@ export interface StagingLayout {
   masks: number;
   /** Size of the block, and the distance between minibatch blocks (256-aligned). */
   bytes: number;
+  /** Distance in bytes between the blocks of consecutive minibatches (256-aligned). */
   stride: number;
 }
 
+/** The byte layout of one minibatch block of `rows` rows, as {@link MinibatchStager} packs it. */
 export function stagingLayout(rows: number, observationSize: number, actionSize: number, maskSize: number): StagingLayout {
   const f = rows * 4;
   const observations = 0, actions = observations + f * observationSize, logProbs = actions + f * actionSize;
@@ -35,6 +46,8 @@ export class MinibatchStager {
   /**
    * Every minibatch of `plan` from `buffer` (numEpochs x numMinibatches blocks, `layout.stride` apart).
    * The returned bytes view stays valid until the next stage() or wasm memory growth.
+   * @property bytes Every minibatch block, a view over wasm memory.
+   * @property layout Where each section sits in a block.
    */
   stage(buffer: RolloutBuffer, plan: MinibatchPlan): { bytes: Uint8Array; layout: StagingLayout } {
     const unit = checkOneOf('plan.unit', plan?.unit, ['rows', 'segments'] as const);
@@ -64,6 +77,7 @@ export class MinibatchStager {
     return { bytes: new Uint8Array(memoryBuffer(), this.block, layout.stride * epochs * minibatches), layout };
   }
 
+  /** Frees the staging block. */
   dispose(): void {
     freeBlock(this.block);
     this.block = 0;

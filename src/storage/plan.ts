@@ -7,17 +7,26 @@ import { checkPrioritiesType, drawPrioritized, PLAN_STREAM } from './sampler.js'
 import { checkBlocks } from '../wasm-memory.js';
 import { copyOutInt32, seedU64, withBlocks } from './wasm-blocks.js';
 
+/** Input of {@link createMinibatchPlan}. */
 export interface MinibatchPlanInput {
+  /** Time steps in the batch (T). */
   numSteps: number;
+  /** Envs per time step (N). */
   numEnvs: number;
+  /** Epochs to plan. */
   numEpochs: number;
+  /**
+   * Minibatches per epoch, at most the number of units; each gets floor(units / numMinibatches) of them (the rest sit out that epoch).
+   */
   numMinibatches: number;
+  /** Draw rows (`t * numEnvs + e`) or whole env segments (`e`). */
   unit: 'rows' | 'segments';
   /**
    * sequential: units 0 .. in order every epoch; shuffled: a fresh permutation per epoch (no repeats within
    * an epoch); prioritized: draws with replacement by priority, with importance weights (alpha 0 = shuffled).
    */
   mode: 'sequential' | 'shuffled' | 'prioritized';
+  /** Seed of the PCG32 generator the draws use (a 64-bit bigint or a number). */
   seed: number | bigint;
   /** prioritized: one priority per unit (numSteps x numEnvs rows, or numEnvs segments). */
   priorities?: Float32Array;

@@ -10,11 +10,15 @@ import { actionSize, logitCount, type ActionSpace, validateSpace } from '../spac
 import { allocBlock, freeBlock, memoryBuffer, ViewSet } from '../wasm-memory.js';
 import { checkAdvantageParameters } from './advantages.js';
 
+/** Options of `RolloutBuffer.create`. */
 export interface RolloutBufferOptions {
+  /** Time steps the buffer holds (T). */
   numSteps: number;
+  /** Envs (agents) per time step (N). */
   numEnvs: number;
   /** Floats per observation row. */
   observationSize: number;
+  /** The action space (decides the action type and width per row). */
   actionSpace: ActionSpace;
   /** Store action masks (categorical spaces): rows x logits, 1 = allowed. */
   masks?: boolean;
@@ -22,10 +26,13 @@ export interface RolloutBufferOptions {
 
 /** What the agent knows when it acts: one row per env. */
 export interface ActingStep {
+  /** numEnvs x observationSize observations the agent acted on. */
   observations: Float32Array;
   /** Int32Array for Discrete / MultiDiscrete (rows x branches), Float32Array for Box. */
   actions: Int32Array | Float32Array;
+  /** Log-probability of each action under the acting policy. */
   logProbs: Float32Array;
+  /** Value the critic predicted for each observation. */
   values: Float32Array;
   /** rows x logits, 1 = allowed; for a buffer created with masks, absent = every action allowed. */
   masks?: Uint8Array;
@@ -33,22 +40,36 @@ export interface ActingStep {
 
 /** What the game reports after the actions: one entry per env. */
 export interface OutcomeStep {
+  /** Reward of each env. */
   rewards: Float32Array;
   /** 0/1 flags (Uint8Array only). */
   terminated: Uint8Array;
+  /** 0/1 flags (Uint8Array only): the episode was cut short. */
   truncated: Uint8Array;
   /** Value of the final observation of truncated envs; absent = 0 (a truncation then bootstraps like a termination). */
   bootstrapValues?: Float32Array;
 }
 
+/** One whole time step: what the agent saw and did, and what the game answered. */
 export type RolloutStep = ActingStep & OutcomeStep;
 
+/** Options of `RolloutBuffer.computeAdvantages`. */
 export interface BufferAdvantageOptions {
   /** numEnvs values of the observation after the last step. */
   lastValues: Float32Array;
+  /** Discount factor, in [0, 1]. */
   gamma: number;
+  /** GAE lambda, in [0, 1]. */
   gaeLambda: number;
+  /**
+   * V-trace clip of the ratio weighting each TD error.
+   * @default 1
+   */
   rhoClip?: number;
+  /**
+   * V-trace clip of the ratio carrying the trace back in time.
+   * @default 1
+   */
   cClip?: number;
   /** Per-row V-trace ratios; absent = 1. Returns are always computed with ratio 1. */
   ratios?: Float32Array;
@@ -93,13 +114,19 @@ export function rolloutBufferBytes(options: RolloutBufferOptions): number {
 }
 
 export class RolloutBuffer {
+  /** Time steps the buffer holds (T). */
   readonly numSteps: number;
+  /** Envs per time step (N). */
   readonly numEnvs: number;
+  /** Floats per observation row. */
   readonly observationSize: number;
+  /** The action space. */
   readonly actionSpace: ActionSpace;
+  /** Whether the buffer stores action masks. */
   readonly hasMasks: boolean;
   /** Entries per action row, and mask entries (logits) per row (0 without masks). */
   readonly actionSize: number;
+  /** Mask entries (logits) per row; 0 without masks. */
   readonly maskSize: number;
 
   private ptr: number;
@@ -177,20 +204,33 @@ export class RolloutBuffer {
     this.views.refresh();
   }
 
+  /** rows x observationSize observations (a view over wasm memory). */
   get observations(): Float32Array { this.live(); return this.rowsView.observations; }
+  /** rows x actionSize actions: Int32Array for categorical spaces, Float32Array for boxes (a view). */
   get actions(): Int32Array | Float32Array { this.live(); return this.rowsView.actions; }
+  /** Log-probability of each row's action (a view). */
   get logProbs(): Float32Array { this.live(); return this.rowsView.logProbs; }
+  /** Value predicted for each row (a view). */
   get values(): Float32Array { this.live(); return this.rowsView.values; }
+  /** Reward of each row (a view). */
   get rewards(): Float32Array { this.live(); return this.rowsView.rewards; }
+  /** 0/1 per row: terminated (a view). */
   get terminated(): Uint8Array { this.live(); return this.rowsView.terminated; }
+  /** 0/1 per row: truncated (a view). */
   get truncated(): Uint8Array { this.live(); return this.rowsView.truncated; }
+  /** Value of the final observation of each truncated row, else 0 (a view). */
   get bootstrapValues(): Float32Array { this.live(); return this.rowsView.bootstrapValues; }
+  /** rows x maskSize action masks, or undefined for a buffer without masks (a view). */
   get masks(): Uint8Array | undefined { this.live(); return this.hasMasks ? this.rowsView.masks : undefined; }
+  /** Advantages written by `computeAdvantages` (a view). */
   get advantages(): Float32Array { this.live(); return this.extraView.advantages; }
+  /** Returns (advantages + values, ratio 1) written by `computeAdvantages` (a view). */
   get returns(): Float32Array { this.live(); return this.extraView.returns; }
+  /** numEnvs values of the observation after the last step, as given to `computeAdvantages` (a view). */
   get lastValues(): Float32Array { this.live(); return this.extraView.lastValues; }
   /** Complete steps stored (both halves in). */
   get step(): number { return this.cursor; }
+  /** Whether all numSteps steps are stored. */
   get full(): boolean { return this.cursor === this.numSteps; }
 
   /** One whole time step for all envs. */
@@ -226,6 +266,7 @@ export class RolloutBuffer {
     this.acted = false;
   }
 
+  /** Frees the wasm block; the buffer cannot be used afterwards. */
   dispose(): void {
     freeBlock(this.ptr);
     this.ptr = 0;

@@ -9,13 +9,17 @@ import { copyOutFloat32, copyOutInt32, seedU64, withBlocks } from './wasm-blocks
 /** The PCG32 stream every webppo plan draws from (the default of src/rng.ts). */
 export const PLAN_STREAM = 54n;
 
+/** Input of {@link samplePrioritized}. */
 export interface PrioritizedInput {
   /** One non-negative priority per unit (row or segment), e.g. sum_t |A|. */
   priorities: Float32Array;
   /** Draws, with replacement. */
   count: number;
+  /** Priority exponent: draw probability proportional to `priority^alpha` (0: uniform, weights 1). */
   alpha: number;
+  /** Importance-weight exponent: `w = (n P)^-beta`. */
   beta: number;
+  /** Seed of the PCG32 generator (a 64-bit bigint or a number). */
   seed: number | bigint;
 }
 
@@ -31,6 +35,13 @@ function checkArrayType(field: string, value: unknown, length: number): Float32A
   return value;
 }
 
+/**
+ * Draws `count` indices with replacement, proportional to `priority^alpha + 1e-6` (Metta's prioritized
+ * replay), with importance weights `(n P)^-beta`; prefix sums and binary search in wasm, O(log n) per draw.
+ * Needs `await init()` first.
+ * @property indices The drawn units.
+ * @property weights The importance weight of each draw.
+ */
 export function samplePrioritized(input: PrioritizedInput): { indices: Int32Array; weights: Float32Array } {
   checkKeys('samplePrioritized(input)', input, ['priorities', 'count', 'alpha', 'beta', 'seed']);
   const priorities = checkPrioritiesType('priorities', input.priorities);

@@ -11,7 +11,9 @@ export interface MessageEndpoint {
   // `unknown[]`, not DOM's Transferable[]: the published types must compile in projects without the DOM lib.
   postMessage(message: unknown, transfer?: unknown[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  /** Stops listening. */
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  /** Starts delivery (a MessagePort needs it). */
   start?(): void;
 }
 

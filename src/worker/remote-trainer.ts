@@ -20,7 +20,12 @@ export type WorkerSource = URL | string | MessageEndpoint | NodeWorkerLike;
 /** How long a worker may take to answer its first message before Agent.create rejects. */
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
+/** Options of {@link createWorkerTrainer}: a trainer's options, and where the worker comes from. */
 export interface WorkerTrainerOptions extends TrainerOptions {
+  /**
+   * The backend the worker trains on.
+   * @default 'auto'
+   */
   backend?: BackendChoice;
   /** Default: webppo's own self-contained dist/worker.js (see link.ts for how bundlers find it). */
   worker?: WorkerSource;
@@ -30,7 +35,13 @@ export interface WorkerTrainerOptions extends TrainerOptions {
   transport?: 'transfer' | 'shared';
 }
 
+/**
+ * A {@link Trainer} whose calls run in a worker that runs {@link serveTrainer}: batches travel once per
+ * update (transferred, or through a SharedArrayBuffer), calls are answered in order, and setters do not wait
+ * (a failure surfaces on the next awaited call).
+ */
 export class RemoteTrainer implements Trainer {
+  /** How batches travel: `'transfer'` (moved to the worker and back) or `'shared'` (a SharedArrayBuffer). */
   readonly transport: 'transfer' | 'shared';
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
@@ -80,16 +91,23 @@ export class RemoteTrainer implements Trainer {
     }
   }
 
+  /** The parameters, fetched from the worker. */
   async getParameters(): Promise<Float32Array> {
     return this.call('getParameters', { op: 'getParameters' });
   }
 
+  /** Sends new parameters to the worker (does not wait). */
   setParameters(flat: Float32Array): void {
     this.checkFlat('setParameters(flat)', flat);
     const copy = flat.slice(); // the caller keeps its array; the copy is transferred
     this.send({ op: 'setParameters', flat: copy }, [copy.buffer]);
   }
 
+  /**
+   * Gradients and stats of the batch as one minibatch, computed in the worker.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The loss statistics of the batch.
+   */
   async computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
     validateBatch(batch, this.options.policy, this.options.ppo.samplesMcEntropy);
     const buffer = this.stage(packedBytes(batch));
@@ -99,6 +117,7 @@ export class RemoteTrainer implements Trainer {
     return { grads, stats };
   }
 
+  /** One whole PPO update, run in the worker. */
   async update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
     validateBatch(batch, this.options.policy, this.options.ppo.samplesMcEntropy);
     if (plan !== undefined) validatePlan(plan, batch);
@@ -109,14 +128,17 @@ export class RemoteTrainer implements Trainer {
     return stats;
   }
 
+  /** Sends new hyperparameters to the worker (does not wait). */
   setHyperparameters(values: Partial<Hyperparameters>): void {
     this.send({ op: 'setHyperparameters', values: { ...values } });
   }
 
+  /** Adam's state, fetched from the worker. */
   getOptimizerState(): Promise<OptimizerState> {
     return this.call('getOptimizerState', { op: 'getOptimizerState' });
   }
 
+  /** Sends Adam's state to the worker (does not wait). */
   setOptimizerState(state: OptimizerState): void {
     if (typeof state !== 'object' || state === null) fail('setOptimizerState(state)', 'an object { m, v, step }', state);
     this.checkFlat('setOptimizerState(state).m', state.m);
@@ -125,6 +147,7 @@ export class RemoteTrainer implements Trainer {
     this.send({ op: 'setOptimizerState', state: { m: state.m.slice(), v: state.v.slice(), step: state.step } });
   }
 
+  /** Disposes the worker's trainer and terminates a worker this trainer started. */
   dispose(): void {
     if (this.disposed) return;
     this.call('dispose', { op: 'dispose' }).catch(() => {}).finally(() => this.close());

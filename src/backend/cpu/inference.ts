@@ -18,12 +18,15 @@ const RNG_STREAM = 0x6163; // the policy's own PCG32 stream
 export interface ActOutput {
   /** What the rollout stores: action indices [agents, branches] (Int32Array) or u [agents, dims] (Float32Array). */
   actions: Int32Array | Float32Array;
+  /** Log-probability of each chosen action under the policy (one per agent). */
   logProbs: Float32Array;
+  /** The critic's value of each observation (one per agent). */
   values: Float32Array;
   /** tanh_normal only: what the game gets, loc + scale tanh(u) [agents, dims]. */
   squashedActions?: Float32Array;
 }
 
+/** Options of `CpuPolicy.act`. */
 export interface ActOptions {
   /** [agents, logits], 1 = allowed (categorical spaces). */
   masks?: Uint8Array;
@@ -31,16 +34,34 @@ export interface ActOptions {
   deterministic?: boolean;
 }
 
+/** Options of the `CpuPolicy` constructor. */
 export interface CpuPolicyOptions {
+  /**
+   * Seeds the initial parameters (when none are given) and the sampling generator.
+   * @default 0
+   */
   seed?: number;
-  /** Initial parameters; default: seeded orthogonal init. */
+  /**
+   * Initial parameters (flat, in the network layout).
+   * @default seeded orthogonal init ({@link initialParameters})
+   */
   parameters?: Float32Array;
-  /** Agents to make room for up front (more are accepted, with one reallocation). */
+  /**
+   * Agents to make room for up front (more are accepted, with one reallocation).
+   * @default 1
+   */
   maxAgents?: number;
 }
 
+/**
+ * Standalone CPU inference for a policy: the actor-critic forward, action selection, log-probs and values, in
+ * wasm memory. What `Agent.act` runs; use it directly to play a trained policy without an Agent. Needs
+ * `await init()` first.
+ */
 export class CpuPolicy {
+  /** The network layout: parameter table, layers and total size. */
   readonly layout: NetworkLayout;
+  /** Name, shape and offset of each parameter in the flat buffer (PyTorch names). */
   readonly parameterLayout: readonly ParameterEntry[];
   private readonly observationSize: number;
   private readonly logits: number;
@@ -57,8 +78,13 @@ export class CpuPolicy {
   private values = new Float32Array(0);
   private disposed = false;
 
+  /** The validated policy spec this inference was built for. */
   readonly policy: PolicySpec;
 
+  /**
+   * @param policy - Observation size, action space and network.
+   * @param options - Seed, initial parameters and how many agents to make room for.
+   */
   constructor(policy: PolicySpec, options: CpuPolicyOptions = {}) {
     this.policy = policy = validatePolicy(policy);
     checkKeys('options', options, ['seed', 'parameters', 'maxAgents'], 'option');
@@ -89,6 +115,7 @@ export class CpuPolicy {
     this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
   }
 
+  /** Replaces the parameters (flat, in `parameterLayout` order); the array is copied. */
   setParameters(flat: Float32Array): void {
     this.checkAlive();
     checkArray('parameters', flat, Float32Array, this.layout.size);
@@ -96,6 +123,7 @@ export class CpuPolicy {
     this.network.syncWeights();
   }
 
+  /** A copy of the current parameters (flat, in `parameterLayout` order). */
   getParameters(): Float32Array {
     this.checkAlive();
     return copyOutF32(this.state.ptr.params, this.layout.size);
@@ -108,6 +136,7 @@ export class CpuPolicy {
     return [words[0], words[1]];
   }
 
+  /** Restores the sampling generator saved by `getRngState()`. */
   setRngState(saved: readonly [bigint, bigint]): void {
     this.checkAlive();
     if (!Array.isArray(saved) || saved.length !== 2 || saved.some((w) => typeof w !== 'bigint' || w < 0n || w >= 1n << 64n)) {
@@ -185,6 +214,7 @@ export class CpuPolicy {
     }
   }
 
+  /** Frees the wasm memory; the policy cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -52,6 +52,10 @@ function shapeOf(batch: Batch): BatchShape {
   };
 }
 
+/**
+ * A trainer on the WebAssembly CPU backend (SIMD kernels, parameters, gradients and Adam state in wasm
+ * memory). Needs `await init()` first. Prefer {@link createTrainer} unless the backend is fixed.
+ */
 export function createCpuTrainer(options: TrainerOptions): Trainer {
   return new CpuTrainer(options);
 }

@@ -83,7 +83,11 @@ function runtimeEnv(): EnvAccess | undefined {
   return { get: (name) => env[name], set: (name, value) => { env[name] = value; }, delete: (name) => { delete env[name]; } };
 }
 
-/** Describes the default adapter, or null when WebGPU is unavailable. */
+/**
+ * Describes the default adapter, or null when WebGPU is unavailable.
+ * @property software Whether it is a software adapter (SwiftShader, llvmpipe, lavapipe, a fallback adapter).
+ * @property description The adapter's vendor, architecture and device, as reported.
+ */
 export async function probeAdapter(): Promise<{ software: boolean; description: string } | null> {
   const gpu = await getGPU();
   const adapter = gpu ? await requestAdapterQuietly(gpu) : null;

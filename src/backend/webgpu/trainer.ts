@@ -33,6 +33,7 @@ const CRITIC_TYPES = { l1: 0, l2: 1, smooth_l1: 2 } as const;
 const NOISE_STREAM = 0x5eed;
 const PLAN_SEED_STREAM = 0x91a2;
 
+/** Options of {@link createWebGPUTrainer}. */
 export interface WebGPUTrainerOptions extends TrainerOptions {
   /** A device to use (not destroyed by dispose); default: one requested from navigator.gpu or the webgpu package. */
   device?: GPUDeviceLike;
@@ -69,6 +70,11 @@ interface Step {
   adam?: { correction1: number; correction2: number };
 }
 
+/**
+ * A trainer on WebGPU: parameters, gradients and Adam state stay on the GPU; a whole update is one submit
+ * and one readback. WebGPU comes from `navigator.gpu` (browsers, Deno) or the optional `webgpu` package in
+ * Node; rejects when no adapter is found.
+ */
 export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promise<WebGPUTrainer> {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   const ppo = resolvePPOConfig(options.ppo);
@@ -91,9 +97,13 @@ export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promis
   }
 }
 
+/** The WebGPU {@link Trainer} (create it with {@link createWebGPUTrainer}). */
 export class WebGPUTrainer implements Trainer {
+  /** Always `'webgpu'`. */
   readonly backend = 'webgpu' as const;
+  /** Name, shape and offset of each parameter in the flat buffer (PyTorch names). */
   readonly parameterLayout: NetworkLayout['parameters'];
+  /** Submits and readbacks so far (for tests and benchmarks). */
   readonly counters: GPUCounters = { submits: 0, readbacks: 0 };
   /** Dispatches recorded by the last update or gradient computation. */
   dispatches = 0;
@@ -146,6 +156,7 @@ export class WebGPUTrainer implements Trainer {
 
   // ---- Trainer ----
 
+  /** Reads the parameters back from the GPU (flat, in `parameterLayout` order). */
   getParameters(): Promise<Float32Array> {
     return this.serial(async () => {
       const [params] = await this.readback(this.gpuDevice.createCommandEncoder(), [[this.get('params'), this.layout.size]]);
@@ -154,6 +165,7 @@ export class WebGPUTrainer implements Trainer {
     });
   }
 
+  /** Uploads new parameters (flat, in `parameterLayout` order). */
   setParameters(flat: Float32Array): void {
     this.checkAlive();
     const params = checkArray('parameters', flat, Float32Array, this.layout.size);
@@ -162,6 +174,7 @@ export class WebGPUTrainer implements Trainer {
     this.updated = undefined;
   }
 
+  /** Changes the learning rate, entropy coefficient or clip for the next calls. */
   setHyperparameters(values: Partial<Hyperparameters>): void {
     if (typeof values !== 'object' || values === null) fail('hyperparameters', 'an object', values);
     const next = { ...this.hyper, ...values };
@@ -172,6 +185,7 @@ export class WebGPUTrainer implements Trainer {
     Object.assign(this.hyper, next);
   }
 
+  /** Reads Adam's moments and step back from the GPU. */
   getOptimizerState(): Promise<OptimizerState> {
     return this.serial(async () => {
       const n = this.layout.size;
@@ -180,6 +194,7 @@ export class WebGPUTrainer implements Trainer {
     });
   }
 
+  /** Uploads Adam's moments and step. */
   setOptimizerState(state: OptimizerState): void {
     this.checkAlive();
     if (typeof state !== 'object' || state === null) fail('optimizerState', 'an object', state);
@@ -202,6 +217,11 @@ export class WebGPUTrainer implements Trainer {
     return this.updated;
   }
 
+  /**
+   * Gradient of the total loss with the batch as one minibatch, and its stats; no optimizer step.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The loss statistics of the batch.
+   */
   computeGradients(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
@@ -231,6 +251,7 @@ export class WebGPUTrainer implements Trainer {
     });
   }
 
+  /** Every epoch and minibatch of one PPO update in one submit; default plan: shuffled rows from the config. */
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
@@ -293,6 +314,7 @@ export class WebGPUTrainer implements Trainer {
     });
   }
 
+  /** Frees the GPU buffers (and the device, when the trainer requested it itself). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
