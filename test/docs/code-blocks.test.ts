@@ -32,7 +32,7 @@ const FAKE_GAME: Record<string, string> = {
   finalObservations: 'const finalObservations = new Float32Array(16 * 8);',
   controller: 'const controller = new AbortController();',
   Agent: 'const { Agent } = fake;',
-  checkpoint: "const checkpoint = await (await fake.Agent.create({ observationSpace: fake.Box(4), actionSpace: fake.Discrete(2), numAgents: 4, backend: 'cpu' })).save();",
+  checkpoint: "const checkpoint = await (await fake.Agent.create({ observationSpace: fake.Box(8), actionSpace: fake.Discrete(4), numAgents: 16, backend: 'cpu' })).save();",
   requestAnimationFrame: `let framesLeft = 40, framesDone!: () => void;
 const allFrames = new Promise<void>((resolve) => { framesDone = resolve; });
 const requestAnimationFrame = (frame: (now: number) => void) => { if (framesLeft-- > 0) setTimeout(() => frame(performance.now()), 0); else framesDone(); return 0; };`,
@@ -101,7 +101,7 @@ async function runPython(block: Block): Promise<void> {
   const agent = await Agent.create({ observationSpace, actionSpace, backend: 'cpu' });
   writeFileSync(`${scratch}cartpole.safetensors`, await agent.save());
   agent.dispose();
-  const run = spawnSync(python!, ['-'], { cwd: scratch, input: block.code, encoding: 'utf8' });
+  const run = spawnSync(python!, ['-'], { cwd: scratch, input: block.code, encoding: 'utf8', env: { ...process.env, PYTHONPATH: `${root}python` } });
   expect(run.status, `${block.file}:${block.line} failed:\n${run.stderr}`).toBe(0);
 }
 
