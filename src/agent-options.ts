@@ -12,7 +12,12 @@ import { checkTrainInWorker, type TrainInWorker } from './worker/index.js';
 
 export type { BackendChoice };
 
+/**
+ * What `Agent.create` takes. Every field is validated before anything is built: a bad value throws a
+ * `ValidationError` naming the field (`numAgents`, `ppo.gamma`, ...), the expected and the actual value.
+ */
 export interface AgentOptions extends LogOptions {
+  /** What each agent observes, one row per agent (`Box(n)` for a vector of floats). */
   observationSpace: Space;
   /** What each agent may do: `Discrete(n)`, `MultiDiscrete([...])` or `Box(n, low, high)`. */
   actionSpace: ActionSpace;

@@ -85,7 +85,9 @@ export interface AgentHealth {
 
 /** Events and their payloads (`agent.on(name, listener)`). */
 export interface AgentEvents {
+  /** An update finished: its losses and statistics. */
   update: UpdateEvent;
+  /** An agent's episode ended (seen through `observe`'s terminated/truncated flags): its return and length. */
   episode: EpisodeEvent;
   /** An update that failed, or a listener that threw. */
   error: Error;
@@ -100,6 +102,7 @@ export interface AgentEvents {
 type Events = AgentEvents;
 const EVENT_NAMES = ['update', 'episode', 'error', 'diverged', 'recovered', 'dropped'] as const;
 
+/** Options of `Agent.act` and `Agent.predict`. */
 export interface ActOptions {
   /**
    * numAgents x logits action masks, 1 = allowed, at least one allowed action per branch. Required when the
@@ -119,7 +122,12 @@ export interface ObserveOptions {
   finalObservations?: Float32Array;
 }
 
+/** Options of `Agent.load`. */
 export interface LoadOptions extends LogOptions {
+  /**
+   * The backend to train on from now on.
+   * @default the backend saved in the checkpoint
+   */
   backend?: BackendChoice;
   /** Where to train (see AgentOptions.trainInWorker); not saved in checkpoints. */
   trainInWorker?: TrainInWorker;
@@ -356,6 +364,7 @@ export class Agent {
    * each update whole. Takes effect from the next slice.
    */
   get frameBudgetMs(): number { return this.budgetMs; }
+  /** Sets the budget: a finite number of ms >= 0 (a `ValidationError` otherwise). */
   set frameBudgetMs(ms: number) { this.budgetMs = checkNumber('frameBudgetMs', ms, 0); }
 
   /**

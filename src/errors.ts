@@ -3,11 +3,13 @@
 // any state changes.
 
 /** The stable codes of webppo's errors (`error.code`): match on these, not on messages. */
-export type ErrorCode = 'E_VALIDATION' | 'E_UNKNOWN_OPTION' | 'E_STATE' | 'E_SIZE' | 'E_CHECKPOINT' | 'E_DEVICE_LOST';
+export type ErrorCode = 'E_VALIDATION' | 'E_UNKNOWN_OPTION' | 'E_STATE' | 'E_SIZE' | 'E_CHECKPOINT' | 'E_DEVICE_LOST' | 'E_ENV' | WorkerErrorCode;
 
 /** The base of every error webppo throws on purpose; `code` tells them apart. */
 export class WebppoError extends Error {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'WebppoError';
+  /** The stable code to match on; each subclass sets its own. */
   readonly code: ErrorCode = 'E_VALIDATION';
 }
 
@@ -16,11 +18,17 @@ export class WebppoError extends Error {
  * `observations[agent 3, 1]`), `expected` what would have been accepted, `actual` what was given.
  */
 export class ValidationError extends WebppoError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'ValidationError';
+  /** Always `E_VALIDATION`. */
   override readonly code: ErrorCode = 'E_VALIDATION';
+  /** The message reads `field: expected <expected>, got <actual>`. */
   constructor(
+    /** The user's name for the bad value (`ppo.gamma`, `observations[agent 3, 1]`). */
     readonly field: string,
+    /** What would have been accepted. */
     readonly expected: string,
+    /** What was given. */
     readonly actual: unknown,
   ) {
     super(`${field}: expected ${expected}, got ${describe(actual)}`);
@@ -29,8 +37,15 @@ export class ValidationError extends WebppoError {
 
 /** `E_UNKNOWN_OPTION`: an options object has a key webppo does not know (a typo); `accepted` lists the known ones. */
 export class UnknownOptionError extends ValidationError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'UnknownOptionError';
+  /** Always `E_UNKNOWN_OPTION`. */
   override readonly code: ErrorCode = 'E_UNKNOWN_OPTION';
+  /**
+   * @param field The unknown key's full path (`ppo.gama`); `actual` becomes its last segment.
+   * @param accepted The keys the options object accepts.
+   * @param noun What a key is called in the message (`field`, `option`); empty for a plain `one of ...`.
+   */
   constructor(field: string, readonly accepted: readonly string[], noun = 'field') {
     super(field, noun ? `a known ${noun} (${accepted.join(', ')})` : `one of ${accepted.join(', ')}`, field.slice(field.lastIndexOf('.') + 1));
   }
@@ -38,7 +53,9 @@ export class UnknownOptionError extends ValidationError {
 
 /** `E_STATE`: a call at the wrong time (a second act() before observe(), an agent used after dispose()). */
 export class StateError extends ValidationError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'StateError';
+  /** Always `E_STATE`. */
   override readonly code: ErrorCode = 'E_STATE';
 }
 
@@ -47,8 +64,17 @@ export class StateError extends ValidationError {
  * allocated. `bytes` is what was needed, `limit` what fits.
  */
 export class SizeError extends ValidationError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'SizeError';
+  /** Always `E_SIZE`. */
   override readonly code: ErrorCode = 'E_SIZE';
+  /**
+   * @param field The option whose size is too large.
+   * @param expected What would have fit.
+   * @param actual What was given.
+   * @param bytes The bytes the sizes asked for would need.
+   * @param limit The bytes that fit (wasm memory's or a typed array's maximum).
+   */
   constructor(field: string, expected: string, actual: unknown, readonly bytes: number, readonly limit: number) {
     super(field, expected, actual);
   }
@@ -59,8 +85,14 @@ export class SizeError extends ValidationError {
  * value no agent could have saved). `field` names the tensor or metadata field when one is to blame.
  */
 export class CheckpointError extends WebppoError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'CheckpointError';
+  /** Always `E_CHECKPOINT`. */
   override readonly code: ErrorCode = 'E_CHECKPOINT';
+  /**
+   * @param message What is wrong with the bytes.
+   * @param field The tensor or metadata field to blame, when there is one.
+   */
   constructor(message: string, readonly field?: string) {
     super(message);
   }
@@ -173,24 +205,30 @@ export function checkArray<T extends TypedArrayConstructor>(field: string, value
 /** Why a training worker (trainInWorker) failed; each is a stable `code`. */
 export type WorkerErrorCode =
   /** The worker script could not be loaded or threw (a wrong URL, a bundler that dropped the file, a crash). */
-  | 'WORKER_ERROR'
+  | 'E_WORKER'
   /** A message between the page and the worker could not be deserialized. */
-  | 'WORKER_MESSAGE_ERROR'
+  | 'E_WORKER_MESSAGE'
   /** The worker did not answer within the start-up timeout. */
-  | 'WORKER_START_TIMEOUT'
+  | 'E_WORKER_START_TIMEOUT'
   /** The worker (a Node worker thread) exited while the trainer still used it. */
-  | 'WORKER_EXITED'
+  | 'E_WORKER_EXITED'
   /** This runtime has no way to start a worker (neither Web Workers nor node:worker_threads). */
-  | 'WORKER_UNSUPPORTED';
+  | 'E_WORKER_UNSUPPORTED';
 
 /**
  * A training worker failed: `Agent.create` / `Agent.load` reject with it instead of waiting forever, and an
  * agent whose worker dies mid-training rejects its pending and later updates with it.
  */
-export class WorkerError extends Error {
+export class WorkerError extends WebppoError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'WorkerError';
+  /**
+   * @param code Why the worker failed.
+   * @param message What happened; the error's message prefixes it with `webppo: trainInWorker: `.
+   * @param options `cause`: the underlying error, when there is one.
+   */
   constructor(
-    readonly code: WorkerErrorCode,
+    override readonly code: WorkerErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -15,6 +15,7 @@ export type Runtime = 'node' | 'deno' | 'browser' | 'worker' | 'unknown';
  */
 export type WasmModuleLike = typeof globalThis extends { WebAssembly: { Module: { prototype: infer Module } } } ? Module : never;
 
+/** Options of `init`. */
 export interface InitOptions {
   /** Where the wasm comes from: a URL (or string URL), its bytes, or a compiled module. Default: inlined. */
   wasm?: URL | string | ArrayBuffer | ArrayBufferView | WasmModuleLike;

@@ -6,9 +6,13 @@ export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
 /** Where messages go. `console` fits; so does any object with these four methods. */
 export interface Logger {
+  /** A failure the library could not recover from on its own (shown at level 'error' and above). */
   error(message: string, ...details: unknown[]): void;
+  /** Something likely wrong that the library worked around (shown at level 'warn' and above). */
   warn(message: string, ...details: unknown[]): void;
+  /** A notice, such as the backend 'auto' chose (shown at level 'info' and above). */
   info(message: string, ...details: unknown[]): void;
+  /** Detail for debugging (shown at level 'debug' only). */
   debug(message: string, ...details: unknown[]): void;
 }
 

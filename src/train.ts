@@ -87,6 +87,7 @@ export interface TrainOptions {
 /** Work between two yields to the event loop, in ms: about one frame. */
 const YIELD_MS = 16;
 
+/** What {@link train} resolves to. */
 export interface TrainResult {
   /** Agent steps taken in all (including those before this call). */
   steps: number;
@@ -113,6 +114,20 @@ const running = new WeakMap<VectorEnv, Float32Array>();
 
 const TRAIN_OPTIONS = ['totalSteps', 'schedules', 'evaluate', 'onProgress', 'progress', 'signal', 'overlap'];
 
+/**
+ * Trains an agent headless until it has taken `totalSteps` steps in all: steps `numAgents` envs (a factory is
+ * vectorized with autoreset, or pass a {@link VectorEnv}) and trains on each full rollout. Unless `overlap` is
+ * on (the default with trainInWorker) it awaits each update before acting again, so every batch is on-policy.
+ * Resolves after the last update; called again, the agent keeps training where it stopped.
+ * @example
+ * ```ts
+ * import { Agent, makeEnv, train } from 'webppo';
+ * const env = makeEnv('CartPole-v1');
+ * const agent = await Agent.create({ observationSpace: env.observationSpace, actionSpace: env.actionSpace, numAgents: 4 });
+ * const result = await train(agent, () => makeEnv('CartPole-v1'), { totalSteps: 2048 });
+ * console.log(result.steps >= 2048); // true
+ * ```
+ */
 export async function train(agent: Agent, env: VectorEnv | (() => Env), options: TrainOptions): Promise<TrainResult> {
   checkKeys('options', options, TRAIN_OPTIONS, 'option');
   if (options.progress !== undefined) checkBoolean('progress', options.progress);

@@ -1,8 +1,11 @@
 """webppo checkpoints <-> ``WebppoPolicy``.
 
 A webppo checkpoint is a safetensors file whose ``__metadata__`` holds ``format: webppo-checkpoint``,
-``version: 1``, ``config`` (the agent's options as JSON), ``optimizer.step``, ``rng``, ``counters`` and
-``checksum`` (FNV-1a of the tensor data). Its tensors are the parameters under PyTorch names, Adam's moments
+``version``, ``config`` (the agent's options as JSON), ``optimizer.step``, ``rng``, ``counters`` and
+``checksum``. Version 2 (what webppo writes) checksums the whole file, read with the checksum's own 8 digits as
+``00000000``, and holds the config in the exact, complete form webppo writes. Version 1 checksums the tensor
+data only and may name only some options (webppo fills in its defaults): ``save_checkpoint`` writes version 1,
+so a config written here never has to repeat every webppo default. Its tensors are the parameters under PyTorch names, Adam's moments
 (``optimizer.exp_avg.<name>``, ``optimizer.exp_avg_sq.<name>``), normalization statistics (``obs_rms.*``,
 ``return_rms.*``, float64) and the running game state (``episode.*``, ``rollout.*``).
 """
@@ -19,7 +22,9 @@ from . import safetensors
 from .model import WebppoPolicy
 
 FORMAT = "webppo-checkpoint"
-VERSION = "1"
+VERSION = "2"
+LEGACY_VERSION = "1"
+PLACEHOLDER = "00000000"
 
 
 class CheckpointError(ValueError):
@@ -36,13 +41,33 @@ def read_checkpoint(source: Union[str, Path, bytes]) -> Tuple[Dict[str, np.ndarr
     tensors, metadata = safetensors.read(data)
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"not a webppo checkpoint (metadata.format is {metadata.get('format')!r})")
-    if metadata.get("version") != VERSION:
-        raise CheckpointError(f"version {metadata.get('version')!r} is not supported (expected {VERSION})")
-    (n,) = np.frombuffer(data, dtype="<u8", count=1)
-    checksum = safetensors.fnv1a(data[8 + int(n):])
-    if metadata.get("checksum") != checksum:
-        raise CheckpointError(f"corrupted: tensor data checksum {checksum} does not match the recorded {metadata.get('checksum')}")
+    version = metadata.get("version")
+    if version not in (VERSION, LEGACY_VERSION):
+        raise CheckpointError(f"version {version!r} is not supported (expected {VERSION} or {LEGACY_VERSION})")
+    recorded = str(metadata.get("checksum"))
+    if version == LEGACY_VERSION:
+        (n,) = np.frombuffer(data, dtype="<u8", count=1)
+        checksum = safetensors.fnv1a(data[8 + int(n):])
+    else:
+        checksum = _file_checksum(data, recorded)
+    if recorded != checksum:
+        raise CheckpointError(f"corrupted: checksum {checksum} does not match the recorded {recorded}")
     return tensors, metadata, json.loads(metadata["config"])
+
+
+def _header_length(tensors: Dict[str, np.ndarray]) -> int:
+    (n,) = np.frombuffer(safetensors.write(tensors), dtype="<u8", count=1)
+    return int(n)
+
+
+def _file_checksum(data: bytes, digits: str) -> str:
+    """FNV-1a of the whole file with the one ``"checksum":"<digits>"`` field's digits read as the placeholder."""
+    needle = f'"checksum":"{digits}"'.encode()
+    at = data.find(needle)
+    if at < 0 or data.find(needle, at + 1) >= 0:
+        raise CheckpointError("corrupted: the header must hold exactly one checksum field")
+    start = at + len('"checksum":"')
+    return safetensors.fnv1a(data[:start] + PLACEHOLDER.encode() + data[start + 8:])
 
 
 def load_policy(source: Union[str, Path, bytes]) -> WebppoPolicy:
@@ -102,17 +127,16 @@ def save_checkpoint(policy: WebppoPolicy, optimizer: Optional[torch.optim.Adam] 
         tensors["return_rms.returns"] = np.zeros(num_agents)
     tensors["episode.returns"] = np.zeros(num_agents, np.float64)
     tensors["episode.lengths"] = np.zeros(num_agents, np.int32)
-    body = safetensors.write(tensors)
-    (n,) = np.frombuffer(body, dtype="<u8", count=1)
     seed = int(config.get("seed", 0))
     metadata = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": LEGACY_VERSION,
         "config": json.dumps(config, separators=(",", ":")),
         "optimizer.step": str(step),
         # PCG32 states (state:increment), odd increments as webppo's generators use.
-        "rng": json.dumps({"inference": f"{seed}:{2 * 0x1d + 1}", "plan": f"{seed}:{2 * 0x5eed + 1}", "noise": f"{seed}:{2 * 0x401e + 1}"}),
-        "counters": json.dumps({"steps": 0, "updates": 0, "episodes": 0, **(counters or {})}),
-        "checksum": safetensors.fnv1a(body[8 + int(n):]),
+        "rng": json.dumps({"inference": f"{seed}:{2 * 0x1d + 1}", "plan": f"{seed}:{2 * 0x5eed + 1}", "noise": f"{seed}:{2 * 0x401e + 1}"}, separators=(",", ":")),
+        # Exactly as webppo writes them (key order, no spaces): Agent.load rejects any other form.
+        "counters": json.dumps({"steps": 0, "updates": 0, "episodes": 0, "awaitingBootstrap": 0, "rolloutLagged": 0, **(counters or {})}, separators=(",", ":")),
+        "checksum": safetensors.fnv1a(safetensors.write(tensors)[8 + _header_length(tensors):]),
     }
     return safetensors.write(tensors, metadata)

@@ -50,6 +50,8 @@ async function timeUpdate(trainer: Trainer, batch: Batch, plan: ReturnType<typeo
 /**
  * Times one real update (after one warm-up update) on each candidate and returns the faster's index and the
  * timings. Candidates are restored to their initial parameters and a zeroed optimizer state.
+ * @property index The index in `candidates` of the fastest.
+ * @property ms Milliseconds of the timed update per candidate, in `candidates` order.
  */
 export async function measureBackends(candidates: readonly Trainer[], shape: UpdateShape): Promise<{ index: number; ms: number[] }> {
   const batch = syntheticBatch(shape);

@@ -7,7 +7,8 @@ import { measureBackends, type BackendMeasurement } from './auto.js';
 import { createCpuTrainer } from './cpu/trainer.js';
 import { log } from '../log.js';
 import type { BackendName, Trainer, TrainerOptions } from './trainer.js';
-import { createWebGPUTrainer, probeAdapter, type WebGPUTrainerOptions } from './webgpu/index.js';
+import { createWebGPUTrainer, probeAdapter } from './webgpu/index.js';
+import type { WebGPUTrainerOptions } from './webgpu/trainer.js';
 import { resolvePPOConfig } from '../config.js';
 
 /** The backend asked for: `'cpu'`, `'webgpu'`, or `'auto'` (WebGPU on a hardware adapter, else the CPU). */
@@ -16,15 +17,24 @@ export type { BackendMeasurement } from './auto.js';
 
 /** How 'auto' decided: the backend, the adapter, the timings (absent when there was nothing to measure). */
 export interface BackendReport {
+  /** The backend chosen. */
   backend: BackendName;
+  /** Why, in words: no adapter, the adapter's kind and the timings, or an earlier measurement. */
   reason: string;
+  /** The WebGPU adapter's description; absent when there was none. */
   adapter?: string;
+  /** Milliseconds of one update (warm-up excluded) per backend; present only when this call measured. */
   ms?: BackendMeasurement['ms'];
   /** The choice came from the cache of an earlier measurement of the same adapter and configuration. */
   cached?: boolean;
 }
 
+/** What `createTrainer` takes: a trainer's options and the backend to build it on. */
 export interface CreateTrainerOptions extends TrainerOptions {
+  /**
+   * The backend to build: `'cpu'`, `'webgpu'`, or `'auto'` (measures which is faster here).
+   * @default 'auto'
+   */
   backend?: BackendChoice;
   /** The WebGPU trainer's kernel variants (see WebGPUTrainerOptions.kernels). */
   kernels?: WebGPUTrainerOptions['kernels'];

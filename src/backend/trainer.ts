@@ -229,6 +229,7 @@ export interface Trainer {
    * copied before it returns; the trainer takes no other update until the job is done.
    */
   startUpdate?(batch: Batch, plan?: MinibatchPlan): UpdateJob;
+  /** Changes the learning rate, entropy coefficient or clip for the next calls. */
   setHyperparameters(values: Partial<Hyperparameters>): void;
   /** A copy of Adam's moments and step. */
   getOptimizerState(): Promise<OptimizerState>;

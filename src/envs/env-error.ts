@@ -1,11 +1,17 @@
 // The error train() rejects with when the env fails: it names the env and the step, and keeps the env's own
 // error as `cause`.
+import { type ErrorCode, WebppoError } from '../errors.js';
 
 /** An env threw, or answered with something the agent cannot take (a NaN reward, a short observation). */
-export class EnvError extends Error {
+export class EnvError extends WebppoError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'EnvError';
   /** Stable code for programs. */
-  readonly code = 'ENV_FAILED';
+  override readonly code: ErrorCode = 'E_ENV';
+  /**
+   * The message names the env, the step and the env's own error, which is kept as `cause`.
+   * @param cause What the env threw, or why its answer was rejected.
+   */
   constructor(
     /** The env, as train() could name it (its spec id, or its class name). */
     readonly env: string,

@@ -76,14 +76,14 @@ export function checkFlags(field: string, flags: unknown, length: number): Uint8
   return array;
 }
 
+const ADVANTAGE_INPUT = ['rewards', 'values', 'terminated', 'truncated', 'bootstrapValues', 'lastValues', 'numSteps', 'numEnvs', 'gamma', 'gaeLambda', 'ratios', 'rhoClip', 'cClip'];
+
 /**
  * Advantages (with V-trace when ratios are given) and returns = A + V computed with ratio 1, as DESIGN.md
  * defines them. Returns fresh arrays.
  * @property advantages One advantage per row.
  * @property returns One value target per row (advantages + values, ratio 1).
  */
-const ADVANTAGE_INPUT = ['rewards', 'values', 'terminated', 'truncated', 'bootstrapValues', 'lastValues', 'numSteps', 'numEnvs', 'gamma', 'gaeLambda', 'ratios', 'rhoClip', 'cClip'];
-
 export function computeAdvantages(input: AdvantageInput): { advantages: Float32Array; returns: Float32Array } {
   checkKeys('computeAdvantages(input)', input, ADVANTAGE_INPUT);
   const T = checkInteger('numSteps', input.numSteps, 1);

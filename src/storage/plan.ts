@@ -38,6 +38,18 @@ export interface MinibatchPlanInput {
 
 const PLAN_INPUT = ['numSteps', 'numEnvs', 'numEpochs', 'numMinibatches', 'unit', 'mode', 'seed', 'priorities', 'alpha', 'beta'];
 
+/**
+ * Every epoch's minibatches of one update as indices of rows or env segments, drawn in one wasm call:
+ * sequential, shuffled (a fresh permutation per epoch) or prioritized (with importance weights). Needs
+ * `await init()` first.
+ * @example
+ * ```ts
+ * import { init, createMinibatchPlan } from 'webppo';
+ * await init();
+ * const plan = createMinibatchPlan({ numSteps: 8, numEnvs: 4, numEpochs: 2, numMinibatches: 4, unit: 'rows', mode: 'shuffled', seed: 1 });
+ * console.log(plan.unitsPerMinibatch === 8 && plan.indices.length === 64); // true
+ * ```
+ */
 export function createMinibatchPlan(input: MinibatchPlanInput): MinibatchPlan {
   checkKeys('createMinibatchPlan(input)', input, PLAN_INPUT);
   const T = checkInteger('numSteps', input.numSteps, 1);

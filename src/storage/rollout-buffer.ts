@@ -113,6 +113,12 @@ export function rolloutBufferBytes(options: RolloutBufferOptions): number {
   return bufferLayout(options.numSteps * options.numEnvs, options.numEnvs, options.observationSize, actionSize(space), options.masks ? logitCount(space) : 0, branches).bytes;
 }
 
+/**
+ * The rollout storage of one update: numSteps x numEnvs rows in one wasm block, time-major. Adding a step
+ * checks it in wasm first (a rejected step changes nothing) and allocates nothing; the getters are views over
+ * wasm memory (valid until the next memory growth: read them again rather than keeping them). Create it with
+ * `RolloutBuffer.create` after `await init()`, and `dispose()` it.
+ */
 export class RolloutBuffer {
   /** Time steps the buffer holds (T). */
   readonly numSteps: number;

@@ -23,11 +23,17 @@ export interface WorkerLink extends MessageEndpoint {
 
 /** A node:worker_threads Worker (or anything with its EventEmitter messaging). */
 export interface NodeWorkerLike {
+  /** Sends a message, moving the objects in `transfer` instead of copying them. */
   postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  /** Adds a listener for 'message', 'error', 'messageerror' or 'exit'. */
   on(event: string, listener: (...args: any[]) => void): unknown;
+  /** Removes a listener added with `on`. */
   off(event: string, listener: (...args: any[]) => void): unknown;
+  /** Keeps the process alive while the worker runs (used while webppo awaits an answer from a worker it started). */
   ref?(): void;
+  /** Lets the process exit while the worker runs (a worker webppo started is unref'd when idle). */
   unref?(): void;
+  /** Stops the worker (called only for a worker webppo started). */
   terminate?(): unknown;
 }
 
@@ -40,7 +46,7 @@ export async function startWorker(url?: URL | string): Promise<WorkerLink> {
     return webLink(worker, String(url ?? 'webppo/dist/worker.js'), true);
   }
   const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
-  if (typeof node !== 'string') throw new WorkerError('WORKER_UNSUPPORTED', 'this runtime has neither Web Workers nor node:worker_threads');
+  if (typeof node !== 'string') throw new WorkerError('E_WORKER_UNSUPPORTED', 'this runtime has neither Web Workers nor node:worker_threads');
   const threads = 'node:worker_threads'; // a variable: browser bundlers leave it alone
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ threads)) as typeof import('node:worker_threads');
   const script = './worker.js';
@@ -54,7 +60,7 @@ export async function startWorker(url?: URL | string): Promise<WorkerLink> {
 export function connect(endpoint: MessageEndpoint | NodeWorkerLike): WorkerLink {
   if (typeof (endpoint as MessageEndpoint).addEventListener === 'function') return webLink(endpoint as MessageEndpoint, 'the given worker', false);
   if (typeof (endpoint as NodeWorkerLike).on === 'function') return nodeLink(endpoint as NodeWorkerLike, 'the given worker', false);
-  throw new WorkerError('WORKER_UNSUPPORTED', 'the given worker has neither addEventListener nor on (expected a Worker, a worker_threads Worker or a MessagePort)');
+  throw new WorkerError('E_WORKER_UNSUPPORTED', 'the given worker has neither addEventListener nor on (expected a Worker, a worker_threads Worker or a MessagePort)');
 }
 
 function webLink(endpoint: MessageEndpoint & Partial<Pick<Worker, 'terminate'>>, description: string, owned: boolean): WorkerLink {
@@ -71,9 +77,9 @@ function webLink(endpoint: MessageEndpoint & Partial<Pick<Worker, 'terminate'>>,
         const e = event as ErrorEvent;
         const where = e.filename ? ` at ${e.filename}:${e.lineno}` : '';
         const what = e.message || (e.error ? String(e.error) : 'the script could not be loaded or evaluated (a wrong URL, or a file the bundler did not emit?)');
-        listener(new WorkerError('WORKER_ERROR', `the training worker (${description}) failed: ${what}${where}`, { cause: e.error }));
+        listener(new WorkerError('E_WORKER', `the training worker (${description}) failed: ${what}${where}`, { cause: e.error }));
       };
-      const onMessageError = () => listener(new WorkerError('WORKER_MESSAGE_ERROR', `a message from the training worker (${description}) could not be deserialized`));
+      const onMessageError = () => listener(new WorkerError('E_WORKER_MESSAGE', `a message from the training worker (${description}) could not be deserialized`));
       target.addEventListener('error', onError);
       target.addEventListener('messageerror', onMessageError);
       return () => {
@@ -113,9 +119,9 @@ function nodeLink(worker: NodeWorkerLike, description: string, owned: boolean): 
       if (handlers.size === 0) ref(false);
     },
     onFailure(listener) {
-      const onError = (error: Error) => listener(new WorkerError('WORKER_ERROR', `the training worker (${description}) failed: ${error?.message ?? error}`, { cause: error }));
-      const onMessageError = (error: Error) => listener(new WorkerError('WORKER_MESSAGE_ERROR', `a message from the training worker (${description}) could not be deserialized: ${error?.message ?? error}`, { cause: error }));
-      const onExit = (code: number) => { if (!terminating) listener(new WorkerError('WORKER_EXITED', `the training worker (${description}) exited with code ${code}`)); };
+      const onError = (error: Error) => listener(new WorkerError('E_WORKER', `the training worker (${description}) failed: ${error?.message ?? error}`, { cause: error }));
+      const onMessageError = (error: Error) => listener(new WorkerError('E_WORKER_MESSAGE', `a message from the training worker (${description}) could not be deserialized: ${error?.message ?? error}`, { cause: error }));
+      const onExit = (code: number) => { if (!terminating) listener(new WorkerError('E_WORKER_EXITED', `the training worker (${description}) exited with code ${code}`)); };
       worker.on('error', onError);
       worker.on('messageerror', onMessageError);
       worker.on('exit', onExit);

@@ -8,8 +8,12 @@ import type { PackedBatch } from './pack.js';
 
 /** Anything with a Worker's messaging: a Worker, a worker's global scope, a MessagePort. */
 export interface MessageEndpoint {
-  // `unknown[]`, not DOM's Transferable[]: the published types must compile in projects without the DOM lib.
+  /**
+   * Sends a message, moving the objects in `transfer` instead of copying them. `unknown[]`, not DOM's
+   * Transferable[]: the published types must compile in projects without the DOM lib.
+   */
   postMessage(message: unknown, transfer?: unknown[]): void;
+  /** Calls `listener` with each message that arrives. */
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
   /** Stops listening. */
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;

@@ -29,7 +29,7 @@ export interface WorkerTrainerOptions extends TrainerOptions {
   backend?: BackendChoice;
   /** Default: webppo's own self-contained dist/worker.js (see link.ts for how bundlers find it). */
   worker?: WorkerSource;
-  /** Milliseconds the worker may take to start and answer (it then rejects with WorkerError WORKER_START_TIMEOUT). Default 30000. */
+  /** Milliseconds the worker may take to start and answer (it then rejects with WorkerError E_WORKER_START_TIMEOUT). Default 30000. */
   startTimeoutMs?: number;
   /** How batches travel: 'shared' needs crossOriginIsolated. Default: shared when isolated, else transfer. */
   transport?: 'transfer' | 'shared';
@@ -175,12 +175,12 @@ export class RemoteTrainer implements Trainer {
     return this.transport === 'shared' ? [] : [buffer as ArrayBuffer];
   }
 
-  /** Resolves when the worker answers a hello; breaks the trainer with WORKER_START_TIMEOUT after `ms`. */
+  /** Resolves when the worker answers a hello; breaks the trainer with E_WORKER_START_TIMEOUT after `ms`. */
   private async startedWithin(ms: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.breakWith(new WorkerError('WORKER_START_TIMEOUT', `the training worker (${this.endpoint.description}) did not answer within ${ms} ms; its script may not have loaded (is worker.js served next to the bundle?)`));
+        this.breakWith(new WorkerError('E_WORKER_START_TIMEOUT', `the training worker (${this.endpoint.description}) did not answer within ${ms} ms; its script may not have loaded (is worker.js served next to the bundle?)`));
         reject(this.broken);
       }, ms);
     });

@@ -60,7 +60,7 @@ export function checkpointFor(options: AgentOptions, seed: number, numAgents = 5
       ['episode.lengths', { dtype: 'I32', shape: [numAgents], data: new Int32Array(numAgents) }],
     ]),
     rng: { inference: '1:3', plan: '2:5', noise: '3:7' },
-    counters: { steps: 0, updates: 0, episodes: 0 },
+    counters: { steps: 0, updates: 0, episodes: 0, awaitingBootstrap: 0, rolloutLagged: 0 },
   }, layout);
   return { bytes, policy, layout, parameters, obsStats, numAgents };
 }

@@ -65,7 +65,9 @@ describe.each(['vite', 'webpack', 'esbuild'])('a %s production build in Chromium
     // is not an asset copied beside unresolved chunk imports.
     const worker = readFileSync(join(out, new URL(workers[0]).pathname), 'utf8');
     expect(worker).not.toMatch(/\bfrom\s*["'][./]/);
-    expect(jsFiles(out).length).toBeLessThanOrEqual(bundler === 'webpack' ? 3 : 2);
+    // The page, its worker and the WebGPU chunk (webppo keeps WebGPU code and shaders in a chunk of their own);
+    // webpack adds its runtime.
+    expect(jsFiles(out).length).toBeLessThanOrEqual(bundler === 'webpack' ? 4 : 3);
   }, 120_000);
 });
 
@@ -100,12 +102,12 @@ describe('Node worker_threads from the tarball', () => {
 });
 
 describe('a bundle whose worker script was not deployed', () => {
-  it('rejects Agent.create with WorkerError WORKER_ERROR in Chromium, promptly, instead of hanging', async () => {
+  it('rejects Agent.create with WorkerError E_WORKER in Chromium, promptly, instead of hanging', async () => {
     const out = build('esbuild');
     rmSync(join(out, 'worker.js'));
     const started = performance.now();
     const { result } = await runPage(out);
-    expect(result).toMatchObject({ ok: false, code: 'WORKER_ERROR' });
+    expect(result).toMatchObject({ ok: false, code: 'E_WORKER' });
     expect(result.error).toMatch(/^WorkerError: webppo: trainInWorker: the training worker .* failed/);
     expect(performance.now() - started).toBeLessThan(30_000);
   }, 60_000);

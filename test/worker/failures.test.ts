@@ -27,19 +27,19 @@ const ports: MessagePort[] = [];
 afterEach(() => { for (const port of ports.splice(0)) port.close(); });
 
 describe('a failing training worker', () => {
-  it('whose script throws while loading: WORKER_ERROR with the thrown message', async () => {
+  it('whose script throws while loading: E_WORKER with the thrown message', async () => {
     const error = await rejection(create(fixture('throws.mjs')));
-    expect(error.code).toBe('WORKER_ERROR');
+    expect(error.code).toBe('E_WORKER');
     expect(error.message).toMatch(/^webppo: trainInWorker: the training worker .*throws\.mjs.* failed: broken worker bundle/);
   });
 
-  it('that exits while building its trainer: WORKER_EXITED with the exit code', async () => {
+  it('that exits while building its trainer: E_WORKER_EXITED with the exit code', async () => {
     const error = await rejection(create(fixture('exits.mjs')));
-    expect(error.code).toBe('WORKER_EXITED');
+    expect(error.code).toBe('E_WORKER_EXITED');
     expect(error.message).toMatch(/exited with code 3/);
   });
 
-  it('that never answers: WORKER_START_TIMEOUT after startTimeoutMs, and later calls reject the same way', async () => {
+  it('that never answers: E_WORKER_START_TIMEOUT after startTimeoutMs, and later calls reject the same way', async () => {
     const channel = new MessageChannel();
     ports.push(channel.port1, channel.port2); // nothing serves port1
     const promise = createWorkerTrainer({
@@ -47,7 +47,7 @@ describe('a failing training worker', () => {
       policy: { observationSize: 4, actionSpace: Discrete(2), network: resolveNetworkSpec({ hidden: [8] }) }, ppo: resolvePPOConfig({ numSteps: 8 }),
     });
     const error = await rejection(promise);
-    expect(error.code).toBe('WORKER_START_TIMEOUT');
+    expect(error.code).toBe('E_WORKER_START_TIMEOUT');
     expect(error.message).toMatch(/did not answer within 200 ms/);
   });
 

@@ -5,11 +5,15 @@ import { log } from '../../log.js';
 
 /** The GPU device was lost (driver reset, destroy, ...). `parameters` are the last ones the CPU side held. */
 export class DeviceLostError extends WebppoError {
+  /** The class's name, as `error.name` and stack traces show it. */
   override name = 'DeviceLostError';
   /** `E_DEVICE_LOST`. */
   override readonly code: ErrorCode = 'E_DEVICE_LOST';
+  /** The message says how to resume: a new trainer created with `{ parameters: error.parameters }`. */
   constructor(
+    /** Why the device was lost, as the runtime reported it. */
     readonly reason: string,
+    /** The last parameters the CPU side held: pass them to a new trainer to resume. */
     readonly parameters: Float32Array,
   ) {
     super(`webppo: the WebGPU device was lost (${reason}); create a new trainer with { parameters: error.parameters } to resume`);

@@ -4,3 +4,6 @@
 
 /** `GPUDevice` when WebGPU types are present in the consumer's program, `object` otherwise. */
 export type GPUDeviceLike = typeof globalThis extends { GPUDevice: { prototype: infer Device } } ? Device : object;
+
+/** Which kernels run the matrix products and reductions: barrier-free ('direct') or workgroup tiles ('tiled'). */
+export type KernelVariant = 'direct' | 'tiled';

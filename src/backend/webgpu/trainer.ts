@@ -15,12 +15,12 @@ import { createMinibatchPlan } from '../../storage/plan.js';
 import { viewsSurvivingGrowth } from '../../wasm-memory.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
 import { DeviceLostError, requestDevice } from './device.js';
-import type { GPUDeviceLike } from './gpu-types.js';
+import type { GPUDeviceLike, KernelVariant } from './gpu-types.js';
 import { getKernels, type Kernel, type KernelName } from './kernels.js';
 import { networkGraph, type NetworkGraph } from './network.js';
 import { BindGroupCache, Recorder } from './recorder.js';
 import {
-  type KernelVariant, partialFloats, recordAdvantageMoments, recordColumnSum, recordGradNorm, recordLossStats, recordMatmul,
+  partialFloats, recordAdvantageMoments, recordColumnSum, recordGradNorm, recordLossStats, recordMatmul,
   recordWeightGradient,
 } from './variants.js';
 
@@ -56,7 +56,9 @@ const measuredVariants = new Map<string, VariantChoice>();
 
 /** Submits and readbacks so far, for tests and benchmarks. */
 export interface GPUCounters {
+  /** Command buffers submitted to the GPU queue. */
   submits: number;
+  /** Buffers mapped to read results back to the CPU. */
   readbacks: number;
 }
 
@@ -212,6 +214,8 @@ export class WebGPUTrainer implements Trainer {
    * The parameters and Adam state as the last update left them, read back in that update's one readback (so
    * the caller can check them and keep a CPU copy without another round trip); undefined when something
    * wrote them since.
+   * @property parameters The parameters, flat, in `parameterLayout` order.
+   * @property optimizer Adam's moments and step.
    */
   lastUpdateState(): { parameters: Float32Array; optimizer: OptimizerState } | undefined {
     return this.updated;

@@ -6,7 +6,8 @@
 import type { Kernel, KernelName } from './kernels.js';
 import type { Binding, Recorder } from './recorder.js';
 
-export type KernelVariant = 'direct' | 'tiled';
+export type { KernelVariant } from './gpu-types.js';
+import type { KernelVariant } from './gpu-types.js';
 
 /** Rows per workgroup of a split reduction or column sum, and the k span per split of a weight gradient. */
 const ROWS_PER_GROUP = 256;
