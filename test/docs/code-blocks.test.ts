@@ -41,7 +41,7 @@ const requestAnimationFrame = (frame: (now: number) => void) => { if (framesLeft
 interface Block { file: string; line: number; lang: string; code: string; needs: string[]; noRun?: string }
 
 /** The runnable blocks of one Markdown file, with the directives of the marker before each. */
-export function extractBlocks(file: string, text: string): Block[] {
+function extractBlocks(file: string, text: string): Block[] {
   const blocks: Block[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
