@@ -5,29 +5,6 @@
 // more than one split, split z writes its partial sums, without epilogue, at cOffset + z splitStride, and
 // sum_splits adds them up. A long minibatch (the k of dW = dY^T X) thereby spreads over many workgroups.
 
-struct Params {
-  m: u32, n: u32, k: u32, flags: u32,
-  aOffset: u32, aRow: u32, aCol: u32, kChunk: u32,
-  bOffset: u32, bRow: u32, bCol: u32, splitStride: u32,
-  cOffset: u32, cRow: u32, biasOffset: u32, auxOffset: u32,
-}
-
-// flags (linear.wgsl's)
-const BIAS: u32 = 1u;
-const TANH: u32 = 2u;
-const RELU: u32 = 4u;
-const ACCUMULATE: u32 = 8u;
-const DTANH: u32 = 16u;
-const DRELU: u32 = 32u;
-const PARTIAL: u32 = 64u; // a split-K partial: plain sums at cOffset + z splitStride, no epilogue
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> aux: array<f32>;
-
 const TILE: u32 = 64u;
 const KT: u32 = 16u;
 const BLOCK: u32 = 4u;
@@ -86,23 +63,6 @@ fn matmul_tiled(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
       }
     }
   }
-}
-
-fn store(i: u32, j: u32, total: f32) {
-  let at = p.cOffset + i * p.cRow + j;
-  var v = total;
-  if ((p.flags & BIAS) != 0u) { v += bias[p.biasOffset + j]; }
-  if ((p.flags & TANH) != 0u) { v = tanh(v); }
-  if ((p.flags & RELU) != 0u) { v = max(v, 0.0); }
-  if ((p.flags & ACCUMULATE) != 0u) { v += c[at]; }
-  if ((p.flags & DTANH) != 0u) {
-    let h = aux[p.auxOffset + i * p.cRow + j];
-    v *= 1.0 - h * h;
-  }
-  if ((p.flags & DRELU) != 0u) {
-    v *= select(0.0, 1.0, aux[p.auxOffset + i * p.cRow + j] > 0.0);
-  }
-  c[at] = v;
 }
 
 // Column sums split over rows: workgroup (x, y) sums columns [64 x, 64 x + 64) over rows [y chunk, (y + 1) chunk)

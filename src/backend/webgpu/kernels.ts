@@ -2,6 +2,7 @@
 // uniform parameters. Pipelines are compiled once per device and cached; every shader module and pipeline is
 // created inside a validation error scope so a broken shader becomes an Error that names it.
 import linear from '../../../shaders/linear.wgsl';
+import matmulCommon from '../../../shaders/matmul_common.wgsl';
 import heads from '../../../shaders/heads.wgsl';
 import ppoLoss from '../../../shaders/ppo_loss.wgsl';
 import reduce from '../../../shaders/reduce.wgsl';
@@ -11,15 +12,16 @@ import rowScratch from '../../../shaders/row_scratch.wgsl';
 import tiled from '../../../shaders/tiled.wgsl';
 import reduceSplit from '../../../shaders/reduce_split.wgsl';
 
-// The per-row kernels share one scratch layout, defined once in row_scratch.wgsl.
+// The per-row kernels share one scratch layout, defined once in row_scratch.wgsl; the two matrix-product
+// families share their parameters, bindings and epilogue (matmul_common.wgsl).
 export const SHADERS = {
-  linear,
+  linear: matmulCommon + linear,
   heads: rowScratch + heads,
   ppo_loss: rowScratch + ppoLoss,
   reduce: rowScratch + reduce,
   adam,
   advantage: rowScratch + advantage,
-  tiled,
+  tiled: matmulCommon + tiled,
   reduce_split: rowScratch + reduceSplit,
 } as const;
 export type ShaderName = keyof typeof SHADERS;
