@@ -1,10 +1,10 @@
 // Real Chromium against the built package and the demo, served as `npm run demo` serves them. One browser
 // launch for the whole file; each test opens its own page.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { serve } from '../../examples/serve.mjs';
-import { buildExamples, collectErrors, disableWebGPU, launchChromium, REPO_ROOT } from './chromium.js';
+import type { Page } from 'playwright-core';
+import { buildExamples, collectErrors, disableWebGPU, REPO_ROOT } from './chromium.js';
+import { servedChromium } from './served.js';
 
 const ARTIFACTS = `${REPO_ROOT}test-results/`;
 
@@ -13,22 +13,12 @@ interface DemoState {
   returns: number[]; losses: { loss_objective: number; loss_critic: number; entropy: number }[]; errors: string[];
 }
 
-let browser: Browser;
-let server: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
+const served = servedChromium(() => {
   buildExamples();
   mkdirSync(ARTIFACTS, { recursive: true });
-  server = await serve({ root: REPO_ROOT });
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
-const demo = (query: string) => `${server.url}build/examples/web/?${query}`;
+const demo = (query: string) => `${served.url}build/examples/web/?${query}`;
 const state = (page: Page) => page.evaluate(() => (globalThis as unknown as { webppoDemo: { state: DemoState } }).webppoDemo.state);
 async function waitForUpdates(page: Page, updates: number, timeout = 60_000): Promise<DemoState> {
   await page.waitForFunction((n) => ((globalThis as unknown as { webppoDemo?: { state: DemoState } }).webppoDemo?.state.updates ?? 0) >= n
@@ -41,9 +31,9 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('the built package in Chromium', () => {
   it('loads, is crossOriginIsolated, and finds WebGPU on SwiftShader', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${server.url}test/browser/package.html`);
+    await page.goto(`${served.url}test/browser/package.html`);
     const result = await page.evaluate(() => (window as unknown as { packageCheck: Promise<unknown> }).packageCheck);
     expect(result).toEqual({ runtime: 'browser', isolated: true, adapter: { vendor: 'google', architecture: 'swiftshader' } });
     expect(errors).toEqual([]);
@@ -53,7 +43,7 @@ describe('the built package in Chromium', () => {
 
 describe('the demo game', () => {
   it('trains on the WebGPU backend in a Web Worker (SwiftShader; a small network keeps it quick)', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const errors = collectErrors(page);
     await page.goto(demo('backend=webgpu&agents=16&steps=8&hidden=16&speed=8'));
     const s = await waitForUpdates(page, 3);
@@ -70,7 +60,7 @@ describe('the demo game', () => {
   });
 
   it('trains on the WASM backend in the page with WebGPU disabled, and the mean return rises', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const errors = collectErrors(page);
     await disableWebGPU(page);
     // In the page, so that 'auto' decides where WebGPU is hidden (a worker has its own navigator).
@@ -88,7 +78,7 @@ describe('the demo game', () => {
   });
 
   it('saves a checkpoint, and after a reload loads it and continues where it was', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const errors = collectErrors(page);
     await page.goto(demo('backend=cpu&speed=32'));
     await waitForUpdates(page, 6);

@@ -1,27 +1,15 @@
 // The exported ONNX model in onnxruntime-web (its wasm backend, served from this repository's node_modules)
 // inside headless Chromium, against predict() and the wasm critic in Node, for every head type.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { serve } from '../../examples/serve.mjs';
-import { collectErrors, launchChromium, REPO_ROOT } from '../browser/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { collectErrors } from '../browser/chromium.js';
+import { servedChromium } from '../browser/served.js';
 import { Agent } from '../../src/agent.js';
 import { init } from '../../src/init.js';
 import { PCG32 } from '../../src/rng.js';
 import { actionSize, logitCount } from '../../src/spaces.js';
 import { checkpointFor, gaussian, POLICY_CASES, randomMasks, wasmForward } from './fixtures.js';
 
-let browser: Browser;
-let server: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
-  server = await serve({ root: REPO_ROOT });
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const served = servedChromium();
 
 interface WebCase { model: number[]; observation: number[]; mask: number[] | null; rows: number; size: number; logits: number }
 
@@ -45,9 +33,9 @@ describe('ONNX export in onnxruntime-web (Chromium)', () => {
       cases.push({ model: Array.from(model), observation: Array.from(observations), mask: masks ? Array.from(masks) : null, rows: numAgents, size: policy.observationSize, logits: logitCount(policy.actionSpace) });
     }
 
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${server.url}test/interop/ort-web.html`);
+    await page.goto(`${served.url}test/interop/ort-web.html`);
     await page.waitForFunction(() => (globalThis as { ortReady?: boolean }).ortReady === true, undefined, { timeout: 60_000 });
     const results = await page.evaluate((all) => (globalThis as unknown as { runOnnx(c: WebCase[]): Promise<{ action: number[]; value: number[] }[]> }).runOnnx(all), cases);
     await page.close();
