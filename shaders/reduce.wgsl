@@ -1,8 +1,7 @@
 // Reductions: column sums (bias and log_std gradients), the minibatch advantage mean/std, the loss stats of
 // a minibatch, the global gradient norm, and the target-KL check between epochs. Whole-minibatch reductions
 // run in one workgroup (a strided pass then a tree), which keeps each a single dispatch.
-// scalars: 0 advantage mean, 1 advantage std, 2 stopped (target KL reached), 3 gradient clip scale.
-// stats: one slot of 12 per minibatch, the order of STAT_NAMES, then 10 ran (1 when its step ran).
+// Slots and the workgroup tree sum: reduce_common.wgsl.
 
 struct Params {
   count: u32, cols: u32, srcOffset: u32, srcStride: u32,
@@ -10,31 +9,12 @@ struct Params {
   a: f32, b: f32, c: f32, d: f32,
 }
 
-const SLOT: u32 = 12u;
-const RAN: u32 = 10u;
-const STOPPED: u32 = 2u;
-const CLIP_SCALE: u32 = 3u;
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<storage, read_write> scalars: array<f32>;
 // The update's indirect dispatch arguments (x, y, z per dispatch), zeroed past a target-KL stop.
 @group(0) @binding(4) var<storage, read_write> indirect: array<u32>;
-
-var<workgroup> partial: array<f32, 256>;
-
-fn workgroup_sum(local: u32, value: f32) -> f32 {
-  partial[local] = value;
-  workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (local < s) { partial[local] += partial[local + s]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
 
 // Sum over rows of column j, one invocation per column (adjacent columns read adjacent addresses):
 // dst[dstOffset + j] = sum_i src[srcOffset + i srcStride + j].

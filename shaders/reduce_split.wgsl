@@ -2,17 +2,14 @@
 // stay for small minibatches and software adapters): a first pass where workgroup g reduces rows
 // [g chunk, (g + 1) chunk) into a partial record, then one workgroup that combines the records. Means and
 // variances combine as (count, mean, M2) records (Chan et al.), so the result stays a two-pass deviation sum
-// as accurate as reduce.wgsl's. Same outputs, slots and flags as reduce.wgsl.
+// as accurate as reduce.wgsl's. Same outputs, slots and flags as reduce.wgsl
+// (reduce_common.wgsl).
 
 struct Params {
   count: u32, chunk: u32, groups: u32, slot: u32,
   a: f32, b: f32, c: f32, d: f32,
 }
 
-const SLOT: u32 = 12u;
-const RAN: u32 = 10u;
-const STOPPED: u32 = 2u;
-const CLIP_SCALE: u32 = 3u;
 const LOSS_RECORD: u32 = 13u; // 8 sums, residual (mean, M2), return (mean, M2), count
 const MOMENT_RECORD: u32 = 3u; // count, mean, M2
 
@@ -22,30 +19,16 @@ const MOMENT_RECORD: u32 = 3u; // count, mean, M2
 @group(0) @binding(3) var<storage, read_write> scalars: array<f32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 
-var<workgroup> shared_sum: array<f32, 256>;
-
-fn group_sum(local: u32, value: f32) -> f32 {
-  shared_sum[local] = value;
-  workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (local < s) { shared_sum[local] += shared_sum[local + s]; }
-    workgroupBarrier();
-  }
-  let total = shared_sum[0];
-  workgroupBarrier();
-  return total;
-}
-
 fn rows_sum(local: u32, begin: u32, end: u32, col: u32) -> f32 {
   var sum = 0.0;
   for (var i = begin + local; i < end; i += 256u) { sum += src[i * STRIDE + col]; }
-  return group_sum(local, sum);
+  return workgroup_sum(local, sum);
 }
 
 fn rows_deviation(local: u32, begin: u32, end: u32, col: u32, mean: f32) -> f32 {
   var sum = 0.0;
   for (var i = begin + local; i < end; i += 256u) { let d = src[i * STRIDE + col] - mean; sum += d * d; }
-  return group_sum(local, sum);
+  return workgroup_sum(local, sum);
 }
 
 // Merges (nb, mb, m2b) into (n, mean, m2).
@@ -63,7 +46,7 @@ fn sum_squares(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocatio
   let end = min(p.count, begin + p.chunk);
   var sum = 0.0;
   for (var i = begin + local.x; i < end; i += 256u) { let g = src[i]; sum += g * g; }
-  let total = group_sum(local.x, sum);
+  let total = workgroup_sum(local.x, sum);
   if (local.x == 0u) { partials[group.x] = total; }
 }
 
@@ -72,7 +55,7 @@ fn sum_squares(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocatio
 fn grad_norm_partials(@builtin(local_invocation_id) local: vec3<u32>) {
   var sum = 0.0;
   for (var g = local.x; g < p.groups; g += 256u) { sum += partials[g]; }
-  let norm = sqrt(group_sum(local.x, sum));
+  let norm = sqrt(workgroup_sum(local.x, sum));
   if (local.x != 0u) { return; }
   scalars[CLIP_SCALE] = select(1.0, min(1.0, p.a / (norm + 1e-6)), p.a > 0.0);
   if (scalars[STOPPED] == 0.0) { dst[p.slot * SLOT + 9u] = norm; }
@@ -122,7 +105,7 @@ fn loss_stats_partial(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_in
   sums[6] = rows_sum(local.x, begin, end, RATIO);
   var squares = 0.0;
   for (var i = begin + local.x; i < end; i += 256u) { let r = src[i * STRIDE + RATIO]; squares += r * r; }
-  sums[7] = group_sum(local.x, squares);
+  sums[7] = workgroup_sum(local.x, squares);
   let residualMean = rows_sum(local.x, begin, end, RESIDUAL) / n;
   let residualM2 = rows_deviation(local.x, begin, end, RESIDUAL, residualMean);
   let returnMean = rows_sum(local.x, begin, end, RETURN) / n;

@@ -11,18 +11,20 @@ import advantage from '../../../shaders/advantage.wgsl';
 import rowScratch from '../../../shaders/row_scratch.wgsl';
 import tiled from '../../../shaders/tiled.wgsl';
 import reduceSplit from '../../../shaders/reduce_split.wgsl';
+import reduceCommon from '../../../shaders/reduce_common.wgsl';
 
 // The per-row kernels share one scratch layout, defined once in row_scratch.wgsl; the two matrix-product
-// families share their parameters, bindings and epilogue (matmul_common.wgsl).
+// families share their parameters, bindings and epilogue (matmul_common.wgsl), the two reduction families their
+// slots and tree sum (reduce_common.wgsl).
 export const SHADERS = {
   linear: matmulCommon + linear,
   heads: rowScratch + heads,
   ppo_loss: rowScratch + ppoLoss,
-  reduce: rowScratch + reduce,
+  reduce: rowScratch + reduceCommon + reduce,
   adam,
   advantage: rowScratch + advantage,
   tiled: matmulCommon + tiled,
-  reduce_split: rowScratch + reduceSplit,
+  reduce_split: rowScratch + reduceCommon + reduceSplit,
 } as const;
 export type ShaderName = keyof typeof SHADERS;
 
