@@ -1,5 +1,5 @@
 // Tuned settings for the built-in envs: what `webppo train` and the learning benchmark use.
-import type { AgentOptions } from './agent-options.js';
+import type { AgentOptions } from './agent/options.js';
 
 /** Tuned settings for a built-in env: what `webppo train` and the learning benchmark use. */
 export interface Preset {

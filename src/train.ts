@@ -4,7 +4,7 @@
 // bar and an AbortSignal that stops cleanly between steps. It yields to the event loop at least every
 // YIELD_MS of work, so timers, UI and aborts are seen promptly; an env that fails rejects with an EnvError
 // and leaves the agent between ticks, usable and saveable.
-import type { Agent, DivergedEvent, EpisodeEvent, RecoveredEvent, UpdateEvent } from './agent.js';
+import type { Agent, DivergedEvent, EpisodeEvent, RecoveredEvent, UpdateEvent } from './agent/agent.js';
 import type { BackendReport } from './backend/index.js';
 import { checkBoolean, checkInteger, checkKeys, fail } from './errors.js';
 import { type Env, isVectorEnv, type VectorEnv, type VectorStepResult } from './envs/env.js';

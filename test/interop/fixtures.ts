@@ -1,6 +1,6 @@
 // Checkpoints with random (not freshly initialized) parameters and observation statistics, for every head
 // type and activation, so exported and ported policies are compared where their outputs differ clearly.
-import { optionsToJson, resolveAgentOptions, type AgentOptions } from '../../src/agent-options.js';
+import { optionsToJson, resolveAgentOptions, type AgentOptions } from '../../src/agent/options.js';
 import { encodeCheckpoint } from '../../src/policy/checkpoint.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from '../../src/policy/network.js';
 import { PCG32 } from '../../src/rng.js';

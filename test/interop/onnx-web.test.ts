@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectErrors } from '../browser/chromium.js';
 import { servedChromium } from '../browser/served.js';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { init } from '../../src/init.js';
 import { PCG32 } from '../../src/rng.js';
 import { actionSize, logitCount } from '../../src/spaces.js';

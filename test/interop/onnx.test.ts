@@ -2,7 +2,7 @@
 // critic, and a float64 reference forward pass, for every head type and activation.
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { init } from '../../src/init.js';
 import { exportOnnx } from '../../src/interop/onnx/index.js';
 import { CheckpointError } from '../../src/policy/checkpoint.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../examples/serve.mjs';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { evaluateAgent } from '../../src/train.js';
 import { buildPackage, collectErrors, launchChromium, REPO_ROOT } from '../browser/chromium.js';

@@ -2,7 +2,7 @@
 // back to the state before it, the agent keeps acting with its last good policy, a 'diverged' event says what
 // and why, and save() never writes a non-finite value.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { init } from '../../src/init.js';
 import { train } from '../../src/train.js';
 import { cartpole, DIVERGING, divergesAndRollsBack, gameLoop, spaces } from './helpers.js';

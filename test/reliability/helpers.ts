@@ -1,7 +1,7 @@
 // Shared by the reliability tests: a game loop driven by hand (act, env step, observe) on CartPole.
 import { expect } from 'vitest';
-import { Agent } from '../../src/agent.js';
-import type { DivergedEvent } from '../../src/agent-divergence.js';
+import { Agent } from '../../src/agent/agent.js';
+import type { DivergedEvent } from '../../src/agent/divergence.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { vectorize } from '../../src/envs/vector.js';
 

@@ -2,7 +2,7 @@
 // and any env failure, at any step, in any of its forms, leaves the agent usable and saveable.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { EnvError } from '../../src/envs/env-error.js';
 import type { Env } from '../../src/envs/env.js';
 import { init } from '../../src/init.js';

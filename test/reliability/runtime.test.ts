@@ -2,7 +2,7 @@
 // asked for mid-game), a failing env inside train(), an abort from a timer, and schedules that survive
 // train() and a checkpoint.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Agent, type DroppedEvent, type UpdateEvent } from '../../src/agent.js';
+import { Agent, type DroppedEvent, type UpdateEvent } from '../../src/agent/agent.js';
 import { EnvError } from '../../src/envs/env-error.js';
 import type { Env, VectorEnv } from '../../src/envs/env.js';
 import { vectorize } from '../../src/envs/vector.js';

@@ -1,8 +1,8 @@
 // The same faults on WebGPU (the software adapter in CI: tiny sizes): divergence caught inside the update's one
 // readback and rolled back, and a device destroyed mid-update survived with no transition lost.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../src/agent.js';
-import type { RecoveredEvent } from '../../src/agent-recovery.js';
+import { Agent } from '../../src/agent/agent.js';
+import type { RecoveredEvent } from '../../src/agent/recovery.js';
 import type { Batch, MinibatchPlan } from '../../src/backend/trainer.js';
 import type { WebGPUTrainer } from '../../src/backend/webgpu/trainer.js';
 import { init } from '../../src/init.js';

@@ -1,7 +1,7 @@
 // The Agent on the WebGPU backend (SwiftShader in CI: tiny sizes): asynchronous updates while the game keeps
 // acting (lagged batches trained on env segments), and a checkpoint saved on the GPU that resumes on the CPU.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent, type UpdateEvent } from '../../src/agent.js';
+import { Agent, type UpdateEvent } from '../../src/agent/agent.js';
 import { init } from '../../src/init.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { vectorize } from '../../src/envs/vector.js';

@@ -1,7 +1,7 @@
 // An Agent training on the CPU backend in the game's thread cuts its updates into frame-budget slices: the
 // same training as unsliced, slices reported in the update stats, trainFor() handing over a frame's spare time.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent, type UpdateEvent } from '../../src/agent.js';
+import { Agent, type UpdateEvent } from '../../src/agent/agent.js';
 import { init } from '../../src/init.js';
 import { ValidationError } from '../../src/errors.js';
 import { Discrete } from '../../src/spaces.js';

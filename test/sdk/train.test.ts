@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { init } from '../../src/init.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { vectorize } from '../../src/envs/vector.js';

@@ -1,7 +1,7 @@
 // Agent.create({ trainInWorker }): the same agent trained through a worker endpoint and in this thread ends
 // with the same parameters and the same checkpoint; the option itself is validated and never saved.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { makeEnv } from '../../src/envs/index.js';
 import { vectorize } from '../../src/envs/vector.js';
 import { train } from '../../src/train.js';

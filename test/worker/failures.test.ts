@@ -2,7 +2,7 @@
 // WorkerError carrying its code, promptly: never a hang. Real worker threads run the fixtures; the happy path
 // through the built worker is tested on the packed tarball (test/package/).
 import { afterEach, describe, expect, it } from 'vitest';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { WorkerError } from '../../src/errors.js';
 import { Discrete, Box } from '../../src/spaces.js';
 import { createWorkerTrainer } from '../../src/worker/remote-trainer.js';

@@ -1,7 +1,7 @@
 // `webppo eval <checkpoint>`: the mean return of deterministic episodes on the built-in env the checkpoint
 // was trained on (found from its spaces), or on --env after checking that the checkpoint fits it.
 import { readFile } from 'node:fs/promises';
-import { Agent } from '../../agent.js';
+import { Agent } from '../../agent/agent.js';
 import { ENV_IDS, makeEnv } from '../../envs/registry.js';
 import { sameSpace } from '../../policy/checkpoint.js';
 import { evaluateAgent } from '../../train.js';

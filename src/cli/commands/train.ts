@@ -2,8 +2,8 @@
 // episodes and saves a safetensors checkpoint. Every argument (the PPO flags, --config, the output path, the
 // WebGPU adapter) is checked before the first step.
 import { readFile } from 'node:fs/promises';
-import { Agent } from '../../agent.js';
-import { resolveAgentOptions } from '../../agent-options.js';
+import { Agent } from '../../agent/agent.js';
+import { resolveAgentOptions } from '../../agent/options.js';
 import { getGPU, probeAdapter } from '../../backend/webgpu/device.js';
 import { type PPOConfigInput, resolvePPOConfig } from '../../config.js';
 import { ENV_IDS, makeEnv } from '../../envs/registry.js';

@@ -1,6 +1,6 @@
 // ONNX export entry points: from a live agent's policy (Agent.exportOnnx) or from checkpoint bytes alone
 // (`webppo export-onnx`), which needs neither the wasm module nor a trainer.
-import { optionsFromJson } from '../../agent-options.js';
+import { optionsFromJson } from '../../agent/options.js';
 import { decodeCheckpoint, readCheckpointConfig } from '../../policy/checkpoint.js';
 import { networkLayout, type PolicySpec } from '../../policy/network.js';
 import { flatSize } from '../../spaces.js';

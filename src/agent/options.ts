@@ -1,14 +1,14 @@
 // Agent options: defaults, validation that names each field, and the JSON form a checkpoint keeps.
-import type { BackendChoice } from './backend/index.js';
-import { type PPOConfig, type PPOConfigInput, resolvePPOConfig } from './config.js';
-import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, fail } from './errors.js';
-import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from './policy/network.js';
-import { CheckpointError } from './policy/safetensors.js';
-import { spaceFromJson, spaceToJson } from './policy/checkpoint.js';
-import { type Schedules, validateSchedules } from './schedule.js';
-import { checkLogOptions, type Logger, type LogLevel, type LogOptions } from './log.js';
-import { type ActionSpace, type Space, validateSpace } from './spaces.js';
-import { checkTrainInWorker, type TrainInWorker } from './worker/index.js';
+import type { BackendChoice } from '../backend/index.js';
+import { type PPOConfig, type PPOConfigInput, resolvePPOConfig } from '../config.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, fail } from '../errors.js';
+import { type NetworkSpec, type NetworkSpecInput, resolveNetworkSpec } from '../policy/network.js';
+import { CheckpointError } from '../policy/safetensors.js';
+import { spaceFromJson, spaceToJson } from '../policy/checkpoint.js';
+import { type Schedules, validateSchedules } from '../schedule.js';
+import { checkLogOptions, type Logger, type LogLevel, type LogOptions } from '../log.js';
+import { type ActionSpace, type Space, validateSpace } from '../spaces.js';
+import { checkTrainInWorker, type TrainInWorker } from '../worker/index.js';
 
 export type { BackendChoice };
 

@@ -1,9 +1,9 @@
 // Divergence: after every update the agent checks the loss stats, the parameters and both Adam moments for
 // non-finite values. A diverged update is rolled back (see Agent.update); this module finds what diverged and
 // guesses why from the batch and the hyperparameters, so the event tells the user what to change.
-import type { PPOConfig } from './config.js';
-import { STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type OptimizerState } from './backend/trainer.js';
-import type { ParameterEntry } from './policy/network.js';
+import type { PPOConfig } from '../config.js';
+import { STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type OptimizerState } from '../backend/trainer.js';
+import type { ParameterEntry } from '../policy/network.js';
 
 /** Parameters and Adam state of a trainer, held on the CPU: the last good state an update is checked against. */
 export interface TrainerState {

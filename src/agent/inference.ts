@@ -1,8 +1,8 @@
 // The agent's view of wasm inference (CpuPolicy): preallocated outputs for all agents, a critic-only
 // evaluation for bootstrap values, and the sampling generator's state for checkpoints.
-import { CpuPolicy } from './backend/cpu/inference.js';
-import type { PolicySpec } from './policy/network.js';
-import { actionSize } from './spaces.js';
+import { CpuPolicy } from '../backend/cpu/inference.js';
+import type { PolicySpec } from '../policy/network.js';
+import { actionSize } from '../spaces.js';
 
 export interface Inference {
   /** Stored form: indices (categorical) or pre-squash u (Box). */

@@ -1,12 +1,12 @@
 // The wasm memory an agent will hold, computed in f64 from its options before anything is allocated, so a
 // create (or a checkpoint) asking for more than wasm memory can give is rejected with the user's field named
 // and nothing committed.
-import type { ResolvedAgentOptions } from './agent-options.js';
-import { SizeError } from './errors.js';
-import { actorOutputSize } from './policy/network.js';
-import { actionSize, flatSize, logitCount } from './spaces.js';
-import { rolloutBufferBytes } from './storage/rollout-buffer.js';
-import { MAX_BLOCK_BYTES, wasmBytesFree } from './wasm-memory.js';
+import type { ResolvedAgentOptions } from './options.js';
+import { SizeError } from '../errors.js';
+import { actorOutputSize } from '../policy/network.js';
+import { actionSize, flatSize, logitCount } from '../spaces.js';
+import { rolloutBufferBytes } from '../storage/rollout-buffer.js';
+import { MAX_BLOCK_BYTES, wasmBytesFree } from '../wasm-memory.js';
 
 /** Rollout buffers an agent keeps: the one collecting and the one training. */
 const BUFFERS = 2;

@@ -1,9 +1,9 @@
 // Device loss: when the WebGPU device goes away, the Agent replaces its trainer with a new one (a new device,
 // or the WASM CPU backend when none can be had) built from the parameters and Adam state it mirrors on the
 // CPU, and re-runs the update that was in flight. Nothing the agent collected is lost.
-import { createTrainer } from './backend/index.js';
-import type { Trainer, TrainerOptions } from './backend/trainer.js';
-import type { TrainerState } from './agent-divergence.js';
+import { createTrainer } from '../backend/index.js';
+import type { Trainer, TrainerOptions } from '../backend/trainer.js';
+import type { TrainerState } from './divergence.js';
 
 /** What the 'recovered' event reports: the trainer was rebuilt after its device was lost. */
 export interface RecoveredEvent {

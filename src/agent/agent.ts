@@ -3,124 +3,38 @@
 // into a second buffer with the previous policy (a batch collected under a policy older than the one being
 // trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
 // New parameters are swapped into inference when the update resolves.
-import { checkKeys, checkNumber, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from './errors.js';
-import { init } from './init.js';
-import { checkAgentFootprint } from './agent-footprint.js';
-import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './agent-options.js';
-import { createInference, type Inference } from './agent-inference.js';
-import { createLog, type Logger, type LogOptions } from './log.js';
-import { createAgentTrainer, type TrainInWorker } from './worker/index.js';
-import type { BackendReport } from './backend/index.js';
-import { type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateJob, type UpdateStats } from './backend/trainer.js';
-import { WebGPUTrainer } from './backend/webgpu/trainer.js';
-import { diagnose, type DivergedEvent, findNonFinite, type TrainerState } from './agent-divergence.js';
-import { isDeviceLost, rebuildTrainer, type RecoveredEvent } from './agent-recovery.js';
-import { nextTurn } from './next-turn.js';
-import { ObservationNormalizer, RewardScaler } from './normalize.js';
-import { CHECKPOINT_VERSION, checkCanonical, decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace, spaceToJson } from './policy/checkpoint.js';
-import { CheckpointError, type Tensor, type TensorData } from './policy/safetensors.js';
-import { networkLayout, type NetworkLayout, type PolicySpec } from './policy/network.js';
-import { PCG32 } from './rng.js';
-import { policyToOnnx } from './interop/onnx/export.js';
-import { type Schedules, scheduleValue } from './schedule.js';
-import { actionSize, flatSize, logitCount, type ActionSpace, type Space, validateSpace } from './spaces.js';
-import { createMinibatchPlan } from './storage/plan.js';
-import { type ActingStep, type OutcomeStep, RolloutBuffer } from './storage/rollout-buffer.js';
+import { checkKeys, checkNumber, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from '../errors.js';
+import { init } from '../init.js';
+import { checkAgentFootprint } from './footprint.js';
+import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './options.js';
+import { createInference, type Inference } from './inference.js';
+import { type ActOptions, checkActInputs, checkFinite, checkFlags, type ObserveOptions, OBSERVE_OPTIONS } from './inputs.js';
+import { restoreRollout, rngFromString, rngToString, saveRollout, takeTensor } from './running-state.js';
+import { AgentEmitter, type AgentEvents, type AgentHealth } from './events.js';
+import { createLog, type Logger, type LogOptions } from '../log.js';
+import { createAgentTrainer, type TrainInWorker } from '../worker/index.js';
+import type { BackendReport } from '../backend/index.js';
+import { type Batch, type Hyperparameters, type MinibatchPlan, type Trainer, type UpdateJob, type UpdateStats } from '../backend/trainer.js';
+import { WebGPUTrainer } from '../backend/webgpu/trainer.js';
+import { diagnose, type DivergedEvent, findNonFinite, type TrainerState } from './divergence.js';
+import { isDeviceLost, rebuildTrainer, type RecoveredEvent } from './recovery.js';
+import { nextTurn } from '../next-turn.js';
+import { ObservationNormalizer, RewardScaler } from '../normalize.js';
+import { CHECKPOINT_VERSION, checkCanonical, decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace, spaceToJson } from '../policy/checkpoint.js';
+import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';
+import { networkLayout, type NetworkLayout, type PolicySpec } from '../policy/network.js';
+import { PCG32 } from '../rng.js';
+import { policyToOnnx } from '../interop/onnx/export.js';
+import { type Schedules, scheduleValue } from '../schedule.js';
+import { actionSize, flatSize, logitCount, type ActionSpace, type Space, validateSpace } from '../spaces.js';
+import { createMinibatchPlan } from '../storage/plan.js';
+import { type ActingStep, type OutcomeStep, RolloutBuffer } from '../storage/rollout-buffer.js';
 
-export type { AgentOptions, BackendChoice } from './agent-options.js';
-export type { DivergedEvent } from './agent-divergence.js';
-export type { RecoveredEvent } from './agent-recovery.js';
-
-/** What `agent.on('update', ...)` receives after each finished update. */
-export interface UpdateEvent {
-  /** Updates finished so far (this one included). */
-  updates: number;
-  /** Agent steps (ticks x agents) taken when this update's rollout was complete. */
-  steps: number;
-  /** Loss statistics of the update: means over the minibatches it ran. */
-  stats: UpdateStats;
-  /** The learning rate, entropy coefficient and clip this update used (after schedules and anneal). */
-  hyperparameters: Hyperparameters;
-  /** Whether the batch was collected under an older policy (V-trace corrected). */
-  lagged: boolean;
-  /** Wall time of the update in milliseconds, from its start to the new parameters reaching inference. */
-  durationMs: number;
-}
-
-/** What `agent.on('episode', ...)` receives each time an agent's episode ends (terminated or truncated). */
-export interface EpisodeEvent {
-  /** Index of the agent (its row in observations and actions). */
-  agent: number;
-  /** Sum of the raw (unscaled) rewards of the episode. */
-  return: number;
-  /** Steps in the episode. */
-  length: number;
-  /** true when the episode terminated, false when it was truncated. */
-  terminated: boolean;
-  /** Agent steps taken so far. */
-  steps: number;
-}
-
-/** What the 'dropped' event reports: a full rollout was not trained because maxPendingUpdates were waiting. */
-export interface DroppedEvent {
-  /** Agent steps in the dropped rollout (numSteps x numAgents). */
-  steps: number;
-  /** Agent steps dropped so far. */
-  droppedSteps: number;
-  /** Updates queued or running when it was dropped. */
-  pendingUpdates: number;
-}
-
-/** Faults the agent survived, counted since it was created or loaded. */
-export interface AgentHealth {
-  /** Updates rolled back because they produced a non-finite loss, parameter or Adam moment. */
-  divergences: number;
-  /** Lost WebGPU devices the agent rebuilt its trainer after. */
-  deviceLosses: number;
-  /** Agent steps collected but not trained (backpressure: maxPendingUpdates). */
-  droppedSteps: number;
-  /** Errors thrown by event listeners (routed to 'error' listeners, or reported once). */
-  listenerErrors: number;
-}
-
-/** Events and their payloads (`agent.on(name, listener)`). */
-export interface AgentEvents {
-  /** An update finished: its losses and statistics. */
-  update: UpdateEvent;
-  /** An agent's episode ended (seen through `observe`'s terminated/truncated flags): its return and length. */
-  episode: EpisodeEvent;
-  /** An update that failed, or a listener that threw. */
-  error: Error;
-  /** An update produced non-finite values and was rolled back; the agent keeps acting with its last good policy. */
-  diverged: DivergedEvent;
-  /** The WebGPU device was lost and the trainer was rebuilt; the lost update is re-run. */
-  recovered: RecoveredEvent;
-  /** A full rollout was dropped (backpressure). */
-  dropped: DroppedEvent;
-}
-
-type Events = AgentEvents;
-const EVENT_NAMES = ['update', 'episode', 'error', 'diverged', 'recovered', 'dropped'] as const;
-
-/** Options of `Agent.act` and `Agent.predict`. */
-export interface ActOptions {
-  /**
-   * numAgents x logits action masks, 1 = allowed, at least one allowed action per branch. Required when the
-   * agent was created with `masks: true`, rejected otherwise.
-   */
-  masks?: Uint8Array;
-  /**
-   * Take the most probable action (argmax; the mean of a Box action) instead of sampling.
-   * @default false for act(), true for predict()
-   */
-  deterministic?: boolean;
-}
-
-/** Options of `Agent.observe`. */
-export interface ObserveOptions {
-  /** numAgents x observation size: the last observation of each episode that ended (rows of other agents are ignored). */
-  finalObservations?: Float32Array;
-}
+export type { AgentOptions, BackendChoice } from './options.js';
+export type { ActOptions, ObserveOptions } from './inputs.js';
+export type { DivergedEvent } from './divergence.js';
+export type { AgentEvents, AgentHealth, DroppedEvent, EpisodeEvent, UpdateEvent } from './events.js';
+export type { RecoveredEvent } from './recovery.js';
 
 /** Options of `Agent.load`. */
 export interface LoadOptions extends LogOptions {
@@ -140,8 +54,6 @@ export interface LoadOptions extends LogOptions {
 }
 
 const LOAD_OPTIONS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace', 'frameBudgetMs', 'logLevel', 'logger'];
-const ACT_OPTIONS = ['masks', 'deterministic'];
-const OBSERVE_OPTIONS = ['finalObservations'];
 const PLAN_STREAM = 0x5eed;
 const NOISE_STREAM = 0x401e;
 
@@ -191,7 +103,6 @@ export class Agent {
   /** Parameters and Adam state after the last good update: what save() writes and a lost device resumes from. */
   private mirror: TrainerState;
   private readonly faults: AgentHealth = { divergences: 0, deviceLosses: 0, droppedSteps: 0, listenerErrors: 0 };
-  private listenerErrorReported = false;
   /** The CPU update being run in slices (frame budget), for trainFor(). */
   private job: UpdateJob | undefined;
   private budgetMs: number;
@@ -199,9 +110,7 @@ export class Agent {
   private disposed = false;
   private schedules: Schedules;
   private horizon: number | null;
-  private readonly listeners: { [K in keyof Events]: Set<(event: Events[K]) => void> } = {
-    update: new Set(), episode: new Set(), error: new Set(), diverged: new Set(), recovered: new Set(), dropped: new Set(),
-  };
+  private readonly events: AgentEmitter;
 
   private readonly obsNorm: ObservationNormalizer | undefined;
   private readonly rewardScaler: RewardScaler | undefined;
@@ -223,6 +132,7 @@ export class Agent {
     this.options = Object.freeze(options);
     this.mirror = state;
     this.log = createLog(options);
+    this.events = new AgentEmitter(this.log, () => { this.faults.listenerErrors++; });
     this.observationSpace = options.observationSpace;
     this.actionSpace = options.actionSpace;
     this.numAgents = options.numAgents;
@@ -492,8 +402,8 @@ export class Agent {
       this.episodeLengths[e]++;
       if (terminated[e] || truncated[e]) {
         this.counters.episodes++;
-        if (this.listeners.episode.size > 0) {
-          this.emit('episode', { agent: e, return: this.episodeReturns[e], length: this.episodeLengths[e], terminated: terminated[e] === 1, steps: this.counters.steps });
+        if (this.events.has('episode')) {
+          this.events.emit('episode', { agent: e, return: this.episodeReturns[e], length: this.episodeLengths[e], terminated: terminated[e] === 1, steps: this.counters.steps });
         }
         this.episodeReturns[e] = 0;
         this.episodeLengths[e] = 0;
@@ -608,11 +518,8 @@ export class Agent {
    * off();
    * ```
    */
-  on<K extends keyof Events>(event: K, listener: (event: Events[K]) => void): () => void {
-    if (!(EVENT_NAMES as readonly string[]).includes(event)) fail('event', EVENT_NAMES.map((e) => `'${e}'`).join(' | '), event);
-    if (typeof listener !== 'function') fail('listener', 'a function', listener);
-    this.listeners[event].add(listener);
-    return () => this.listeners[event].delete(listener);
+  on<K extends keyof AgentEvents>(event: K, listener: (event: AgentEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
   }
 
   /**
@@ -707,35 +614,7 @@ export class Agent {
   }
 
   private checkActInputs(observations: Float32Array, options: ActOptions | undefined): Uint8Array | undefined {
-    checkFinite('observations', observations, this.numAgents, this.observationSize);
-    if (options !== undefined) {
-      if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
-      for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ACT_OPTIONS, 'option');
-      if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
-    }
-    const masks = options?.masks;
-    if (!this.options.masks) {
-      if (masks !== undefined) fail('masks', 'undefined (create the agent with masks: true to pass masks)', masks);
-      return undefined;
-    }
-    const space = this.actionSpace;
-    const logits = logitCount(space);
-    if (!(masks instanceof Uint8Array) || masks.length !== this.numAgents * logits) fail('masks', `a Uint8Array of length ${this.numAgents * logits}`, masks);
-    const nvec = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? space.nvec : [];
-    for (let e = 0; e < this.numAgents; e++) {
-      let base = e * logits;
-      for (let b = 0; b < nvec.length; b++) {
-        let allowed = 0;
-        for (let k = 0; k < nvec[b]; k++) {
-          const m = masks[base + k];
-          if (m > 1) fail(`masks[agent ${e}, ${base - e * logits + k}]`, '0 or 1', m);
-          allowed += m;
-        }
-        if (allowed === 0) fail(`masks[agent ${e}, branch ${b}]`, 'at least one allowed action', 'all masked');
-        base += nvec[b];
-      }
-    }
-    return masks;
+    return checkActInputs(observations, options, this.numAgents, this.observationSize, this.options.masks ? this.actionSpace : undefined);
   }
 
   private normalizeObservations(raw: Float32Array, out: Float32Array, update: boolean): Float32Array {
@@ -754,7 +633,7 @@ export class Agent {
       const steps = buffer.numSteps * this.numAgents;
       this.release(buffer);
       this.faults.droppedSteps += steps;
-      if (this.listeners.dropped.size > 0) this.emit('dropped', { steps, droppedSteps: this.faults.droppedSteps, pendingUpdates: this.pending });
+      if (this.events.has('dropped')) this.events.emit('dropped', { steps, droppedSteps: this.faults.droppedSteps, pendingUpdates: this.pending });
       return;
     }
     const ppo = this.options.ppo;
@@ -786,19 +665,19 @@ export class Agent {
       if (diverged !== undefined) {
         this.faults.divergences++;
         const cause = diagnose(batch, hyperparameters, this.options.ppo);
-        this.emit('diverged', { updates: this.counters.updates, steps, what: diverged, cause, message: `${diverged}: ${cause}`, divergences: this.faults.divergences });
+        this.events.emit('diverged', { updates: this.counters.updates, steps, what: diverged, cause, message: `${diverged}: ${cause}`, divergences: this.faults.divergences });
         return;
       }
       this.inference.setParameters(this.mirror.parameters);
       this.version++;
       this.counters.updates++;
-      if (this.listeners.update.size > 0) {
-        this.emit('update', { updates: this.counters.updates, steps, stats, hyperparameters, lagged, durationMs: performance.now() - started });
+      if (this.events.has('update')) {
+        this.events.emit('update', { updates: this.counters.updates, steps, stats, hyperparameters, lagged, durationMs: performance.now() - started });
       }
     } catch (error) {
       if (this.disposed) return;
       this.failure = error instanceof Error ? error : new Error(String(error));
-      this.emit('error', this.failure);
+      this.events.emit('error', this.failure);
     } finally {
       if (!released && !this.disposed) this.release(buffer);
     }
@@ -843,7 +722,7 @@ export class Agent {
   private async recover(error: Error & { reason?: string }): Promise<void> {
     this.trainer = await rebuildTrainer(this.trainer, { policy: this.policy, ppo: this.options.ppo, seed: this.options.seed }, this.mirror);
     this.faults.deviceLosses++;
-    this.emit('recovered', { reason: error.reason ?? error.message, backend: this.trainer.backend, deviceLosses: this.faults.deviceLosses, updates: this.counters.updates });
+    this.events.emit('recovered', { reason: error.reason ?? error.message, backend: this.trainer.backend, deviceLosses: this.faults.deviceLosses, updates: this.counters.updates });
   }
 
   /**
@@ -943,66 +822,16 @@ export class Agent {
       ['episode.returns', { dtype: 'F64', shape: [n], data: this.episodeReturns.slice() }],
       ['episode.lengths', { dtype: 'I32', shape: [n], data: this.episodeLengths.slice() }],
     ]);
-    const buffer = this.rolloutBuffer();
-    const steps = buffer.step;
-    if (steps === 0) return extra;
-    const rows = steps * n;
-    const put = (name: string, data: TensorData, perRow: number) => {
-      const dtype = data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : 'U8';
-      extra.set(`rollout.${name}`, { dtype, shape: perRow === 0 ? [steps, n] : [steps, n, perRow], data: data.slice(0, rows * Math.max(1, perRow)) });
-    };
-    put('observations', buffer.observations, this.observationSize);
-    put('actions', buffer.actions, buffer.actionSize);
-    put('log_probs', buffer.logProbs, 0);
-    put('values', buffer.values, 0);
-    put('rewards', buffer.rewards, 0);
-    put('terminated', buffer.terminated, 0);
-    put('truncated', buffer.truncated, 0);
-    put('bootstrap_values', buffer.bootstrapValues, 0);
-    if (buffer.masks) put('masks', buffer.masks, buffer.maskSize);
+    saveRollout(extra, this.rolloutBuffer());
     return extra;
   }
 
   private restoreRunning(extra: ReadonlyMap<string, Tensor>, counters: Record<string, number>): void {
     const n = this.numAgents;
-    const take = <T extends TensorData>(name: string, dtype: Tensor['dtype'], shape: number[]): T => {
-      const t = extra.get(name);
-      if (!t) throw new CheckpointError(`checkpoint: tensor ${name} is missing`);
-      if (t.dtype !== dtype || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new CheckpointError(`checkpoint: tensor ${name}: expected ${dtype} [${shape}], got ${t.dtype} [${t.shape}]`);
-      }
-      return t.data as T;
-    };
-    this.episodeReturns.set(take<Float64Array>('episode.returns', 'F64', [n]));
-    this.episodeLengths.set(take<Int32Array>('episode.lengths', 'I32', [n]));
-    const observations = extra.get('rollout.observations');
-    if (!observations) return;
-    const steps = observations.shape[0];
-    if (!Number.isInteger(steps) || steps < 1 || steps > this.options.ppo.numSteps) {
-      throw new CheckpointError(`checkpoint: rollout.observations: expected 1 to ${this.options.ppo.numSteps} steps, got ${steps}`);
-    }
+    this.episodeReturns.set(takeTensor<Float64Array>(extra, 'episode.returns', 'F64', [n]));
+    this.episodeLengths.set(takeTensor<Int32Array>(extra, 'episode.lengths', 'I32', [n]));
     const buffer = this.collecting;
-    const categorical = this.actionSpace.kind !== 'box';
-    const obs = take<Float32Array>('rollout.observations', 'F32', [steps, n, this.observationSize]);
-    const actions = take<Float32Array | Int32Array>('rollout.actions', categorical ? 'I32' : 'F32', [steps, n, buffer.actionSize]);
-    const f = (name: string) => take<Float32Array>(`rollout.${name}`, 'F32', [steps, n]);
-    const u = (name: string) => take<Uint8Array>(`rollout.${name}`, 'U8', [steps, n]);
-    const [logProbs, values, rewards, bootstrap] = ['log_probs', 'values', 'rewards', 'bootstrap_values'].map(f);
-    const [terminated, truncated] = ['terminated', 'truncated'].map(u);
-    const masks = buffer.hasMasks ? take<Uint8Array>('rollout.masks', 'U8', [steps, n, buffer.maskSize]) : undefined;
-    try {
-      for (let t = 0; t < steps; t++) {
-        const row = (a: TensorData, per = 1) => a.subarray(t * n * per, (t + 1) * n * per);
-        buffer.add({
-          observations: row(obs, this.observationSize) as Float32Array, actions: row(actions, buffer.actionSize) as Float32Array | Int32Array,
-          logProbs: row(logProbs) as Float32Array, values: row(values) as Float32Array, rewards: row(rewards) as Float32Array,
-          terminated: row(terminated) as Uint8Array, truncated: row(truncated) as Uint8Array, bootstrapValues: row(bootstrap) as Float32Array,
-          masks: masks ? row(masks, buffer.maskSize) as Uint8Array : undefined,
-        });
-      }
-    } catch (error) {
-      throw new CheckpointError(`checkpoint: the saved rollout is invalid: ${(error as Error).message}`);
-    }
+    if (!restoreRollout(extra, buffer)) return;
     this.versions.set(buffer, counters.rolloutLagged === 1 ? -1 : this.version);
     if (counters.awaitingBootstrap === 1) {
       if (!buffer.full) throw new CheckpointError('checkpoint: counters.awaitingBootstrap is set but the saved rollout is not full');
@@ -1019,48 +848,4 @@ export class Agent {
     rngFromString(this.planRng, rng.plan);
     rngFromString(this.noiseRng, rng.noise);
   }
-
-  /**
-   * Calls the listeners of one event. A listener that throws never stops the agent: its error goes to the
-   * 'error' listeners (wrapped, naming the event), or, when there are none or they throw too, is reported
-   * once on the console; every such error is counted in `health.listenerErrors`.
-   */
-  private emit<K extends keyof Events>(event: K, payload: Events[K]): void {
-    for (const listener of this.listeners[event]) {
-      try {
-        listener(payload);
-      } catch (error) {
-        this.faults.listenerErrors++;
-        const wrapped = new Error(`webppo: an '${event}' listener threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        if (event !== 'error' && this.listeners.error.size > 0) this.emit('error', wrapped);
-        else if (!this.listenerErrorReported) {
-          this.listenerErrorReported = true;
-          this.log.error(`${wrapped.message} (reported once; agent.health.listenerErrors counts them all)`, error);
-        }
-      }
-    }
-  }
-}
-
-function rngToString(rng: PCG32): string {
-  const { state, inc } = rng.getState();
-  return `${state}:${inc}`;
-}
-
-function rngFromString(rng: PCG32, text: string): void {
-  const match = /^(\d+):(\d+)$/.exec(text);
-  if (!match) throw new CheckpointError(`checkpoint: bad generator state ${JSON.stringify(text)}`);
-  rng.setState({ state: BigInt(match[1]), inc: BigInt(match[2]) });
-}
-
-function checkFinite(field: string, value: Float32Array, rows: number, perRow: number): void {
-  if (!(value instanceof Float32Array) || value.length !== rows * perRow) fail(field, `a Float32Array of length ${rows * perRow}`, value);
-  for (let i = 0; i < value.length; i++) {
-    if (!Number.isFinite(value[i])) fail(perRow === 1 ? `${field}[agent ${i}]` : `${field}[agent ${Math.floor(i / perRow)}, ${i % perRow}]`, 'a finite number', value[i]);
-  }
-}
-
-function checkFlags(field: string, value: Uint8Array, n: number): void {
-  if (!(value instanceof Uint8Array) || value.length !== n) fail(field, `a Uint8Array of length ${n} (0/1 flags)`, value);
-  for (let e = 0; e < n; e++) if (value[e] > 1) fail(`${field}[agent ${e}]`, '0 or 1', value[e]);
 }

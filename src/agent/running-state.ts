@@ -1,0 +1,80 @@
+// The agent's running state in a checkpoint: the stored steps of the unfinished rollout and the generator
+// states, written as tensors and read back with every shape and dtype checked.
+import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';
+import type { PCG32 } from '../rng.js';
+import type { RolloutBuffer } from '../storage/rollout-buffer.js';
+
+/** The tensor `name` of a checkpoint, checked to be `dtype` with exactly `shape` (a `CheckpointError` otherwise). */
+export function takeTensor<T extends TensorData>(extra: ReadonlyMap<string, Tensor>, name: string, dtype: Tensor['dtype'], shape: number[]): T {
+  const t = extra.get(name);
+  if (!t) throw new CheckpointError(`checkpoint: tensor ${name} is missing`);
+  if (t.dtype !== dtype || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new CheckpointError(`checkpoint: tensor ${name}: expected ${dtype} [${shape}], got ${t.dtype} [${t.shape}]`);
+  }
+  return t.data as T;
+}
+
+/** Adds the buffer's complete steps to `extra` as `rollout.*` tensors ([steps, numEnvs, perRow]); nothing when empty. */
+export function saveRollout(extra: Map<string, Tensor>, buffer: RolloutBuffer): void {
+  const steps = buffer.step, n = buffer.numEnvs;
+  if (steps === 0) return;
+  const rows = steps * n;
+  const put = (name: string, data: TensorData, perRow: number) => {
+    const dtype = data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : 'U8';
+    extra.set(`rollout.${name}`, { dtype, shape: perRow === 0 ? [steps, n] : [steps, n, perRow], data: data.slice(0, rows * Math.max(1, perRow)) });
+  };
+  put('observations', buffer.observations, buffer.observationSize);
+  put('actions', buffer.actions, buffer.actionSize);
+  put('log_probs', buffer.logProbs, 0);
+  put('values', buffer.values, 0);
+  put('rewards', buffer.rewards, 0);
+  put('terminated', buffer.terminated, 0);
+  put('truncated', buffer.truncated, 0);
+  put('bootstrap_values', buffer.bootstrapValues, 0);
+  if (buffer.masks) put('masks', buffer.masks, buffer.maskSize);
+}
+
+/** Refills an empty buffer from the `rollout.*` tensors (each step checked as it is added); false when there are none. */
+export function restoreRollout(extra: ReadonlyMap<string, Tensor>, buffer: RolloutBuffer): boolean {
+  const observations = extra.get('rollout.observations');
+  if (!observations) return false;
+  const n = buffer.numEnvs, steps = observations.shape[0];
+  if (!Number.isInteger(steps) || steps < 1 || steps > buffer.numSteps) {
+    throw new CheckpointError(`checkpoint: rollout.observations: expected 1 to ${buffer.numSteps} steps, got ${steps}`);
+  }
+  const categorical = buffer.actionSpace.kind !== 'box';
+  const obs = takeTensor<Float32Array>(extra, 'rollout.observations', 'F32', [steps, n, buffer.observationSize]);
+  const actions = takeTensor<Float32Array | Int32Array>(extra, 'rollout.actions', categorical ? 'I32' : 'F32', [steps, n, buffer.actionSize]);
+  const f = (name: string) => takeTensor<Float32Array>(extra, `rollout.${name}`, 'F32', [steps, n]);
+  const u = (name: string) => takeTensor<Uint8Array>(extra, `rollout.${name}`, 'U8', [steps, n]);
+  const [logProbs, values, rewards, bootstrap] = ['log_probs', 'values', 'rewards', 'bootstrap_values'].map(f);
+  const [terminated, truncated] = ['terminated', 'truncated'].map(u);
+  const masks = buffer.hasMasks ? takeTensor<Uint8Array>(extra, 'rollout.masks', 'U8', [steps, n, buffer.maskSize]) : undefined;
+  try {
+    for (let t = 0; t < steps; t++) {
+      const row = (a: TensorData, per = 1) => a.subarray(t * n * per, (t + 1) * n * per);
+      buffer.add({
+        observations: row(obs, buffer.observationSize) as Float32Array, actions: row(actions, buffer.actionSize) as Float32Array | Int32Array,
+        logProbs: row(logProbs) as Float32Array, values: row(values) as Float32Array, rewards: row(rewards) as Float32Array,
+        terminated: row(terminated) as Uint8Array, truncated: row(truncated) as Uint8Array, bootstrapValues: row(bootstrap) as Float32Array,
+        masks: masks ? row(masks, buffer.maskSize) as Uint8Array : undefined,
+      });
+    }
+  } catch (error) {
+    throw new CheckpointError(`checkpoint: the saved rollout is invalid: ${(error as Error).message}`);
+  }
+  return true;
+}
+
+/** A generator's state as text (`state:inc`), as checkpoints store it. */
+export function rngToString(rng: PCG32): string {
+  const { state, inc } = rng.getState();
+  return `${state}:${inc}`;
+}
+
+/** Sets a generator from the text rngToString wrote (a `CheckpointError` when it is malformed). */
+export function rngFromString(rng: PCG32, text: string): void {
+  const match = /^(\d+):(\d+)$/.exec(text);
+  if (!match) throw new CheckpointError(`checkpoint: bad generator state ${JSON.stringify(text)}`);
+  rng.setState({ state: BigInt(match[1]), inc: BigInt(match[2]) });
+}
