@@ -3,13 +3,17 @@
 // into a second buffer with the previous policy (a batch collected under a policy older than the one being
 // trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
 // New parameters are swapped into inference when the update resolves.
-import { checkKeys, checkNumber, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from '../errors.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from '../errors.js';
 import { init } from '../init.js';
 import { checkAgentFootprint } from './footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './options.js';
 import { createInference, type Inference } from './inference.js';
-import { type ActOptions, checkActInputs, checkFinite, checkFlags, type ObserveOptions, OBSERVE_OPTIONS } from './inputs.js';
-import { restoreRollout, rngFromString, rngToString, saveRollout, takeTensor } from './running-state.js';
+import { type ActOptions, checkActInputs, checkActOptions, checkFinite, checkFlags, type ObserveOptions, OBSERVE_OPTIONS } from './inputs.js';
+import { bufferToStaging, lockstepStaging, restoreRollout, rngFromString, rngToString, saveRollout, stagingToBuffer, takeTensor } from './running-state.js';
+import { DecisionRows } from './decisions.js';
+import { type Driver, type Heuristic, Slots } from './slots.js';
+import { RolloutStream } from './stream.js';
+import { Trajectories } from './trajectories.js';
 import { AgentEmitter, type AgentEvents, type AgentHealth } from './events.js';
 import { createLog, type Logger, type LogOptions } from '../log.js';
 import { createAgentTrainer, type TrainInWorker } from '../worker/index.js';
@@ -28,10 +32,11 @@ import { policyToOnnx } from '../interop/onnx/export.js';
 import { type Schedules, scheduleValue } from '../schedule.js';
 import { actionSize, flatSize, logitCount, type ActionSpace, type Space, validateSpace } from '../spaces.js';
 import { createMinibatchPlan } from '../storage/plan.js';
-import { type ActingStep, type OutcomeStep, RolloutBuffer } from '../storage/rollout-buffer.js';
+import { RolloutBuffer } from '../storage/rollout-buffer.js';
 
 export type { AgentOptions, BackendChoice } from './options.js';
 export type { ActOptions, ObserveOptions } from './inputs.js';
+export type { Driver, Heuristic } from './slots.js';
 export type { DivergedEvent } from './divergence.js';
 export type { AgentEvents, AgentHealth, DroppedEvent, EpisodeEvent, UpdateEvent } from './events.js';
 export type { RecoveredEvent } from './recovery.js';
@@ -90,10 +95,28 @@ export class Agent {
   private readonly policy: PolicySpec;
   private readonly layout: NetworkLayout;
   private readonly pool: RolloutBuffer[] = [];
-  private collecting: RolloutBuffer;
-  /** Policy version each buffer's first step was taken with. */
+  /** Oldest policy version among each full buffer's steps (lagged when older than the one it trains). */
   private readonly versions = new Map<RolloutBuffer, number>();
-  private awaitingBootstrap: RolloutBuffer | undefined;
+  /** Which slots hold agents and which decide on a tick. */
+  private readonly slots: Slots;
+  /** Each slot's decisions until they go into the rollout. */
+  private readonly staging: Trajectories;
+  /** Fills rollout buffers with staged stretches, column by column. */
+  private readonly stream: RolloutStream;
+  /** The deciding rows of a tick, packed for inference. */
+  private readonly rows: DecisionRows;
+  /** The actions act() returns: every slot's last action (a slot that does not decide repeats its own). */
+  private readonly held: Int32Array | Float32Array;
+  /** Slots whose open step must end now (a heuristic or driver took over): they only need a value. */
+  private readonly cutting: Uint8Array;
+  /** Stored decisions of the last act() (counted as steps by observe()). */
+  private decided = 0;
+  /** Whether a buffer filled by the stream starts its update sliced (game loop) or whole (finishRollout). */
+  private inGameLoop = true;
+  /** The observations of the last act() (cancelStep bootstraps from them). */
+  private lastObservations: Float32Array | undefined;
+  private readonly oneRow: Float32Array;
+  private readonly deadFree: { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array };
   private version = 0;
   private phase: 'act' | 'observe' = 'act';
   private chain: Promise<void> = Promise.resolve();
@@ -120,8 +143,6 @@ export class Agent {
   private readonly bootstrapValues: Float32Array;
   private readonly episodeReturns: Float64Array;
   private readonly episodeLengths: Int32Array;
-  private readonly acting: ActingStep;
-  private readonly outcome: OutcomeStep;
   private readonly planRng: PCG32;
   private readonly noiseRng: PCG32;
   private staged: Batch | undefined;
@@ -143,8 +164,7 @@ export class Agent {
     this.horizon = options.totalSteps;
     this.budgetMs = options.frameBudgetMs;
     const n = this.numAgents;
-    this.collecting = this.newBuffer();
-    this.pool.push(this.newBuffer());
+    this.pool.push(this.newBuffer(), this.newBuffer());
     if (options.ppo.normalizeObservations) this.obsNorm = new ObservationNormalizer(this.observationSize);
     if (options.ppo.normalizeRewards) this.rewardScaler = new RewardScaler(n, options.ppo.gamma);
     this.normalized = new Float32Array(n * this.observationSize);
@@ -153,8 +173,24 @@ export class Agent {
     this.bootstrapValues = new Float32Array(n);
     this.episodeReturns = new Float64Array(n);
     this.episodeLengths = new Int32Array(n);
-    this.acting = { observations: this.normalized, actions: inference.actions, logProbs: inference.logProbs, values: inference.values };
-    this.outcome = { rewards: this.scaledRewards, terminated: new Uint8Array(n), truncated: new Uint8Array(n), bootstrapValues: this.bootstrapValues };
+    const maskSize = options.masks ? logitCount(options.actionSpace) : 0;
+    this.slots = new Slots(n, options.decisionPeriod);
+    this.staging = new Trajectories({
+      slots: n, capacity: options.ppo.numSteps, observationSize: this.observationSize, actionSize: actionSize(options.actionSpace),
+      maskSize, categorical: options.actionSpace.kind !== 'box',
+    });
+    this.stream = new RolloutStream(options.ppo.numSteps, n, {
+      take: () => this.pool.pop() ?? this.newBuffer(),
+      full: (buffer, lastValues, version) => {
+        this.versions.set(buffer, version);
+        this.launch(buffer, lastValues, this.inGameLoop);
+      },
+    });
+    this.rows = new DecisionRows(n, this.observationSize, maskSize);
+    this.held = inference.gameActions.slice();
+    this.cutting = new Uint8Array(n);
+    this.oneRow = new Float32Array(this.observationSize);
+    this.deadFree = { rewards: new Float32Array(n), terminated: new Uint8Array(n), truncated: new Uint8Array(n) };
     this.planRng = new PCG32(options.seed, PLAN_STREAM);
     this.noiseRng = new PCG32(options.seed, NOISE_STREAM);
   }
@@ -297,7 +333,7 @@ export class Agent {
     }
     return performance.now() - started;
   }
-  /** Agent steps taken (ticks x numAgents). */
+  /** Decisions stored so far (ticks x numAgents in lockstep; a slot that does not decide, or is driven, stores none). */
   get steps(): number { return this.counters.steps; }
   /** Updates finished so far (restored by `load`). */
   get updates(): number { return this.counters.updates; }
@@ -309,11 +345,15 @@ export class Agent {
   get health(): Readonly<AgentHealth> { return { ...this.faults }; }
   /** Agent steps per rollout (numSteps x numAgents). */
   get rolloutSteps(): number { return this.options.ppo.numSteps * this.numAgents; }
+  /** 1 per slot that holds an agent, 0 per free slot (a view: read it, do not write it). */
+  get alive(): Uint8Array { return this.slots.alive; }
 
   /**
-   * Picks actions for all agents from their observations (numAgents x observation size, normalized here when
-   * configured). Returns a view (numAgents rows: Int32Array for categorical spaces, Float32Array for boxes;
-   * tanh_normal actions squashed into the box) valid until the next act(); the step is recorded for training.
+   * Picks actions from the observations (numAgents x observation size, normalized here when configured) for
+   * the alive slots that decide on this tick (see `decisionPeriod`, `options.decide`, `requestDecision`);
+   * the others repeat their last action, and the rows of free slots are not read. Returns a view (numAgents
+   * rows: Int32Array for categorical spaces, Float32Array for boxes; tanh_normal actions squashed into the
+   * box), the same array every tick; each decision is recorded for training.
    * @example
    * <!-- test: needs agent, observations, rewards, terminated, truncated -->
    * ```ts
@@ -324,25 +364,74 @@ export class Agent {
   act(observations: Float32Array, options?: ActOptions): Int32Array | Float32Array {
     this.live();
     if (this.phase !== 'act') failState('act', 'observe() for the previous act() first', 'a second act()');
-    const masks = this.checkActInputs(observations, options);
-    const deterministic = options?.deterministic === true;
-    const input = this.normalizeObservations(observations, this.normalized, true);
-    this.inference.act(input, masks, deterministic);
-    if (this.awaitingBootstrap) this.launch(this.awaitingBootstrap, this.inference.values, true);
-    if (this.collecting.step === 0) this.versions.set(this.collecting, this.version);
-    this.acting.actions = this.inference.actions;
-    this.acting.logProbs = this.inference.logProbs;
-    this.acting.values = this.inference.values;
-    this.acting.observations = input;
-    this.acting.masks = masks;
-    this.collecting.addActing(this.acting);
+    checkActOptions(options, true);
+    const slots = this.slots, n = this.numAgents;
+    const decide = options?.decide === undefined ? undefined : slots.checkDecide(options.decide);
+    const deciding = slots.plan(decide);
+    const masks = checkActInputs(observations, options, n, this.observationSize, this.options.masks ? this.actionSpace : undefined, deciding === n ? undefined : slots.deciding);
+    // Validated: from here on, state changes.
+    slots.advance();
+    this.lastObservations = observations;
+    const rows = this.rows;
+    rows.clear();
+    for (let e = 0; e < n; e++) {
+      if (slots.deciding[e] === 0) continue;
+      const policy = slots.heuristics[e] === null && slots.driven[e] === 0;
+      // A slot handed to a heuristic or driver still needs its current value, to end its stored stretch exactly.
+      this.cutting[e] = !policy && this.staging.open[e] === 1 ? 1 : 0;
+      if (policy || this.cutting[e] === 1) rows.add(e);
+    }
+    this.decided = 0;
+    if (rows.count > 0) this.decideRows(observations, masks, options?.deterministic === true);
+    if (deciding > this.decided) this.actForOthers(observations);
     this.phase = 'observe';
-    return this.inference.gameActions;
+    return this.held;
   }
 
-  /** Actions without recording anything (evaluation): deterministic unless asked otherwise. Same view rules as act(). */
+  /** Runs the policy on the packed deciding rows and stages each decision (all rows at once in lockstep). */
+  private decideRows(observations: Float32Array, masks: Uint8Array | undefined, deterministic: boolean): void {
+    const rows = this.rows, inference = this.inference, staging = this.staging, held = this.held;
+    let input: Float32Array, rowMasks: Uint8Array | undefined = masks;
+    if (rows.count === this.numAgents) {
+      input = this.normalizeObservations(observations, this.normalized, true);
+    } else {
+      const packed = rows.gather(observations, masks);
+      input = this.obsNorm ? (this.obsNorm.normalize(packed.observations, packed.normalized, rows.count, true), packed.normalized) : packed.observations;
+      if (masks !== undefined) rowMasks = packed.masks;
+    }
+    inference.act(input, rowMasks, deterministic);
+    const capacity = this.options.ppo.numSteps, act = actionSize(this.actionSpace);
+    const game = inference.gameActions;
+    this.inGameLoop = true;
+    for (let j = 0; j < rows.count; j++) {
+      const e = rows.slots[j], value = inference.values[j];
+      staging.close(e, value);
+      if (this.cutting[e] === 1) {
+        this.cutting[e] = 0;
+        staging.flush(e, this.stream);
+        continue;
+      }
+      if (staging.count[e] === capacity) staging.flush(e, this.stream);
+      staging.push(e, input, inference.actions, rowMasks, j, inference.logProbs[j], value, this.version);
+      for (let k = 0; k < act; k++) held[e * act + k] = game[j * act + k];
+      this.decided++;
+    }
+  }
+
+  /** Heuristics and drivers write their slots' rows of the returned actions; nothing of theirs is stored. */
+  private actForOthers(observations: Float32Array): void {
+    const slots = this.slots;
+    for (let e = 0; e < this.numAgents; e++) {
+      const heuristic = slots.heuristics[e];
+      if (heuristic !== null && slots.deciding[e] === 1) heuristic(e, observations, this.held);
+    }
+    for (const { slots: driven, driver } of slots.drivers) driver.act(driven, slots.deciding, observations, this.held);
+  }
+
+  /** Actions without recording anything (evaluation): deterministic unless asked otherwise. Every row is read; `decide` is not accepted. */
   predict(observations: Float32Array, options?: ActOptions): Int32Array | Float32Array {
     this.live();
+    checkActOptions(options, false);
     const masks = this.checkActInputs(observations, options);
     const input = this.normalizeObservations(observations, this.normalizedFinal, false);
     this.inference.act(input, masks, options?.deterministic !== false);
@@ -352,7 +441,8 @@ export class Agent {
   /**
    * What the game answered to the last act(): rewards, terminated and truncated (Uint8Array 0/1) per agent.
    * A truncated episode bootstraps from the value of its final observation when `finalObservations` is given
-   * (from 0 otherwise).
+   * (from 0 otherwise). Rows of free slots are not read. A slot's rewards add to its current decision until
+   * it decides again; an episode that ends here ends that decision, and the slot decides on its next tick.
    * @example
    * <!-- test: needs agent, observations, rewards, terminated, truncated, finalObservations -->
    * ```ts
@@ -363,21 +453,22 @@ export class Agent {
   observe(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, options?: ObserveOptions): void {
     this.live();
     if (this.phase !== 'observe') failState('observe', 'act() first', 'observe() without act()');
-    const n = this.numAgents;
-    checkFinite('rewards', rewards, n, 1);
-    checkFlags('terminated', terminated, n);
-    checkFlags('truncated', truncated, n);
+    const n = this.numAgents, alive = this.slots.alive;
+    const all = alive.indexOf(0) < 0 ? undefined : alive;
+    checkFinite('rewards', rewards, n, 1, all);
+    checkFlags('terminated', terminated, n, all);
+    checkFlags('truncated', truncated, n, all);
     if (options !== undefined) {
       if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
       for (const key in options) if (key !== 'finalObservations') throw new UnknownOptionError(`options.${key}`, OBSERVE_OPTIONS, 'option');
     }
     const finals = options?.finalObservations;
     let anyTruncated = false;
-    for (let e = 0; e < n; e++) if (truncated[e] && !terminated[e]) anyTruncated = true;
+    for (let e = 0; e < n; e++) if (truncated[e] && !terminated[e] && alive[e]) anyTruncated = true;
     if (finals !== undefined) {
       if (!(finals instanceof Float32Array) || finals.length !== n * this.observationSize) fail('finalObservations', `a Float32Array of length ${n * this.observationSize}`, finals);
       for (let e = 0; e < n; e++) {
-        if (!truncated[e] || terminated[e]) continue;
+        if (!truncated[e] || terminated[e] || !alive[e]) continue;
         for (let k = 0; k < this.observationSize; k++) {
           const v = finals[e * this.observationSize + k];
           if (!Number.isFinite(v)) fail(`finalObservations[agent ${e}, ${k}]`, 'a finite number', v);
@@ -385,6 +476,19 @@ export class Agent {
       }
     }
     // Validated: from here on, state changes.
+    if (all !== undefined) {
+      // Free slots' rows are not read: they count as 0 (the reward scaler sees every row).
+      const clean = this.deadFree;
+      for (let e = 0; e < n; e++) {
+        const live = alive[e] === 1;
+        clean.rewards[e] = live ? rewards[e] : 0;
+        clean.terminated[e] = live ? terminated[e] : 0;
+        clean.truncated[e] = live ? truncated[e] : 0;
+      }
+      rewards = clean.rewards;
+      terminated = clean.terminated;
+      truncated = clean.truncated;
+    }
     this.bootstrapValues.fill(0);
     if (anyTruncated && finals) {
       const values = this.inference.criticValues(this.normalizeObservations(finals, this.normalizedFinal, false));
@@ -392,27 +496,31 @@ export class Agent {
     }
     if (this.rewardScaler) this.rewardScaler.scale(rewards, terminated, truncated, this.scaledRewards);
     else this.scaledRewards.set(rewards);
-    this.outcome.terminated = terminated;
-    this.outcome.truncated = truncated;
-    this.collecting.addOutcome(this.outcome);
     this.phase = 'act';
-    this.counters.steps += n;
+    this.counters.steps += this.decided;
+    this.decided = 0;
+    const staging = this.staging;
     for (let e = 0; e < n; e++) {
+      if (alive[e] === 0) continue;
+      staging.addReward(e, this.scaledRewards[e]);
       this.episodeReturns[e] += rewards[e];
       this.episodeLengths[e]++;
       if (terminated[e] || truncated[e]) {
-        this.counters.episodes++;
-        if (this.events.has('episode')) {
-          this.events.emit('episode', { agent: e, return: this.episodeReturns[e], length: this.episodeLengths[e], terminated: terminated[e] === 1, steps: this.counters.steps });
-        }
-        this.episodeReturns[e] = 0;
-        this.episodeLengths[e] = 0;
+        staging.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
+        this.slots.restart(e);
+        this.endEpisode(e, terminated[e] === 1);
       }
     }
-    if (this.collecting.full) {
-      this.awaitingBootstrap = this.collecting;
-      this.collecting = this.pool.pop() ?? this.newBuffer();
+  }
+
+  /** Counts the slot's finished episode, tells the listeners, and starts its tallies over. */
+  private endEpisode(slot: number, terminated: boolean): void {
+    this.counters.episodes++;
+    if (this.events.has('episode')) {
+      this.events.emit('episode', { agent: slot, return: this.episodeReturns[slot], length: this.episodeLengths[slot], terminated, steps: this.counters.steps });
     }
+    this.episodeReturns[slot] = 0;
+    this.episodeLengths[slot] = 0;
   }
 
   /**
@@ -424,40 +532,179 @@ export class Agent {
   cancelStep(): void {
     this.live();
     if (this.phase !== 'observe') return;
-    const buffer = this.collecting;
-    buffer.discardActing();
-    const n = this.numAgents;
-    if (buffer.step > 0) {
-      const row = (buffer.step - 1) * n;
-      const truncated = buffer.truncated, terminated = buffer.terminated, bootstrap = buffer.bootstrapValues;
-      const values = this.inference.values;
-      for (let e = 0; e < n; e++) {
-        if (terminated[row + e] || truncated[row + e]) continue;
-        truncated[row + e] = 1;
-        bootstrap[row + e] = values[e];
+    const n = this.numAgents, slots = this.slots, staging = this.staging;
+    let waiting = false;
+    for (let e = 0; e < n; e++) {
+      if (slots.deciding[e] === 1 && slots.heuristics[e] === null && slots.driven[e] === 0) {
+        staging.drop(e);
+        staging.cut(e);
+      } else if (staging.open[e] === 1) {
+        waiting = true;
       }
     }
+    if (waiting && this.lastObservations) {
+      // Slots that did not decide end their open step at the value of what act() saw.
+      const values = this.inference.criticValues(this.normalizeObservations(this.lastObservations, this.normalizedFinal, false));
+      for (let e = 0; e < n; e++) if (staging.open[e] === 1) staging.end(e, false, true, values[e]);
+    }
+    for (let e = 0; e < n; e++) if (slots.alive[e] === 1) slots.restart(e);
+    this.decided = 0;
     this.episodeReturns.fill(0);
     this.episodeLengths.fill(0);
     this.rewardScaler?.returns.fill(0);
     this.phase = 'act';
   }
 
-  /** Whether a full rollout waits for the next observations (its bootstrap values) to start its update. */
-  get rolloutReady(): boolean {
-    return this.awaitingBootstrap !== undefined;
+  /**
+   * Takes a free slot (the lowest) for a new agent and returns it: it is alive from the next act() on, starts
+   * an episode and decides on that tick. Call it between observe() and act(); a `StateError` when no slot is free.
+   */
+  spawn(): number {
+    this.live();
+    if (this.phase !== 'act') failState('spawn', 'a call between observe() and the next act()', 'a call between act() and observe()');
+    const slot = this.slots.spawn();
+    this.episodeReturns[slot] = 0;
+    this.episodeLengths[slot] = 0;
+    if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;
+    return slot;
   }
 
   /**
-   * Starts the update of a full rollout now, bootstrapping from these next observations (the headless path
-   * calls this, then awaits whenIdle(), so the next act() already uses the new policy).
+   * The agent in `slot` leaves: its episode ends (terminated, or with `truncated: true` cut short and
+   * bootstrapped from the value of `finalObservation`, from 0 without one), its decisions go to the rollout,
+   * and the slot is free (its rows are no longer read) until spawn() takes it. Any time: between act() and
+   * observe() the decision of that act() ends with the rewards added so far (give a last one with addReward
+   * first). Does not emit a second episode end for a slot whose episode observe() just ended.
+   */
+  leave(slot: number, options?: { truncated?: boolean; finalObservation?: Float32Array }): void {
+    this.live();
+    this.slots.checkAlive('slot', slot);
+    checkKeys('options', options ?? {}, ['truncated', 'finalObservation'], 'option');
+    const truncated = options?.truncated === undefined ? false : checkBoolean('options.truncated', options.truncated);
+    const final = options?.finalObservation;
+    if (final !== undefined) checkFinite('options.finalObservation', final, 1, this.observationSize);
+    // Validated: from here on, state changes.
+    let bootstrap = 0;
+    if (truncated && final !== undefined) bootstrap = this.criticValue(final);
+    const staging = this.staging;
+    const inEpisode = staging.open[slot] === 1 || this.episodeLengths[slot] > 0;
+    staging.end(slot, !truncated, truncated, bootstrap);
+    staging.cut(slot);
+    this.inGameLoop = true;
+    staging.flush(slot, this.stream);
+    this.slots.alive[slot] = 0;
+    if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;
+    if (inEpisode) this.endEpisode(slot, !truncated);
+    this.episodeReturns[slot] = 0;
+    this.episodeLengths[slot] = 0;
+  }
+
+  /**
+   * Adds `reward` to the slot's current decision (and its episode's return), any time: rewards between two
+   * decisions add up into the first. With `normalizeRewards`, it is scaled like observe()'s rewards.
+   */
+  addReward(slot: number, reward: number): void {
+    this.live();
+    this.slots.checkAlive('slot', slot);
+    checkNumber('reward', reward);
+    const scaled = this.rewardScaler ? scaleReward(reward, this.rewardScaler.stats.var[0]) : reward;
+    this.staging.addReward(slot, scaled);
+    this.episodeReturns[slot] += reward;
+  }
+
+  /** The slot decides on the next act(), whatever its clock says. */
+  requestDecision(slot: number): void {
+    this.live();
+    this.slots.checkAlive('slot', slot);
+    this.slots.requested[slot] = 1;
+  }
+
+  /**
+   * Hands the slot to a heuristic (a scripted function, or a player at the keyboard), or back to the policy
+   * with null. The heuristic writes the slot's action row on each of its decisions and its action replaces
+   * the policy's; its steps are not stored (the slot's stored trajectory ends cleanly where it took over).
+   * The heuristic belongs to the slot: it stays when agents leave and spawn there.
+   */
+  setHeuristic(slot: number, heuristic: Heuristic | null): void {
+    this.live();
+    checkInteger('slot', slot, 0, this.numAgents - 1);
+    if (heuristic !== null && typeof heuristic !== 'function') fail('heuristic', 'a function (slot, observations, actions) => void, or null', heuristic);
+    if (this.slots.driven[slot] === 1) fail('slot', 'a slot no driver acts for', `slot ${slot}, driven`);
+    this.slots.heuristics[slot] = heuristic;
+    this.slots.requested[slot] = 1;
+  }
+
+  /**
+   * Lets `driver` act for these slots (for example a frozen opponent policy): on each act() it writes the
+   * rows of those that decide; their steps are never stored. Returns the function that hands them back to
+   * the policy. A slot has at most one driver and no heuristic while driven.
+   */
+  addDriver(slots: readonly number[], driver: Driver): () => void {
+    this.live();
+    if (!Array.isArray(slots) || slots.length === 0) fail('slots', 'a non-empty array of slot indices', slots);
+    if (typeof driver !== 'object' || driver === null || typeof driver.act !== 'function') fail('driver', 'an object with an act(slots, deciding, observations, actions) method', driver);
+    const seen = new Set<number>();
+    slots.forEach((slot, i) => {
+      checkInteger(`slots[${i}]`, slot, 0, this.numAgents - 1);
+      if (seen.has(slot) || this.slots.driven[slot] === 1 || this.slots.heuristics[slot] !== null) fail(`slots[${i}]`, 'a slot without a driver or heuristic, listed once', slot);
+      seen.add(slot);
+    });
+    const entry = { slots: Int32Array.from(slots), driver };
+    this.slots.drivers.push(entry);
+    for (const slot of slots) {
+      this.slots.driven[slot] = 1;
+      this.slots.requested[slot] = 1;
+    }
+    return () => {
+      const at = this.slots.drivers.indexOf(entry);
+      if (at < 0) return;
+      this.slots.drivers.splice(at, 1);
+      for (const slot of entry.slots) {
+        this.slots.driven[slot] = 0;
+        this.slots.requested[slot] = 1;
+      }
+    };
+  }
+
+  /** The critic's value of one raw observation (normalized like act()'s, without updating the statistics). */
+  private criticValue(observation: Float32Array): number {
+    let input = observation;
+    if (this.obsNorm) {
+      this.obsNorm.normalize(observation, this.oneRow, 1, false);
+      input = this.oneRow;
+    }
+    return this.inference.criticValues(input)[0];
+  }
+
+  /**
+   * Whether the staged decisions would fill a rollout once the slots with full staging decide again: the
+   * headless loop then calls finishRollout() with the next observations.
+   */
+  get rolloutReady(): boolean {
+    const capacity = this.options.ppo.numSteps;
+    let rows = this.stream.rows;
+    for (let e = 0; e < this.numAgents; e++) if (this.staging.count[e] === capacity) rows += capacity;
+    return rows >= capacity * this.numAgents;
+  }
+
+  /**
+   * Ends the stretches of the slots whose staging is full at the values of these next observations and sends
+   * them to the rollout, which starts its update now when they fill it (the headless path calls this, then
+   * awaits whenIdle(), so the next act() already uses the new policy).
    */
   finishRollout(nextObservations: Float32Array): void {
     this.live();
-    if (!this.awaitingBootstrap) return;
+    if (!this.rolloutReady) return;
     checkFinite('nextObservations', nextObservations, this.numAgents, this.observationSize);
     const values = this.inference.criticValues(this.normalizeObservations(nextObservations, this.normalizedFinal, false));
-    this.launch(this.awaitingBootstrap, values, false);
+    const capacity = this.options.ppo.numSteps;
+    this.inGameLoop = false;
+    for (let e = 0; e < this.numAgents; e++) {
+      if (this.staging.count[e] !== capacity) continue;
+      this.staging.close(e, values[e]);
+      this.staging.flush(e, this.stream);
+    }
+    this.inGameLoop = true;
   }
 
   /** Resolves when no update is queued or running; rejects with the error of a failed update. */
@@ -551,8 +798,8 @@ export class Agent {
       rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
       counters: {
         ...this.counters,
-        awaitingBootstrap: this.awaitingBootstrap ? 1 : 0,
-        rolloutLagged: this.rolloutBuffer().step > 0 && this.versions.get(this.rolloutBuffer()) !== this.version ? 1 : 0,
+        awaitingBootstrap: this.staging.count[0] === this.options.ppo.numSteps ? 1 : 0,
+        rolloutLagged: this.stagingLagged() ? 1 : 0,
       },
     }, this.layout);
   }
@@ -594,7 +841,7 @@ export class Agent {
     const release = () => {
       this.trainer.dispose();
       this.inference.dispose();
-      for (const b of new Set([...this.pool, this.collecting, ...this.versions.keys(), ...(this.awaitingBootstrap ? [this.awaitingBootstrap] : [])])) b.dispose();
+      for (const b of new Set([...this.pool, ...this.versions.keys(), ...(this.stream.current ? [this.stream.current] : [])])) b.dispose();
     };
     if (this.pending > 0) this.chain.then(release, release);
     else release();
@@ -628,7 +875,6 @@ export class Agent {
    * maxPendingUpdates already waiting, drops the rollout instead (whole, so no trajectory is cut).
    */
   private launch(buffer: RolloutBuffer, lastValues: Float32Array, inGameLoop: boolean): void {
-    this.awaitingBootstrap = undefined;
     if (this.pending >= this.options.maxPendingUpdates) {
       const steps = buffer.numSteps * this.numAgents;
       this.release(buffer);
@@ -810,33 +1056,45 @@ export class Agent {
     if (this.phase === 'observe') failState('save', 'a call between observe() and the next act()', 'a call between act() and observe()');
   }
 
-  /** The buffer holding the unfinished (or full, not yet bootstrapped) rollout. */
-  private rolloutBuffer(): RolloutBuffer {
-    return this.awaitingBootstrap ?? this.collecting;
-  }
-
-  /** Episode tallies and the stored steps of the unfinished rollout, as checkpoint tensors. */
+  /** Episode tallies and the staged decisions, as checkpoint tensors. */
   private runningState(): Map<string, Tensor> {
     const n = this.numAgents;
     const extra = new Map<string, Tensor>([
       ['episode.returns', { dtype: 'F64', shape: [n], data: this.episodeReturns.slice() }],
       ['episode.lengths', { dtype: 'I32', shape: [n], data: this.episodeLengths.slice() }],
     ]);
-    saveRollout(extra, this.rolloutBuffer());
+    if (!this.slots.lockstep || this.stream.rows > 0 || !lockstepStaging(this.staging)) {
+      failState('save', 'every slot alive, on one clock, with the same number of staged decisions (checkpoints of slots that come and go are not supported yet)', 'slots out of step');
+    }
+    const scratch = this.pool.pop() ?? this.newBuffer();
+    try {
+      stagingToBuffer(this.staging, scratch);
+      saveRollout(extra, scratch);
+    } finally {
+      this.release(scratch);
+    }
     return extra;
+  }
+
+  /** Whether a staged decision was taken with an older policy than the current one. */
+  private stagingLagged(): boolean {
+    const { count, versions, shape } = this.staging;
+    for (let e = 0; e < this.numAgents; e++) for (let j = 0; j < count[e]; j++) if (versions[e * shape.capacity + j] !== this.version) return true;
+    return false;
   }
 
   private restoreRunning(extra: ReadonlyMap<string, Tensor>, counters: Record<string, number>): void {
     const n = this.numAgents;
     this.episodeReturns.set(takeTensor<Float64Array>(extra, 'episode.returns', 'F64', [n]));
     this.episodeLengths.set(takeTensor<Int32Array>(extra, 'episode.lengths', 'I32', [n]));
-    const buffer = this.collecting;
-    if (!restoreRollout(extra, buffer)) return;
-    this.versions.set(buffer, counters.rolloutLagged === 1 ? -1 : this.version);
-    if (counters.awaitingBootstrap === 1) {
-      if (!buffer.full) throw new CheckpointError('checkpoint: counters.awaitingBootstrap is set but the saved rollout is not full');
-      this.awaitingBootstrap = buffer;
-      this.collecting = this.pool.pop() ?? this.newBuffer();
+    const scratch = this.pool.pop() ?? this.newBuffer();
+    try {
+      if (!restoreRollout(extra, scratch)) return;
+      if (counters.awaitingBootstrap === 1 && !scratch.full) throw new CheckpointError('checkpoint: counters.awaitingBootstrap is set but the saved rollout is not full');
+      bufferToStaging(scratch, this.staging, counters.rolloutLagged === 1 ? -1 : this.version);
+      for (let e = 0; e < n; e++) if (this.staging.open[e] === 1) this.slots.fresh[e] = 0;
+    } finally {
+      this.release(scratch);
     }
   }
 
@@ -848,4 +1106,10 @@ export class Agent {
     rngFromString(this.planRng, rng.plan);
     rngFromString(this.noiseRng, rng.noise);
   }
+}
+
+/** One reward scaled like RewardScaler.scale does (by the running std of returns, clipped to ±10). */
+function scaleReward(reward: number, variance: number): number {
+  const r = reward / Math.sqrt(variance + 1e-8);
+  return r < -10 ? -10 : r > 10 ? 10 : r;
 }

@@ -15,6 +15,12 @@ export interface ActOptions {
    * @default false for act(), true for predict()
    */
   deterministic?: boolean;
+  /**
+   * numAgents 0/1 flags (act() only): the alive slots with 1 take a new decision, the others repeat their
+   * last action and store nothing. Absent: each slot decides on its own clock (`decisionPeriod`). A slot
+   * always decides on the first tick of an episode and after `requestDecision(slot)`.
+   */
+  decide?: Uint8Array;
 }
 
 /** Options of `Agent.observe`. */
@@ -23,18 +29,26 @@ export interface ObserveOptions {
   finalObservations?: Float32Array;
 }
 
-const ACT_OPTIONS = ['masks', 'deterministic'];
+const ACT_OPTIONS = ['masks', 'deterministic', 'decide'];
 /** The options observe() accepts. */
 export const OBSERVE_OPTIONS = ['finalObservations'];
 
-/** Checks act()'s observations, options and masks (when the space is masked); returns the masks. */
-export function checkActInputs(observations: Float32Array, options: ActOptions | undefined, numAgents: number, observationSize: number, maskedSpace: ActionSpace | undefined): Uint8Array | undefined {
-  checkFinite('observations', observations, numAgents, observationSize);
-  if (options !== undefined) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
-    for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ACT_OPTIONS, 'option');
-    if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
+/** Checks act()'s options object: known keys, a boolean `deterministic` (`decide` is the slots' to check). */
+export function checkActOptions(options: ActOptions | undefined, allowDecide: boolean): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
+  for (const key in options) {
+    if (key !== 'masks' && key !== 'deterministic' && (key !== 'decide' || !allowDecide)) throw new UnknownOptionError(`options.${key}`, allowDecide ? ACT_OPTIONS : ACT_OPTIONS.slice(0, 2), 'option');
   }
+  if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
+}
+
+/**
+ * Checks act()'s observations and masks (when the space is masked) on the rows that act (`rows[e] === 1`;
+ * every row when undefined: the others are not read); returns the masks.
+ */
+export function checkActInputs(observations: Float32Array, options: ActOptions | undefined, numAgents: number, observationSize: number, maskedSpace: ActionSpace | undefined, rows?: Uint8Array): Uint8Array | undefined {
+  checkFinite('observations', observations, numAgents, observationSize, rows);
   const masks = options?.masks;
   if (maskedSpace === undefined) {
     if (masks !== undefined) fail('masks', 'undefined (create the agent with masks: true to pass masks)', masks);
@@ -45,6 +59,7 @@ export function checkActInputs(observations: Float32Array, options: ActOptions |
   if (!(masks instanceof Uint8Array) || masks.length !== numAgents * logits) fail('masks', `a Uint8Array of length ${numAgents * logits}`, masks);
   const nvec = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? space.nvec : [];
   for (let e = 0; e < numAgents; e++) {
+    if (rows !== undefined && rows[e] === 0) continue;
     let base = e * logits;
     for (let b = 0; b < nvec.length; b++) {
       let allowed = 0;
@@ -60,16 +75,16 @@ export function checkActInputs(observations: Float32Array, options: ActOptions |
   return masks;
 }
 
-/** Checks a Float32Array of rows x perRow finite numbers. */
-export function checkFinite(field: string, value: Float32Array, rows: number, perRow: number): void {
+/** Checks a Float32Array of rows x perRow finite numbers (only the rows flagged in `only`, when given). */
+export function checkFinite(field: string, value: Float32Array, rows: number, perRow: number, only?: Uint8Array): void {
   if (!(value instanceof Float32Array) || value.length !== rows * perRow) fail(field, `a Float32Array of length ${rows * perRow}`, value);
   for (let i = 0; i < value.length; i++) {
-    if (!Number.isFinite(value[i])) fail(perRow === 1 ? `${field}[agent ${i}]` : `${field}[agent ${Math.floor(i / perRow)}, ${i % perRow}]`, 'a finite number', value[i]);
+    if (!Number.isFinite(value[i]) && (only === undefined || only[Math.floor(i / perRow)] === 1)) fail(perRow === 1 ? `${field}[agent ${i}]` : `${field}[agent ${Math.floor(i / perRow)}, ${i % perRow}]`, 'a finite number', value[i]);
   }
 }
 
-/** Checks a Uint8Array of n 0/1 flags. */
-export function checkFlags(field: string, value: Uint8Array, n: number): void {
+/** Checks a Uint8Array of n 0/1 flags (only the rows flagged in `only`, when given). */
+export function checkFlags(field: string, value: Uint8Array, n: number, only?: Uint8Array): void {
   if (!(value instanceof Uint8Array) || value.length !== n) fail(field, `a Uint8Array of length ${n} (0/1 flags)`, value);
-  for (let e = 0; e < n; e++) if (value[e] > 1) fail(`${field}[agent ${e}]`, '0 or 1', value[e]);
+  for (let e = 0; e < n; e++) if (value[e] > 1 && (only === undefined || only[e] === 1)) fail(`${field}[agent ${e}]`, '0 or 1', value[e]);
 }

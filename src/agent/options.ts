@@ -82,6 +82,13 @@ export interface AgentOptions extends LogOptions {
    * Not saved in checkpoints (it belongs to the session); `agent.frameBudgetMs` changes it any time.
    */
   frameBudgetMs?: number;
+  /**
+   * Ticks between an agent's decisions (an integer >= 1; default 1, a decision every tick), like ML-Agents'
+   * DecisionRequester: a slot decides on the ticks where its count of ticks since it spawned (or its episode
+   * began) is a multiple of this, and repeats its last action in between. `act(observations, { decide })`
+   * and `agent.requestDecision(slot)` ask for decisions off this clock.
+   */
+  decisionPeriod?: number;
 }
 
 export interface ResolvedAgentOptions {
@@ -98,6 +105,7 @@ export interface ResolvedAgentOptions {
   trainInWorker: TrainInWorker;
   maxPendingUpdates: number;
   frameBudgetMs: number;
+  decisionPeriod: number;
   /** This agent's log level and logger (not saved in checkpoints); undefined follows the global ones. */
   logLevel: LogLevel | undefined;
   logger: Logger | undefined;
@@ -106,7 +114,7 @@ export interface ResolvedAgentOptions {
 /** Training work per event-loop turn (ms) on the CPU backend in the game's thread, unless set. */
 export const DEFAULT_FRAME_BUDGET_MS = 2;
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'logLevel', 'logger'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'decisionPeriod', 'logLevel', 'logger'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   checkKeys('options', options, KNOWN, 'option');
@@ -127,8 +135,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const trainInWorker = checkTrainInWorker(options.trainInWorker);
   const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 4, 1, 64);
   const frameBudgetMs = checkNumber('frameBudgetMs', options.frameBudgetMs ?? DEFAULT_FRAME_BUDGET_MS, 0);
+  const decisionPeriod = checkInteger('decisionPeriod', options.decisionPeriod ?? 1, 1);
   checkLogOptions(options);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, logLevel: options.logLevel, logger: options.logger };
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, logLevel: options.logLevel, logger: options.logger };
 }
 
 // Infinity has no JSON form: it travels as a string.

@@ -3,6 +3,7 @@
 import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';
 import type { PCG32 } from '../rng.js';
 import type { RolloutBuffer } from '../storage/rollout-buffer.js';
+import type { Trajectories } from './trajectories.js';
 
 /** The tensor `name` of a checkpoint, checked to be `dtype` with exactly `shape` (a `CheckpointError` otherwise). */
 export function takeTensor<T extends TensorData>(extra: ReadonlyMap<string, Tensor>, name: string, dtype: Tensor['dtype'], shape: number[]): T {
@@ -77,4 +78,65 @@ export function rngFromString(rng: PCG32, text: string): void {
   const match = /^(\d+):(\d+)$/.exec(text);
   if (!match) throw new CheckpointError(`checkpoint: bad generator state ${JSON.stringify(text)}`);
   rng.setState({ state: BigInt(match[1]), inc: BigInt(match[2]) });
+}
+
+/**
+ * Whether the staging has the shape of a lockstep rollout: every slot the same number of steps, each closed
+ * step's successor the next staged one (its next value is that step's value), the last one open or ending its
+ * episode. Such staging is saved as the `rollout.*` tensors of [steps, numAgents] rows.
+ */
+export function lockstepStaging(staging: Trajectories): boolean {
+  const { count, open, shape, terminated, truncated, next, values } = staging;
+  const c = count[0];
+  for (let e = 0; e < shape.slots; e++) {
+    if (count[e] !== c) return false;
+    const base = e * shape.capacity;
+    for (let j = 0; j < c; j++) {
+      const done = terminated[base + j] === 1 || truncated[base + j] === 1;
+      const last = j === c - 1;
+      if (last ? open[e] === 0 && !done : !done && next[base + j] !== values[base + j + 1]) return false;
+    }
+  }
+  return true;
+}
+
+/** Writes lockstep staging (see lockstepStaging) into an empty buffer as complete time steps, slot e in column e. */
+export function stagingToBuffer(staging: Trajectories, buffer: RolloutBuffer): void {
+  const { shape } = staging, n = shape.slots, c = staging.count[0];
+  const o = shape.observationSize, a = shape.actionSize, m = shape.maskSize;
+  const obs = buffer.observations, act = buffer.actions, masks = buffer.masks;
+  for (let e = 0; e < n; e++) {
+    for (let t = 0; t < c; t++) {
+      const src = e * shape.capacity + t, row = t * n + e;
+      obs.set(staging.observations.subarray(src * o, (src + 1) * o), row * o);
+      act.set(staging.actions.subarray(src * a, (src + 1) * a), row * a);
+      if (masks) masks.set(staging.masks.subarray(src * m, (src + 1) * m), row * m);
+      buffer.logProbs[row] = staging.logProbs[src];
+      buffer.values[row] = staging.values[src];
+      buffer.rewards[row] = staging.rewards[src];
+      buffer.terminated[row] = staging.terminated[src];
+      buffer.truncated[row] = staging.truncated[src];
+      buffer.bootstrapValues[row] = staging.bootstrapValues[src];
+    }
+  }
+  buffer.markFilled(c);
+}
+
+/**
+ * Stages the complete time steps of a buffer as each slot's trajectory (column e = slot e): every step but
+ * the last of each slot is closed at its successor's value; the last stays open unless it ended its episode.
+ */
+export function bufferToStaging(buffer: RolloutBuffer, staging: Trajectories, version: number): void {
+  const n = buffer.numEnvs, steps = buffer.step;
+  const obs = buffer.observations, act = buffer.actions, masks = buffer.masks;
+  for (let e = 0; e < n; e++) {
+    for (let t = 0; t < steps; t++) {
+      const row = t * n + e;
+      staging.push(e, obs, act, masks, row, buffer.logProbs[row], buffer.values[row], version);
+      staging.addReward(e, buffer.rewards[row]);
+      const done = buffer.terminated[row] === 1 || buffer.truncated[row] === 1;
+      if (done) staging.end(e, buffer.terminated[row] === 1, buffer.truncated[row] === 1, buffer.bootstrapValues[row]);
+      else if (t < steps - 1) staging.close(e, buffer.values[row + n]);
+    }
+  }
 }

@@ -265,6 +265,17 @@ export class RolloutBuffer {
     this.writeOutcome(step.bootstrapValues !== undefined);
   }
 
+  /**
+   * Marks the first `steps` time steps as stored, for a buffer filled directly through its views (the agent
+   * writes whole trajectory stretches column by column, checked when they were acted and observed).
+   */
+  markFilled(steps: number): void {
+    this.live();
+    checkInteger('steps', steps, 0, this.numSteps);
+    this.cursor = steps;
+    this.acted = false;
+  }
+
   /** Empties the buffer for the next rollout (rows are overwritten as steps come in). */
   reset(): void {
     this.live();
