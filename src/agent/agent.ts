@@ -408,7 +408,7 @@ export class Agent {
       staging.close(e, value);
       if (this.cutting[e] === 1) {
         this.cutting[e] = 0;
-        staging.flush(e, this.stream);
+        staging.flush(e, this.stream, true);
         continue;
       }
       if (staging.count[e] === capacity) staging.flush(e, this.stream);
@@ -547,7 +547,10 @@ export class Agent {
       const values = this.inference.criticValues(this.normalizeObservations(this.lastObservations, this.normalizedFinal, false));
       for (let e = 0; e < n; e++) if (staging.open[e] === 1) staging.end(e, false, true, values[e]);
     }
-    for (let e = 0; e < n; e++) if (slots.alive[e] === 1) slots.restart(e);
+    for (let e = 0; e < n; e++) {
+      if (slots.alive[e] === 1) slots.restart(e);
+      staging.continues[e] = 0;
+    }
     this.decided = 0;
     this.episodeReturns.fill(0);
     this.episodeLengths.fill(0);
@@ -591,7 +594,7 @@ export class Agent {
     staging.end(slot, !truncated, truncated, bootstrap);
     staging.cut(slot);
     this.inGameLoop = true;
-    staging.flush(slot, this.stream);
+    staging.flush(slot, this.stream, true);
     this.slots.alive[slot] = 0;
     if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;
     if (inEpisode) this.endEpisode(slot, !truncated);

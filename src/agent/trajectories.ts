@@ -42,6 +42,8 @@ export class Trajectories {
   readonly count: Int32Array;
   /** 1 when the slot's last staged step is open. */
   readonly open: Uint8Array;
+  /** 1 when the slot's first staged step is the successor of the last one it flushed. */
+  readonly continues: Uint8Array;
 
   constructor(shape: StepShape) {
     this.shape = shape;
@@ -59,6 +61,7 @@ export class Trajectories {
     this.versions = new Int32Array(rows);
     this.count = new Int32Array(shape.slots);
     this.open = new Uint8Array(shape.slots);
+    this.continues = new Uint8Array(shape.slots);
   }
 
   /** Steps of the slot whose successor value is known: they may go into the rollout. */
@@ -131,12 +134,16 @@ export class Trajectories {
     this.bootstrapValues[row] = this.next[row];
   }
 
-  /** Moves the slot's closed steps into the stream, in order; the open step (if any) stays, first in its slot. */
-  flush(slot: number, stream: RolloutStream): void {
+  /**
+   * Moves the slot's closed steps into the stream, in order; the open step (if any) stays, first in its slot.
+   * `ends`: the slot's trajectory does not go on after them (a heuristic took over, or the agent left).
+   */
+  flush(slot: number, stream: RolloutStream, ends = false): void {
     const closed = this.closed(slot);
     if (closed === 0) return;
     const base = slot * this.shape.capacity;
-    stream.write(this, base, closed);
+    stream.write(this, slot, base, closed, this.continues[slot] === 1);
+    this.continues[slot] = ends ? 0 : 1;
     if (this.open[slot] === 1) this.move(base + closed, base);
     this.count[slot] -= closed;
   }
