@@ -8,7 +8,7 @@ import { init } from '../init.js';
 import { checkAgentFootprint } from './footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './options.js';
 import { createInference, type Inference } from './inference.js';
-import { type ActOptions, checkActInputs, checkActOptions, checkFinite, checkFlags, type ObserveOptions, OBSERVE_OPTIONS } from './inputs.js';
+import { type ActOptions, checkActInputs, checkActOptions, type LeaveOptions, checkFinite, checkFlags, type ObserveOptions, OBSERVE_OPTIONS } from './inputs.js';
 import { bufferToStaging, lockstepStaging, restoreRollout, rngFromString, rngToString, saveRollout, stagingToBuffer, takeTensor } from './running-state.js';
 import { DecisionRows } from './decisions.js';
 import { type Driver, type Heuristic, Slots } from './slots.js';
@@ -35,7 +35,7 @@ import { createMinibatchPlan } from '../storage/plan.js';
 import { RolloutBuffer } from '../storage/rollout-buffer.js';
 
 export type { AgentOptions, BackendChoice } from './options.js';
-export type { ActOptions, ObserveOptions } from './inputs.js';
+export type { ActOptions, LeaveOptions, ObserveOptions } from './inputs.js';
 export type { Driver, Heuristic } from './slots.js';
 export type { DivergedEvent } from './divergence.js';
 export type { AgentEvents, AgentHealth, DroppedEvent, EpisodeEvent, UpdateEvent } from './events.js';
@@ -579,7 +579,7 @@ export class Agent {
    * observe() the decision of that act() ends with the rewards added so far (give a last one with addReward
    * first). Does not emit a second episode end for a slot whose episode observe() just ended.
    */
-  leave(slot: number, options?: { truncated?: boolean; finalObservation?: Float32Array }): void {
+  leave(slot: number, options?: LeaveOptions): void {
     this.live();
     this.slots.checkAlive('slot', slot);
     checkKeys('options', options ?? {}, ['truncated', 'finalObservation'], 'option');

@@ -29,6 +29,18 @@ export interface ObserveOptions {
   finalObservations?: Float32Array;
 }
 
+/** Options of `Agent.leave`. */
+export interface LeaveOptions {
+  /**
+   * The episode was cut short (a time limit) rather than ended: it bootstraps from the value of
+   * `finalObservation` (from 0 without one).
+   * @default false (terminated)
+   */
+  truncated?: boolean;
+  /** The agent's last observation (observation size floats), for a truncated episode's bootstrap. */
+  finalObservation?: Float32Array;
+}
+
 const ACT_OPTIONS = ['masks', 'deterministic', 'decide'];
 /** The options observe() accepts. */
 export const OBSERVE_OPTIONS = ['finalObservations'];

@@ -15,6 +15,7 @@ export type Heuristic = (slot: number, observations: Float32Array, actions: Int3
  * (`deciding[slot] === 1`).
  */
 export interface Driver {
+  /** Writes the action rows of the driven `slots` that decide on this tick; reads nothing else of the agent. */
   act(slots: Int32Array, deciding: Uint8Array, observations: Float32Array, actions: Int32Array | Float32Array): void;
 }
 
