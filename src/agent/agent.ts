@@ -582,7 +582,7 @@ export class Agent {
   leave(slot: number, options?: LeaveOptions): void {
     this.live();
     this.slots.checkAlive('slot', slot);
-    checkKeys('options', options ?? {}, ['truncated', 'finalObservation'], 'option');
+    if (options !== undefined) checkKeys('options', options, ['truncated', 'finalObservation'], 'option');
     const truncated = options?.truncated === undefined ? false : checkBoolean('options.truncated', options.truncated);
     const final = options?.finalObservation;
     if (final !== undefined) checkFinite('options.finalObservation', final, 1, this.observationSize);
