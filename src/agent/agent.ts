@@ -9,7 +9,7 @@ import { checkAgentFootprint } from './footprint.js';
 import { type AgentOptions, type BackendChoice, optionsFromJson, optionsToJson, resolveAgentOptions, type ResolvedAgentOptions } from './options.js';
 import { createInference, type Inference } from './inference.js';
 import { type ActOptions, checkActInputs, checkActOptions, type LeaveOptions, checkFinite, checkFlags, type ObserveOptions, OBSERVE_OPTIONS } from './inputs.js';
-import { bufferToStaging, lockstepStaging, restoreRollout, rngFromString, rngToString, saveRollout, stagingToBuffer, takeTensor } from './running-state.js';
+import { bufferToStaging, lockstepStaging, restoreRollout, restoreSlots, rngFromString, rngToString, saveRollout, saveSlots, stagingToBuffer, takeTensor } from './running-state.js';
 import { DecisionRows } from './decisions.js';
 import { type Driver, type Heuristic, Slots } from './slots.js';
 import { RolloutStream } from './stream.js';
@@ -801,7 +801,7 @@ export class Agent {
       rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
       counters: {
         ...this.counters,
-        awaitingBootstrap: this.staging.count[0] === this.options.ppo.numSteps ? 1 : 0,
+        awaitingBootstrap: this.slots.lockstep && this.staging.count[0] === this.options.ppo.numSteps && this.staging.count.every((c) => c === this.staging.count[0]) ? 1 : 0,
         rolloutLagged: this.stagingLagged() ? 1 : 0,
       },
     }, this.layout);
@@ -1059,15 +1059,22 @@ export class Agent {
     if (this.phase === 'observe') failState('save', 'a call between observe() and the next act()', 'a call between act() and observe()');
   }
 
-  /** Episode tallies and the staged decisions, as checkpoint tensors. */
+  /**
+   * Episode tallies and the staged decisions, as checkpoint tensors: lockstep play as the `rollout.*` of
+   * [steps, numAgents] rows it always saved, slots that come and go as the slot table, every slot's staging
+   * and the rows already in the unfinished rollout.
+   */
   private runningState(): Map<string, Tensor> {
     const n = this.numAgents;
     const extra = new Map<string, Tensor>([
       ['episode.returns', { dtype: 'F64', shape: [n], data: this.episodeReturns.slice() }],
       ['episode.lengths', { dtype: 'I32', shape: [n], data: this.episodeLengths.slice() }],
     ]);
-    if (!this.slots.lockstep || this.stream.rows > 0 || !lockstepStaging(this.staging)) {
-      failState('save', 'every slot alive, on one clock, with the same number of staged decisions (checkpoints of slots that come and go are not supported yet)', 'slots out of step');
+    const lockstep = this.slots.lockstep && this.stream.rows === 0 && this.counters.steps % n === 0 && lockstepStaging(this.staging);
+    if (!lockstep) {
+      saveSlots(extra, this.slots, this.held, this.staging, this.version);
+      this.stream.save(extra, this.version);
+      return extra;
     }
     const scratch = this.pool.pop() ?? this.newBuffer();
     try {
@@ -1077,6 +1084,22 @@ export class Agent {
       this.release(scratch);
     }
     return extra;
+  }
+
+  /** Checks restored values: finite floats, 0/1 flags and masks, actions inside the action space. */
+  private checkRestored(name: string, data: TensorData, per: number): void {
+    const bad = (i: number, expected: string): never => {
+      throw new CheckpointError(`checkpoint: tensor ${name}[${i}]: expected ${expected}, got ${data[i]}`, name);
+    };
+    const space = this.actionSpace;
+    if (name.endsWith('.actions') && space.kind !== 'box') {
+      const nvec = space.kind === 'discrete' ? [space.n] : space.nvec;
+      for (let i = 0; i < data.length; i++) if (!(data[i] >= 0 && data[i] < nvec[i % per])) bad(i, `an integer in [0, ${nvec[i % per] - 1}]`);
+    } else if (data instanceof Float32Array) {
+      for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad(i, 'a finite number');
+    } else if (data instanceof Uint8Array) {
+      for (let i = 0; i < data.length; i++) if (data[i] > 1) bad(i, '0 or 1');
+    }
   }
 
   /** Whether a staged decision was taken with an older policy than the current one. */
@@ -1090,6 +1113,12 @@ export class Agent {
     const n = this.numAgents;
     this.episodeReturns.set(takeTensor<Float64Array>(extra, 'episode.returns', 'F64', [n]));
     this.episodeLengths.set(takeTensor<Int32Array>(extra, 'episode.lengths', 'I32', [n]));
+    if (extra.has('slots.alive')) {
+      const check = (name: string, data: TensorData, per: number) => this.checkRestored(name, data, per);
+      restoreSlots(extra, this.slots, this.held, this.staging, this.version, check);
+      this.stream.restore(extra, this.version, check);
+      return;
+    }
     const scratch = this.pool.pop() ?? this.newBuffer();
     try {
       if (!restoreRollout(extra, scratch)) return;

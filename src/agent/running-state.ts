@@ -3,6 +3,7 @@
 import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';
 import type { PCG32 } from '../rng.js';
 import type { RolloutBuffer } from '../storage/rollout-buffer.js';
+import type { Slots } from './slots.js';
 import type { Trajectories } from './trajectories.js';
 
 /** The tensor `name` of a checkpoint, checked to be `dtype` with exactly `shape` (a `CheckpointError` otherwise). */
@@ -139,4 +140,74 @@ export function bufferToStaging(buffer: RolloutBuffer, staging: Trajectories, ve
       else if (t < steps - 1) staging.close(e, buffer.values[row + n]);
     }
   }
+}
+
+/** Checks a restored tensor's values: `(name, data, perRow)`, throwing a `CheckpointError` that names it. */
+export type ValueCheck = (name: string, data: TensorData, per: number) => void;
+
+/** The slot table and every slot's staged decisions as `slots.*` and `staging.*` tensors (whole arrays). */
+export function saveSlots(extra: Map<string, Tensor>, slots: Slots, held: Int32Array | Float32Array, staging: Trajectories, version: number): void {
+  const { slots: n, capacity: T, observationSize, actionSize, maskSize } = staging.shape;
+  const put = (name: string, data: TensorData, shape: number[]) => {
+    const dtype = data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : 'U8';
+    extra.set(name, { dtype, shape, data: data.slice() });
+  };
+  put('slots.alive', slots.alive, [n]);
+  put('slots.requested', slots.requested, [n]);
+  put('slots.fresh', slots.fresh, [n]);
+  put('slots.ticks', slots.ticks, [n]);
+  put('slots.actions', held, [n, actionSize]);
+  put('staging.count', staging.count, [n]);
+  put('staging.open', staging.open, [n]);
+  put('staging.continues', staging.continues, [n]);
+  put('staging.observations', staging.observations, [n, T, observationSize]);
+  put('staging.actions', staging.actions, [n, T, actionSize]);
+  if (maskSize > 0) put('staging.masks', staging.masks, [n, T, maskSize]);
+  put('staging.log_probs', staging.logProbs, [n, T]);
+  put('staging.values', staging.values, [n, T]);
+  put('staging.rewards', staging.rewards, [n, T]);
+  put('staging.bootstrap_values', staging.bootstrapValues, [n, T]);
+  put('staging.next_values', staging.next, [n, T]);
+  put('staging.terminated', staging.terminated, [n, T]);
+  put('staging.truncated', staging.truncated, [n, T]);
+  put('staging.lagged', Uint8Array.from(staging.versions, (v) => (v < version ? 1 : 0)), [n, T]);
+}
+
+/** Restores what saveSlots wrote (shapes already checked by the checkpoint reader), checking every value. */
+export function restoreSlots(extra: ReadonlyMap<string, Tensor>, slots: Slots, held: Int32Array | Float32Array, staging: Trajectories, version: number, check: ValueCheck): void {
+  const { slots: n, capacity: T, observationSize, actionSize, maskSize } = staging.shape;
+  const get = <A extends TensorData>(name: string, per: number, into?: A): A => {
+    const data = extra.get(name)!.data as A;
+    check(name, data, per);
+    if (into) (into as Float32Array).set(data as Float32Array);
+    return data;
+  };
+  get('slots.alive', 1, slots.alive);
+  get('slots.requested', 1, slots.requested);
+  get('slots.fresh', 1, slots.fresh);
+  get('slots.actions', actionSize, held);
+  const ticks = get<Int32Array>('slots.ticks', 1);
+  const count = get<Int32Array>('staging.count', 1);
+  const open = get<Uint8Array>('staging.open', 1);
+  for (let e = 0; e < n; e++) {
+    if (ticks[e] < 0) throw new CheckpointError(`checkpoint: tensor slots.ticks[${e}]: expected an integer >= 0, got ${ticks[e]}`, 'slots.ticks');
+    if (count[e] < 0 || count[e] > T) throw new CheckpointError(`checkpoint: tensor staging.count[${e}]: expected an integer in [0, ${T}], got ${count[e]}`, 'staging.count');
+    if (open[e] > count[e]) throw new CheckpointError(`checkpoint: tensor staging.open[${e}]: expected 0 for a slot with no staged step, got ${open[e]}`, 'staging.open');
+  }
+  slots.ticks.set(ticks);
+  staging.count.set(count);
+  staging.open.set(open);
+  get('staging.continues', 1, staging.continues);
+  get('staging.observations', observationSize, staging.observations);
+  get('staging.actions', actionSize, staging.actions);
+  if (maskSize > 0) get('staging.masks', maskSize, staging.masks);
+  get('staging.log_probs', 1, staging.logProbs);
+  get('staging.values', 1, staging.values);
+  get('staging.rewards', 1, staging.rewards);
+  get('staging.bootstrap_values', 1, staging.bootstrapValues);
+  get('staging.next_values', 1, staging.next);
+  get('staging.terminated', 1, staging.terminated);
+  get('staging.truncated', 1, staging.truncated);
+  const lagged = get<Uint8Array>('staging.lagged', 1);
+  for (let i = 0; i < lagged.length; i++) staging.versions[i] = lagged[i] === 1 ? -1 : version;
 }

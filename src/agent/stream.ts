@@ -6,6 +6,7 @@
 // lastValues. Both give GAE and V-trace exactly the successor's value as the step's target (next = bootstrap),
 // and, like a lockstep rollout's end, stop the advantage tail there; when the same slot's next stretch follows
 // right after in the column, nothing is cut.
+import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';
 import type { RolloutBuffer } from '../storage/rollout-buffer.js';
 import type { Trajectories } from './trajectories.js';
 
@@ -62,6 +63,7 @@ export class RolloutStream {
         buffer.bootstrapValues[this.pendingRow] = this.pendingNext;
       }
       this.pendingRow = -1;
+      this.pendingSlot = -1;
     }
     for (let j = 0; j < count; j++) {
       const buffer = this.buffer ??= this.sink.take();
@@ -102,5 +104,69 @@ export class RolloutStream {
         this.sink.full(buffer, this.lastValues, version);
       }
     }
+  }
+
+  /** The rows written so far (stream order) and the stream's own state, as `stream.*` tensors; nothing when empty. */
+  save(extra: Map<string, Tensor>, version: number): void {
+    const buffer = this.buffer, rows = this.written;
+    if (buffer === undefined || rows === 0) return;
+    const T = this.numSteps, N = this.numEnvs;
+    const gather = <A extends Float32Array | Int32Array | Uint8Array>(from: A, per: number): A => {
+      const out = new (from.constructor as new (n: number) => A)(rows * per);
+      for (let i = 0; i < rows; i++) {
+        const row = (i % T) * N + Math.floor(i / T);
+        for (let k = 0; k < per; k++) out[i * per + k] = from[row * per + k];
+      }
+      return out;
+    };
+    const put = (name: string, data: TensorData, per: number) => {
+      const dtype = data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : 'U8';
+      extra.set(`stream.${name}`, { dtype, shape: per === 0 ? [rows] : [rows, per], data });
+    };
+    put('observations', gather(buffer.observations, buffer.observationSize), buffer.observationSize);
+    put('actions', gather(buffer.actions, buffer.actionSize), buffer.actionSize);
+    if (buffer.masks) put('masks', gather(buffer.masks, buffer.maskSize), buffer.maskSize);
+    put('log_probs', gather(buffer.logProbs, 1), 0);
+    put('values', gather(buffer.values, 1), 0);
+    put('rewards', gather(buffer.rewards, 1), 0);
+    put('bootstrap_values', gather(buffer.bootstrapValues, 1), 0);
+    put('terminated', gather(buffer.terminated, 1), 0);
+    put('truncated', gather(buffer.truncated, 1), 0);
+    extra.set('stream.last_values', { dtype: 'F32', shape: [N], data: this.lastValues.slice() });
+    extra.set('stream.pending', { dtype: 'I32', shape: [3], data: Int32Array.of(this.pendingRow, this.pendingSlot, this.oldest < version ? 1 : 0) });
+    extra.set('stream.pending_next', { dtype: 'F32', shape: [1], data: Float32Array.of(this.pendingNext) });
+  }
+
+  /** Writes back the rows `save` wrote (shapes already checked by the checkpoint reader; values checked here). */
+  restore(extra: ReadonlyMap<string, Tensor>, version: number, check: (name: string, data: TensorData, per: number) => void): void {
+    const observations = extra.get('stream.observations');
+    if (!observations) return;
+    const rows = observations.shape[0], T = this.numSteps, N = this.numEnvs;
+    const buffer = this.buffer ??= this.sink.take();
+    const scatter = (name: string, to: Float32Array | Int32Array | Uint8Array, per: number) => {
+      const from = extra.get(`stream.${name}`)!.data as Float32Array | Int32Array | Uint8Array;
+      check(`stream.${name}`, from, per);
+      for (let i = 0; i < rows; i++) {
+        const row = (i % T) * N + Math.floor(i / T);
+        for (let k = 0; k < per; k++) to[row * per + k] = from[i * per + k];
+      }
+    };
+    scatter('observations', buffer.observations, buffer.observationSize);
+    scatter('actions', buffer.actions, buffer.actionSize);
+    if (buffer.masks) scatter('masks', buffer.masks, buffer.maskSize);
+    for (const [name, to] of [['log_probs', buffer.logProbs], ['values', buffer.values], ['rewards', buffer.rewards], ['bootstrap_values', buffer.bootstrapValues], ['terminated', buffer.terminated], ['truncated', buffer.truncated]] as const) scatter(name, to, 1);
+    const last = extra.get('stream.last_values')!.data as Float32Array;
+    check('stream.last_values', last, 1);
+    this.lastValues.set(last);
+    const [row, slot, lagged] = extra.get('stream.pending')!.data as Int32Array;
+    if (row !== -1 && !(row >= 0 && row < T * N && slot >= 0 && slot < N)) throw new CheckpointError(`checkpoint: tensor stream.pending: expected [-1, ...] or a row and slot in range, got [${row}, ${slot}]`, 'stream.pending');
+    if (lagged !== 0 && lagged !== 1) throw new CheckpointError(`checkpoint: tensor stream.pending[2]: expected 0 or 1, got ${lagged}`, 'stream.pending');
+    const next = extra.get('stream.pending_next')!.data as Float32Array;
+    check('stream.pending_next', next, 1);
+    this.pendingRow = row;
+    this.pendingSlot = row === -1 ? -1 : slot;
+    this.pendingNext = next[0];
+    this.written = rows;
+    this.oldest = lagged === 1 ? -1 : version;
   }
 }

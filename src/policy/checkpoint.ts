@@ -69,7 +69,7 @@ export function encodeCheckpoint(contents: CheckpointContents, layout: NetworkLa
   }
   if (contents.rewardStats) f64('return_rms.returns', contents.rewardStats.returns);
   for (const [name, tensor] of contents.extra ?? []) {
-    if (!isExtra(name)) throw new CheckpointError(`checkpoint: extra tensor ${name} must be named rollout.* or episode.*`);
+    if (!isExtra(name)) throw new CheckpointError(`checkpoint: extra tensor ${name} must be named rollout.*, episode.*, slots.*, staging.* or stream.*`);
     tensors.set(name, tensor);
   }
   const metadata = {
@@ -183,13 +183,17 @@ export function decodeCheckpoint(file: ReturnType<typeof readSafetensors>, confi
   if (shape.running) {
     if (metadata.version === VERSION) for (const [field, value] of [['rng', rng], ['counters', counters]] as const) checkCanonical(field, metadata[field], value);
     checkRng(rng);
-    checkCounters(counters, shape.numAgents * shape.running.numSteps, shape.numAgents);
+    // Agents that come and go store decisions, not ticks x agents: their steps need not be a multiple.
+    const slots = tensors.has('slots.alive');
+    checkCounters(counters, shape.numAgents * shape.running.numSteps, slots ? 1 : shape.numAgents);
     if (step > (counters.updates + 1) * MAX_OPTIMIZER_STEPS_PER_UPDATE) {
       throw new CheckpointError(`checkpoint: metadata optimizer.step: expected at most ${MAX_OPTIMIZER_STEPS_PER_UPDATE} per update (${counters.updates} updates), got ${step}`, 'optimizer.step');
     }
     const lengths = extra.get('episode.lengths')!.data;
     for (let e = 0; e < lengths.length; e++) {
-      if (lengths[e] < 0 || lengths[e] > counters.steps) throw new CheckpointError(`checkpoint: tensor episode.lengths[${e}]: expected an integer in [0, ${counters.steps}] (counters.steps), got ${lengths[e]}`, 'episode.lengths');
+      if (slots) {
+        if (lengths[e] < 0) throw new CheckpointError(`checkpoint: tensor episode.lengths[${e}]: expected an integer >= 0, got ${lengths[e]}`, 'episode.lengths');
+      } else if (lengths[e] < 0 || lengths[e] > counters.steps) throw new CheckpointError(`checkpoint: tensor episode.lengths[${e}]: expected an integer in [0, ${counters.steps}] (counters.steps), got ${lengths[e]}`, 'episode.lengths');
     }
     checkValues('episode.returns', extra.get('episode.returns')!.data, -Infinity);
   }
@@ -218,6 +222,36 @@ function checkValues<T extends ArrayLike<number>>(name: string, data: T, min: nu
 /** The running-state tensors an agent of this shape saves: names, dtypes and shapes (rollout.* only if present). */
 function runningTensors(n: number, observationSize: number, r: RunningShape, tensors: ReadonlyMap<string, Tensor>): Map<string, [Tensor['dtype'], number[]]> {
   const out = new Map<string, [Tensor['dtype'], number[]]>([['episode.returns', ['F64', [n]]], ['episode.lengths', ['I32', [n]]]]);
+  if (tensors.has('slots.alive')) {
+    // Agents that come and go: the slot table, every slot's staged decisions, and the rows already written
+    // into the unfinished rollout (in stream order, absent when none).
+    const T = r.numSteps;
+    for (const name of ['alive', 'requested', 'fresh']) out.set(`slots.${name}`, ['U8', [n]]);
+    out.set('slots.ticks', ['I32', [n]]);
+    out.set('slots.actions', [r.categorical ? 'I32' : 'F32', [n, r.actionSize]]);
+    out.set('staging.count', ['I32', [n]]);
+    for (const name of ['open', 'continues']) out.set(`staging.${name}`, ['U8', [n]]);
+    out.set('staging.observations', ['F32', [n, T, observationSize]]);
+    out.set('staging.actions', [r.categorical ? 'I32' : 'F32', [n, T, r.actionSize]]);
+    for (const name of ['log_probs', 'values', 'rewards', 'bootstrap_values', 'next_values']) out.set(`staging.${name}`, ['F32', [n, T]]);
+    for (const name of ['terminated', 'truncated', 'lagged']) out.set(`staging.${name}`, ['U8', [n, T]]);
+    if (r.maskSize > 0) out.set('staging.masks', ['U8', [n, T, r.maskSize]]);
+    const stream = tensors.get('stream.observations');
+    if (!stream) return out;
+    const rows = stream.shape[0];
+    if (!Number.isInteger(rows) || rows < 1 || rows >= T * n) {
+      throw new CheckpointError(`checkpoint: tensor stream.observations: expected 1 to ${T * n - 1} rows (numSteps x numAgents - 1), got ${rows}`, 'stream.observations');
+    }
+    out.set('stream.observations', ['F32', [rows, observationSize]]);
+    out.set('stream.actions', [r.categorical ? 'I32' : 'F32', [rows, r.actionSize]]);
+    for (const name of ['log_probs', 'values', 'rewards', 'bootstrap_values']) out.set(`stream.${name}`, ['F32', [rows]]);
+    for (const name of ['terminated', 'truncated']) out.set(`stream.${name}`, ['U8', [rows]]);
+    if (r.maskSize > 0) out.set('stream.masks', ['U8', [rows, r.maskSize]]);
+    out.set('stream.last_values', ['F32', [n]]);
+    out.set('stream.pending', ['I32', [3]]);
+    out.set('stream.pending_next', ['F32', [1]]);
+    return out;
+  }
   const observations = tensors.get('rollout.observations');
   if (!observations) return out;
   const steps = observations.shape[0];
@@ -265,7 +299,7 @@ function checkCounters(counters: unknown, rolloutSteps: number, numAgents: numbe
 }
 
 function isExtra(name: string): boolean {
-  return name.startsWith('rollout.') || name.startsWith('episode.');
+  return ['rollout.', 'episode.', 'slots.', 'staging.', 'stream.'].some((prefix) => name.startsWith(prefix));
 }
 
 function parseJson(field: string, text: string | undefined): unknown {

@@ -187,3 +187,39 @@ describe('zero allocation per tick', () => {
     agent.dispose();
   });
 });
+
+describe('checkpoints of agents that come and go', () => {
+  it('resume bit-exact: slot table, staged decisions, the unfinished rollout and its stream state', async () => {
+    const make = () => Agent.create({ ...options, decisionPeriod: 2, ppo: { numSteps: 4, numMinibatches: 2, normalizeRewards: true, normalizeObservations: true } });
+    const agent = await make();
+    const { obs, rewards, terminated, truncated } = arrays();
+    const decide = new Uint8Array(N);
+    const tick = (a: Agent, t: number): number[] => {
+      for (let i = 0; i < obs.length; i++) obs[i] = Math.sin(t * 1.7 + i);
+      for (let e = 0; e < N; e++) decide[e] = (t + e) % 3 === 0 ? 1 : 0;
+      const actions = Array.from(a.act(obs, t % 4 === 1 ? { decide } : undefined));
+      if (a.alive[t % N]) a.addReward(t % N, 0.5);
+      for (let e = 0; e < N; e++) { rewards[e] = Math.cos(t + e); terminated[e] = (t + e) % 9 === 0 ? 1 : 0; truncated[e] = 0; }
+      a.observe(rewards, terminated, truncated);
+      if (t % 5 === 2 && a.alive[(t * 3) % N]) a.leave((t * 3) % N, { truncated: t % 2 === 0, finalObservation: obs.subarray(0, 2) });
+      if (t % 3 === 0 && a.alive.indexOf(0) >= 0) a.spawn();
+      return actions;
+    };
+    for (let t = 0; t < 23; t++) { tick(agent, t); await agent.whenIdle(); }
+    const bytes = await agent.save();
+    const restored = await Agent.load(bytes, { backend: 'cpu' });
+    const again = await restored.save();
+    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+    expect(Array.from(restored.alive)).toEqual(Array.from(agent.alive));
+    for (let t = 23; t < 60; t++) {
+      expect(tick(restored, t)).toEqual(tick(agent, t));
+      await agent.whenIdle();
+      await restored.whenIdle();
+    }
+    expect(agent.updates).toBeGreaterThan(3);
+    expect(restored.steps).toBe(agent.steps);
+    expect(Array.from(await restored.getParameters())).toEqual(Array.from(await agent.getParameters()));
+    agent.dispose();
+    restored.dispose();
+  });
+});
