@@ -171,6 +171,9 @@ describe('Behaviours', () => {
     expect(b.get('hunter').updates).toBe(a.get('hunter').updates);
     // Optimizer state, generators, counters and rollout: the files after the same play are the same bytes.
     expect(await b.save()).toEqual(await a.save());
+    // Saving is between ticks for every behaviour: the error names the one mid-tick.
+    a.get('prey').act(gameA.preyObs);
+    await expect(a.save()).rejects.toThrow(/^behaviours\.prey\.save: expected a call between observe\(\) and the next act\(\)/);
     a.dispose();
     b.dispose();
   }, 60_000);
