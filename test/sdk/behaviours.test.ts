@@ -307,6 +307,39 @@ describe('Behaviours', () => {
     expect(wasmBytesInUse()).toBe(inUse);
   });
 
+  it('re-addresses any agent option error to behaviours.<name>.<field>, for any field of any behaviour', async () => {
+    const inUse = wasmBytesInUse();
+    const fields: [string[], fc.Arbitrary<unknown>][] = [
+      [['numAgents'], fc.constantFrom<unknown>(0, -1, 1.5, 'x', 2 ** 21)],
+      [['seed'], fc.constantFrom<unknown>(-1, 0.5, 2 ** 32)],
+      [['masks'], fc.constantFrom<unknown>(1, 'true')],
+      [['backend'], fc.constantFrom<unknown>('tpu', 1)],
+      [['maxPendingUpdates'], fc.constantFrom<unknown>(0, 65)],
+      [['ppo', 'gamma'], fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN)],
+      [['ppo', 'numSteps'], fc.constantFrom<unknown>(0, 1.5)],
+      [['network', 'hidden'], fc.constantFrom<unknown>(64, [0])],
+      [['network', 'activation'], fc.constantFrom<unknown>('gelu')],
+      [['observationSpace'], fc.constantFrom<unknown>({ kind: 'discrete', n: 0 }, 4)],
+      [['*'], fc.constantFrom('numAgent', 'frameBudget', 'seeds')],
+      [['ppo', '*'], fc.constantFrom('gama', 'lr')],
+    ];
+    const arbitrary = fc.tuple(fc.constantFrom('hunter', 'prey'), fc.integer({ min: 0, max: fields.length - 1 }).chain((i) => fc.tuple(fc.constant(fields[i][0]), fields[i][1])));
+    await fc.assert(fc.asyncProperty(arbitrary, async ([name, [path, value]]) => {
+      const specs = structuredClone(SPECS) as Record<string, Record<string, unknown>>;
+      let target = specs[name];
+      for (const key of path.slice(0, -1)) target = (target[key] = { ...(target[key] as object) }) as Record<string, unknown>;
+      const last = path[path.length - 1];
+      if (last === '*') target[value as string] = 1;
+      else target[last] = value;
+      const error = await Behaviours.create(specs as never, { backend: 'cpu' }).catch((e: unknown) => e) as ValidationError;
+      expect(error).toBeInstanceOf(ValidationError);
+      const named = `behaviours.${name}.${[...path.slice(0, -1), last === '*' ? value : last].join('.')}`;
+      expect(error.field.startsWith(named), `${error.field} for ${named}`).toBe(true);
+      expect(error.message.startsWith(`${error.field}: expected `)).toBe(true);
+    }), { numRuns: 80, seed: 3 });
+    expect(wasmBytesInUse()).toBe(inUse);
+  });
+
   it('disposes the behaviours already built when a later one fails to build', async () => {
     const inUse = wasmBytesInUse();
     const created = vi.spyOn(Agent, 'create');
