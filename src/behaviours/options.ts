@@ -56,6 +56,8 @@ export interface BehavioursLoadOptions<N extends string = string> extends LogOpt
 
 export const SHARED_KEYS = ['frameBudgetMs', 'backend', 'trainInWorker', 'maxPendingUpdates', 'seed', 'logLevel', 'logger'];
 export const LOAD_KEYS = ['frameBudgetMs', 'backend', 'trainInWorker', 'behaviours', 'logLevel', 'logger'];
+/** What one behaviour's entry of `options.behaviours` may hold: `Agent.load`'s options but the frame budget. */
+const BEHAVIOUR_LOAD_KEYS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace', 'logLevel', 'logger'];
 /** Shared options that are defaults of each behaviour's agent options. */
 const DEFAULTED = ['backend', 'trainInWorker', 'maxPendingUpdates', 'logLevel', 'logger'] as const;
 
@@ -108,6 +110,7 @@ export function checkLoadOptions(options: BehavioursLoadOptions): number {
     for (const [name, own] of Object.entries(options.behaviours)) {
       checkObject(`options.behaviours.${name}`, own);
       if ('frameBudgetMs' in own) fail(`options.behaviours.${name}.frameBudgetMs`, 'undefined (the frame budget is shared: set options.frameBudgetMs)', (own as LoadOptions).frameBudgetMs);
+      checkKeys(`options.behaviours.${name}`, own, BEHAVIOUR_LOAD_KEYS, 'option');
     }
   }
   checkSharedTraining(options);

@@ -227,6 +227,8 @@ describe('Behaviours', () => {
     await expect(Behaviours.load(parts.get('hunter')!)).rejects.toThrow(/not a webppo behaviours checkpoint.*load it with Agent\.load/);
     await expect(Agent.load(bytes)).rejects.toThrow(CheckpointError);
     await expect(Behaviours.load(bytes, { frameBudget: 1 } as never)).rejects.toThrow(UnknownOptionError);
+    await expect(Behaviours.load(bytes, { behaviours: { hunter: {}, prey: { actionSpac: Discrete(2) } as never } })).rejects.toThrow(/^options\.behaviours\.prey\.actionSpac: expected a known option/);
+    await expect(Behaviours.load(bytes, { behaviours: { hunter: { frameBudgetMs: 1 } as never, prey: {} } })).rejects.toThrow(/^options\.behaviours\.hunter\.frameBudgetMs: expected undefined \(the frame budget is shared/);
     await expect(Behaviours.load(bytes, { behaviours: { hunter: { backend: 'tpu' as never }, prey: {} } })).rejects.toThrow(/^options\.behaviours\.hunter\.backend: expected one of/);
     expect(wasmBytesInUse()).toBe(inUse);
     behaviours.dispose();
