@@ -5,7 +5,17 @@ import type { AgentEvents } from '../agent.js';
  * An agent event tagged with its behaviour: the agent's payload plus `behaviour`; an `'error'` (an Error in
  * the agent's stream) arrives as `{ behaviour, error }`.
  */
-export type Tagged<N extends string, E> = E extends Error ? { behaviour: N; error: E } : E & { behaviour: N };
+export type Tagged<N extends string, E> = E extends Error
+  ? {
+    /** The behaviour whose agent reported the error. */
+    behaviour: N;
+    /** The agent's error. */
+    error: E;
+  }
+  : E & {
+    /** The behaviour whose agent emitted the event. */
+    behaviour: N;
+  };
 
 /** Events of a Behaviours container and their payloads (`behaviours.on(name, listener)`): every agent event, tagged. */
 export type BehavioursEvents<N extends string = string> = { [K in keyof AgentEvents]: Tagged<N, AgentEvents[K]> };

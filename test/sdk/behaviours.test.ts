@@ -87,6 +87,12 @@ describe('Behaviours', () => {
     expect(behaviours.names).toEqual(['hunter', 'prey']);
     const hunter = behaviours.get('hunter'), prey = behaviours.get('prey');
     expect(hunter).toBeInstanceOf(Agent);
+    expect(() => behaviours.get('wolf' as never)).toThrow(/^name: expected one of "hunter", "prey", got "wolf"/);
+    expect([behaviours.has('prey'), behaviours.has('wolf')]).toEqual([true, false]);
+    const visited: string[] = [];
+    behaviours.forEach((agent, name) => { expect(agent).toBe(behaviours.get(name)); visited.push(name); });
+    expect(visited).toEqual(['hunter', 'prey']);
+    expect([...behaviours].map(([name]) => name)).toEqual(['hunter', 'prey']);
     expect([hunter.numAgents, prey.numAgents]).toEqual([H, P]);
     expect(prey.actionSpace).toEqual(MultiDiscrete([2, 2]));
     // Each behaviour without a seed of its own gets one from the shared seed and its name.
