@@ -22,6 +22,7 @@ export { createMinibatchPlan, type MinibatchPlanInput } from './storage/plan.js'
 export { MinibatchStager, stagingLayout, type StagingLayout } from './storage/gather.js';
 export { createWorkerTrainer, RemoteTrainer, serveTrainer, type TrainInWorker, type WorkerSource, type WorkerTrainerOptions, type MessageEndpoint, type NodeWorkerLike } from './worker/index.js';
 export { Agent, type AgentOptions, type ActOptions as AgentActOptions, type ObserveOptions, type LoadOptions, type UpdateEvent, type EpisodeEvent, type AgentEvents, type AgentHealth, type DivergedEvent, type RecoveredEvent, type DroppedEvent, type LeaveOptions, type Heuristic, type Driver } from './agent/agent.js';
+export { Behaviours, extractBehaviour, type BehaviourOptions, type BehavioursOptions, type BehavioursLoadOptions, type BehavioursEvents, type Tagged } from './behaviours/index.js';
 export { train, evaluateAgent, type TrainOptions, type TrainResult, type ProgressEvent, type EvaluateOptions } from './train.js';
 export { EnvError } from './envs/env-error.js';
 export { CartPole, Pendulum, TimeLimit, SyncVectorEnv, vectorize, makeEnv, ENV_IDS, isVectorEnv, type Env, type VectorEnv, type StepResult, type ResetResult, type VectorStepResult, type VectorResetResult, type EnvAction } from './envs/index.js';

@@ -6,3 +6,4 @@ export { ValidationError } from './errors.js';
 export { CheckpointError } from './policy/safetensors.js';
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
 export { loadPolicy, InferencePolicy, type LoadPolicyOptions, type PredictOptions } from './policy/inference-policy.js';
+export { extractBehaviour } from './behaviours/checkpoint.js';

@@ -19,6 +19,8 @@ export const CHECKPOINT_VERSION = VERSION;
 const LEGACY_VERSION = '1';
 const METADATA_KEYS = ['format', 'version', 'config', 'optimizer.step', 'rng', 'counters', 'checksum'];
 const PLACEHOLDER = '00000000';
+/** What the checksum field holds while the checksum is computed (see fileChecksum). */
+export const CHECKSUM_PLACEHOLDER = PLACEHOLDER;
 
 export interface CheckpointContents<Config = unknown> {
   /** JSON-able description of the agent (spaces via spaceToJson). */
@@ -113,7 +115,7 @@ export function readCheckpointConfig(bytes: Uint8Array | ArrayBuffer): { config:
 }
 
 /** Where the 8 digits of the one `"checksum":"..."` field lie in the header. */
-function checksumAt(bytes: Uint8Array, digits: string): number {
+export function checksumAt(bytes: Uint8Array, digits: string): number {
   const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
   const needle = new TextEncoder().encode(`"checksum":"${digits}"`);
   const header = bytes.subarray(0, headerEnd);
@@ -123,7 +125,7 @@ function checksumAt(bytes: Uint8Array, digits: string): number {
 }
 
 /** FNV-1a over the whole file, reading the 8 checksum digits at `at` as the placeholder. */
-function fileChecksum(bytes: Uint8Array, at: number): string {
+export function fileChecksum(bytes: Uint8Array, at: number): string {
   const h = fnv1aUpdate(fnv1aUpdate(fnv1aUpdate(FNV_OFFSET, bytes.subarray(0, at)), PLACEHOLDER_BYTES), bytes.subarray(at + 8));
   return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -1,0 +1,43 @@
+// One frame budget for all behaviours. An agent training on the CPU backend in the game's thread runs at most
+// one slice of its update per event-loop turn, each within its own frameBudgetMs; giving each such agent an
+// equal share of the shared budget bounds a turn's training work by the budget however many behaviours update
+// at once. A game that drives its clock hands its spare time over with trainFor, which goes to the behaviours
+// that have work, so time one behaviour does not need is not lost.
+import type { Agent } from '../agent/agent.js';
+
+/** Whether the agent's updates run in the game's thread in frame-budget slices (CPU backend, no worker). */
+export function slicesInThread(agent: Agent): boolean {
+  return agent.backend === 'cpu' && agent.options.trainInWorker === false;
+}
+
+/**
+ * Sets every agent's frameBudgetMs to its share of `budgetMs`: the budget over the agents that slice in the
+ * game's thread (0 stays 0: updates run whole). Returns the share.
+ */
+export function shareFrameBudget(agents: readonly Agent[], budgetMs: number): number {
+  let slicing = 0;
+  for (const agent of agents) if (slicesInThread(agent)) slicing++;
+  const share = budgetMs / Math.max(1, slicing);
+  for (const agent of agents) agent.frameBudgetMs = share;
+  return share;
+}
+
+/**
+ * Runs the updates in progress for up to `ms` in all, starting with agent `first` and going round: each
+ * agent with pending updates gets an equal part of what is left, so what one leaves unused goes to the next.
+ * Returns the ms used. Allocates nothing (a game calls it every frame).
+ */
+export function spreadTraining(agents: readonly Agent[], ms: number, first: number): number {
+  const n = agents.length;
+  let busy = 0;
+  for (const agent of agents) if (agent.pendingUpdates > 0) busy++;
+  let used = 0;
+  for (let i = 0; i < n && busy > 0; i++) {
+    const agent = agents[(first + i) % n];
+    if (agent.pendingUpdates === 0) continue;
+    const part = (ms - used) / busy--;
+    if (part <= 0) break;
+    used += agent.trainFor(part);
+  }
+  return used;
+}
