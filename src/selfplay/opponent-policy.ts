@@ -2,7 +2,7 @@
 // an opponent team holds. Changing the opponent copies parameters in; nothing is rebuilt, and after the
 // first call nothing is allocated.
 import { CpuPolicy } from '../backend/cpu/inference.js';
-import { checkArray, checkBoolean, checkInteger, checkKeys, fail } from '../errors.js';
+import { checkArray, checkBoolean, checkInteger, checkKeys, checkObject, fail, UnknownOptionError } from '../errors.js';
 import type { PolicySpec } from '../policy/network.js';
 import { actionSize, logitCount } from '../spaces.js';
 
@@ -112,7 +112,9 @@ export class OpponentPolicy {
     let deterministic = false;
     let masks: Uint8Array | undefined;
     if (options !== undefined) {
-      checkKeys('options', options, ['masks', 'deterministic'], 'option');
+      checkObject('options', options);
+      // for-in rather than checkKeys: Object.keys would allocate an array on every call.
+      for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ['masks', 'deterministic'], 'option');
       if (options.deterministic !== undefined) deterministic = checkBoolean('options.deterministic', options.deterministic);
       masks = options.masks;
       if (masks !== undefined) {
