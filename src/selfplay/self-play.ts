@@ -40,6 +40,24 @@ export interface SelfPlayChanges {
   readonly swapped: boolean;
 }
 
+/** An opponent team's policy as events report it. */
+export interface OpponentSummary {
+  /** The opponent team. */
+  team: number;
+  /** The pool slot its policy was drawn from, or 'latest'. */
+  snapshot: OpponentSource;
+  /** Its rating. */
+  elo: number;
+}
+
+/** A pool snapshot as `SelfPlay.snapshot()` shows it. */
+export interface SnapshotInfo {
+  /** Its flat parameters (never written). */
+  readonly parameters: Float32Array;
+  /** Its rating. */
+  readonly elo: number;
+}
+
 /** Self-play's state for events and progress reports (plain data). */
 export interface SelfPlaySummary {
   /** The learning policy's rating. */
@@ -47,9 +65,9 @@ export interface SelfPlaySummary {
   /** The team whose agents learn. */
   learningTeam: number;
   /** The opponent of a two-team game (for more teams, the first opponent team's). */
-  opponent: { team: number; snapshot: OpponentSource; elo: number };
+  opponent: OpponentSummary;
   /** Every opponent team's opponent, in team order. */
-  opponents: { team: number; snapshot: OpponentSource; elo: number }[];
+  opponents: OpponentSummary[];
   /** The ratings of the pool's snapshots, by slot. */
   poolElo: number[];
   /** Trained steps counted so far. */
@@ -123,7 +141,7 @@ export class SelfPlay {
   }
 
   /** The pool's snapshot in `slot`: its parameters (never written) and rating. */
-  snapshot(slot: number): { readonly parameters: Float32Array; readonly elo: number } {
+  snapshot(slot: number): SnapshotInfo {
     checkInteger('slot', slot, 0, this.pool.size - 1);
     const s = this.pool.at(slot);
     return { parameters: s.parameters, elo: s.elo };
@@ -183,7 +201,7 @@ export class SelfPlay {
 
   /** Self-play's state as plain data, for events and progress reports. */
   summary(): SelfPlaySummary {
-    const opponents = [];
+    const opponents: OpponentSummary[] = [];
     for (let t = 0; t < this.options.teams; t++) {
       if (t === this.team) continue;
       const { snapshot, elo } = this.opponent(t);
