@@ -2,6 +2,7 @@
 // change = K (S - E); and SelfPlay.reportResult applying it to the learner and the opponent snapshot.
 import { describe, expect, it } from 'vitest';
 import { eloChange, expectedScore, resultScore } from '../../src/selfplay/elo.js';
+import { resolveSelfPlayOptions } from '../../src/selfplay/options.js';
 import { SelfPlay } from '../../src/selfplay/self-play.js';
 
 describe('ELO', () => {
@@ -64,5 +65,28 @@ describe('ELO', () => {
     expect(() => sp.reportResult('win', 3)).toThrow(/^team: expected an integer in \[0, 2\], got 3/);
     expect(sp.elo).toBe(1200);
     expect(sp.reportResult('win', 2)).toBe(8);
+  });
+});
+
+describe('self-play options', () => {
+  it("fills ML-Agents' defaults: teamChange follows saveSteps", () => {
+    expect(resolveSelfPlayOptions(undefined)).toEqual({
+      saveSteps: 20000, window: 10, swapSteps: 10000, teamChange: 100000, playAgainstLatestModelRatio: 0.5, initialElo: 1200, eloK: 16, teams: 2,
+    });
+    expect(resolveSelfPlayOptions({ saveSteps: 300 }).teamChange).toBe(1500);
+    expect(resolveSelfPlayOptions({ saveSteps: 300, teamChange: 7 }).teamChange).toBe(7);
+  });
+
+  it('names the bad field with the expected and the actual value', () => {
+    expect(() => resolveSelfPlayOptions({ saveStep: 5 } as never)).toThrow(/^selfPlay.saveStep: expected a known option \(saveSteps, window/);
+    expect(() => resolveSelfPlayOptions({ window: 0 })).toThrow(/^selfPlay.window: expected an integer in \[1, 1024\], got 0/);
+    expect(() => resolveSelfPlayOptions({ swapSteps: 2.5 })).toThrow(/^selfPlay.swapSteps: expected an integer >= 1, got 2.5/);
+    expect(() => resolveSelfPlayOptions({ playAgainstLatestModelRatio: 1.5 })).toThrow(/^selfPlay.playAgainstLatestModelRatio: expected a finite number in \[0, 1\], got 1.5/);
+    expect(() => resolveSelfPlayOptions({ initialElo: NaN })).toThrow(/^selfPlay.initialElo: expected a finite number/);
+    expect(() => resolveSelfPlayOptions({ eloK: -1 })).toThrow(/^selfPlay.eloK: expected a finite number in \[0, 10000\], got -1/);
+    expect(() => resolveSelfPlayOptions({ teams: 1 })).toThrow(/^selfPlay.teams: expected an integer in \[2, 64\], got 1/);
+    expect(() => resolveSelfPlayOptions([] as never)).toThrow(/^selfPlay: expected an object, got an array/);
+    expect(() => new SelfPlay({}, new Float32Array(0))).toThrow(/^initialParameters: expected a non-empty Float32Array/);
+    expect(() => new SelfPlay({}, Float32Array.of(1, Infinity))).toThrow(/^initialParameters\[1\]: expected a finite number, got Infinity/);
   });
 });

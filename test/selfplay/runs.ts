@@ -25,7 +25,7 @@ export const runArbitrary = fc.record({
   ), { maxLength: 80 }),
 });
 
-export type Run = fc.infer<typeof runArbitrary>;
+export type Run = typeof runArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 /** Applies op `i` of a run to a SelfPlay (and returns the parameters it passed, for a model to get the same). */
 export function apply(sp: SelfPlay, op: Run['ops'][number], i: number): void {
