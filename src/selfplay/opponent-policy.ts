@@ -4,6 +4,9 @@
 import { CpuPolicy } from '../backend/cpu/inference.js';
 import { checkArray, checkBoolean, checkInteger, checkKeys, checkObject, fail, UnknownOptionError } from '../errors.js';
 import type { PolicySpec } from '../policy/network.js';
+import { CheckpointError, type Tensor } from '../policy/safetensors.js';
+import { MAX_TEAMS } from './options.js';
+import { opponentRngTensor } from './state.js';
 import { actionSize, logitCount } from '../spaces.js';
 
 /** Options of the OpponentPolicy constructor. */
@@ -148,14 +151,31 @@ export class OpponentPolicy {
     }
   }
 
-  /** The action draws' generator state, for checkpoints. */
-  getRngState(): [bigint, bigint] {
-    return this.cpu.getRngState();
+  /**
+   * The action draws' generator as a checkpoint tensor, `self_play.opponent_rng.<team>`: restored by
+   * `restore`, the same draws follow.
+   * @param team - The opponent team this policy acts for (names the tensor).
+   */
+  state(team: number): Map<string, Tensor> {
+    checkInteger('team', team, 0, MAX_TEAMS - 1);
+    const words = new Int32Array(4);
+    new BigUint64Array(words.buffer).set(this.cpu.getRngState());
+    return new Map([[opponentRngTensor(team), { dtype: 'I32', shape: [4], data: words }]]);
   }
 
-  /** Restores a state from getRngState(): the same draws follow. */
-  setRngState(state: readonly [bigint, bigint]): void {
-    this.cpu.setRngState(state);
+  /**
+   * Restores the generator saved by `state(team)` from a checkpoint's tensors; a missing or malformed tensor
+   * throws a CheckpointError naming it, and changes nothing.
+   */
+  restore(tensors: ReadonlyMap<string, Tensor>, team: number): void {
+    checkInteger('team', team, 0, MAX_TEAMS - 1);
+    const name = opponentRngTensor(team);
+    const t = tensors.get(name);
+    if (!t) throw new CheckpointError(`checkpoint: tensor ${name} is missing (self-play opponent)`, name);
+    if (t.dtype !== 'I32' || t.shape.length !== 1 || t.shape[0] !== 4) throw new CheckpointError(`checkpoint: tensor ${name}: expected I32 [4], got ${t.dtype} [${t.shape}]`, name);
+    const [state, inc] = new BigUint64Array((t.data as Int32Array).slice().buffer);
+    if ((inc & 1n) === 0n) throw new CheckpointError(`checkpoint: tensor ${name}: expected a PCG32 state whose increment is odd, got increment ${inc}`, name);
+    this.cpu.setRngState([state, inc]);
   }
 
   /** Frees the wasm memory. */

@@ -12,6 +12,11 @@ export const SELF_PLAY_TENSORS = [
   'self_play.opponent.slot', 'self_play.opponent.in_pool', 'self_play.opponent.elo', 'self_play.opponent.parameters', 'self_play.rng',
 ] as const;
 
+/** The name of an opponent team's action-draw generator (saved by OpponentPolicy, not by SelfPlay). */
+export function opponentRngTensor(team: number): string {
+  return `self_play.opponent_rng.${team}`;
+}
+
 /** The order of `self_play.counters`. */
 const COUNTERS = ['trainedSteps', 'opponentSteps', 'lastSave', 'lastSwap', 'lastTeamChange', 'learningTeam', 'nextSlot'] as const;
 const LEARNING = -2;
@@ -75,10 +80,13 @@ export interface DecodedSelfPlay {
  * in `tensors` is ignored. Throws a CheckpointError naming the tensor on anything webppo could not have saved.
  */
 export function decodeSelfPlay(options: ResolvedSelfPlayOptions, parameterCount: number, tensors: ReadonlyMap<string, Tensor>): DecodedSelfPlay {
-  for (const name of tensors.keys()) {
-    if (name.startsWith('self_play.') && !(SELF_PLAY_TENSORS as readonly string[]).includes(name)) bad(name, `a self-play tensor (${SELF_PLAY_TENSORS.join(', ')})`, 'an unknown tensor');
-  }
   const { teams, window } = options;
+  const opponentRngs = Array.from({ length: teams }, (_, t) => opponentRngTensor(t));
+  for (const name of tensors.keys()) {
+    if (name.startsWith('self_play.') && !(SELF_PLAY_TENSORS as readonly string[]).includes(name) && !opponentRngs.includes(name)) {
+      bad(name, `a self-play tensor (${SELF_PLAY_TENSORS.join(', ')}, self_play.opponent_rng.<team>)`, 'an unknown tensor');
+    }
+  }
   const P = parameterCount;
   const poolTensor = tensors.get('self_play.pool.parameters');
   const size = poolTensor?.shape[0] ?? 0;

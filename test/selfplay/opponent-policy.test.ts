@@ -8,6 +8,7 @@ import { init, wasm } from '../../src/init.js';
 import { initialParameters } from '../../src/policy/init.js';
 import { networkLayout, type PolicySpec, resolveNetworkSpec } from '../../src/policy/network.js';
 import { PCG32 } from '../../src/rng.js';
+import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.js';
 import { OpponentPolicy, SelfPlay } from '../../src/selfplay/index.js';
 import { type ActionSpace, actionSize, Box, Discrete, logitCount, MultiDiscrete } from '../../src/spaces.js';
 
@@ -161,6 +162,30 @@ describe('OpponentPolicy', () => {
     // Only collections that started inside the loop count: the test runner allocates around it.
     expect(collections.filter((t) => t >= start && t <= end)).toEqual([]);
     opponent.dispose();
+  });
+
+  it('saves its draw generator: a restored opponent draws the same actions, beside the SelfPlay state in one checkpoint', () => {
+    const policy = spec(Discrete(6));
+    const layout = networkLayout(policy);
+    const sp = new SelfPlay({}, initialParameters(layout, 1));
+    const first = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4, seed: 8 });
+    const observations = randomObservations(4);
+    const rows = Int32Array.of(3, 1, 7);
+    const actions = new Int32Array(SLOTS);
+    first.act(observations, rows, 3, actions);
+    const tensors = readSafetensors(writeSafetensors(new Map([...sp.state(), ...first.state(1)]))).tensors;
+    expect(SelfPlay.restore(sp.options, layout.size, tensors).summary()).toEqual(sp.summary());
+    const second = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4, seed: 99 });
+    second.restore(tensors, 1);
+    const expected = new Int32Array(SLOTS);
+    const draws = (p: OpponentPolicy, out: Int32Array) => Array.from({ length: 20 }, () => (p.act(observations, rows, 3, out), Array.from(out)));
+    expect(draws(second, actions)).toEqual(draws(first, expected));
+    expect(() => second.restore(tensors, 0)).toThrow(/^checkpoint: tensor self_play.opponent_rng.0 is missing/);
+    const even = new Map([['self_play.opponent_rng.1', { dtype: 'I32' as const, shape: [4], data: Int32Array.of(1, 0, 2, 0) }]]);
+    expect(() => second.restore(even, 1)).toThrow(/self_play.opponent_rng.1: expected a PCG32 state whose increment is odd/);
+    expect(() => SelfPlay.restore(sp.options, layout.size, new Map([...sp.state(), ...first.state(2)]))).toThrow(/self_play.opponent_rng.2: expected a self-play tensor/);
+    first.dispose();
+    second.dispose();
   });
 
   it('names bad input and leaves the actions as they were', () => {
