@@ -178,7 +178,10 @@ describe('OpponentPolicy', () => {
     const second = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4, seed: 99 });
     second.restore(tensors, 1);
     const expected = new Int32Array(SLOTS);
-    const draws = (p: OpponentPolicy, out: Int32Array) => Array.from({ length: 20 }, () => (p.act(observations, rows, 3, out), Array.from(out)));
+    const draws = (p: OpponentPolicy, out: Int32Array) => Array.from({ length: 20 }, () => {
+      p.act(observations, rows, 3, out);
+      return Array.from(out);
+    });
     expect(draws(second, actions)).toEqual(draws(first, expected));
     expect(() => second.restore(tensors, 0)).toThrow(/^checkpoint: tensor self_play.opponent_rng.0 is missing/);
     const even = new Map([['self_play.opponent_rng.1', { dtype: 'I32' as const, shape: [4], data: Int32Array.of(1, 0, 2, 0) }]]);
