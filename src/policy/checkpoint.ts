@@ -29,7 +29,7 @@ export interface CheckpointContents<Config = unknown> {
   optimizer: OptimizerState;
   observationStats?: RunningStats;
   rewardStats?: RunningStats & { returns: Float64Array };
-  /** State of the running game: the unfinished rollout (`rollout.*`) and episode tallies (`episode.*`). */
+  /** State of the running game: the unfinished rollout (`rollout.*`), episode tallies (`episode.*`) and self-play (`self_play.*`). */
   extra?: ReadonlyMap<string, Tensor>;
   /** Named generator states (decimal strings). */
   rng: Record<string, string>;
@@ -45,6 +45,8 @@ export interface CheckpointShape {
   normalizeRewards: boolean;
   /** When given (agents), the running state (`episode.*`, `rollout.*`) and the counters are checked too. */
   running?: RunningShape;
+  /** With `running`: the agent plays itself, so `self_play.*` tensors are expected (and checked by SelfPlay.restore). */
+  selfPlay?: boolean;
 }
 
 /** The sizes of an agent's running state: what its `episode.*` and `rollout.*` tensors must look like. */
@@ -71,7 +73,7 @@ export function encodeCheckpoint(contents: CheckpointContents, layout: NetworkLa
   }
   if (contents.rewardStats) f64('return_rms.returns', contents.rewardStats.returns);
   for (const [name, tensor] of contents.extra ?? []) {
-    if (!isExtra(name)) throw new CheckpointError(`checkpoint: extra tensor ${name} must be named rollout.*, episode.*, slots.*, staging.* or stream.*`);
+    if (!isExtra(name)) throw new CheckpointError(`checkpoint: extra tensor ${name} must be named rollout.*, episode.*, slots.*, staging.*, stream.* or self_play.*`);
     tensors.set(name, tensor);
   }
   const metadata = {
@@ -171,7 +173,8 @@ export function decodeCheckpoint(file: ReturnType<typeof readSafetensors>, confi
   const extra = new Map<string, Tensor>();
   const running = shape.running ? runningTensors(shape.numAgents, shape.observationSize, shape.running, tensors) : undefined;
   for (const [name, tensor] of tensors) {
-    if (running ? running.has(name) : isExtra(name)) extra.set(name, tensor);
+    // self_play.* tensors are checked by SelfPlay.restore, which knows the settings they must agree with.
+    if (running ? running.has(name) || (shape.selfPlay === true && isSelfPlay(name)) : isExtra(name)) extra.set(name, tensor);
     else if (!expected.has(name)) throw new CheckpointError(`checkpoint: unexpected tensor ${name} (the file does not match this network)`, name);
   }
   if (running) for (const [name, [dtype, dims]] of running) take(name, dims, dtype);
@@ -301,7 +304,11 @@ function checkCounters(counters: unknown, rolloutSteps: number, numAgents: numbe
 }
 
 function isExtra(name: string): boolean {
-  return ['rollout.', 'episode.', 'slots.', 'staging.', 'stream.'].some((prefix) => name.startsWith(prefix));
+  return ['rollout.', 'episode.', 'slots.', 'staging.', 'stream.'].some((prefix) => name.startsWith(prefix)) || isSelfPlay(name);
+}
+
+function isSelfPlay(name: string): boolean {
+  return name.startsWith('self_play.');
 }
 
 function parseJson(field: string, text: string | undefined): unknown {

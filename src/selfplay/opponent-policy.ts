@@ -1,0 +1,207 @@
+// Opponents acting with frozen parameters: one wasm CPU inference instance, batched over the rows (slots)
+// an opponent team holds. Changing the opponent copies parameters in; nothing is rebuilt, and after the
+// first call nothing is allocated.
+import { CpuPolicy } from '../backend/cpu/inference.js';
+import { checkArray, checkBoolean, checkInteger, checkKeys, checkObject, fail, UnknownOptionError } from '../errors.js';
+import type { PolicySpec } from '../policy/network.js';
+import { CheckpointError, type Tensor } from '../policy/safetensors.js';
+import { MAX_TEAMS } from './options.js';
+import { opponentRngTensor } from './state.js';
+import { actionSize, logitCount } from '../spaces.js';
+
+/** Options of the OpponentPolicy constructor. */
+export interface OpponentPolicyOptions {
+  /** The most rows one act() call acts for (the slots an opponent team can hold). */
+  maxRows: number;
+  /**
+   * Seeds the action draws.
+   * @default 0
+   */
+  seed?: number;
+}
+
+/** Options of one OpponentPolicy.act() call. */
+export interface OpponentActOptions {
+  /** Action masks for every slot (slots x logits, 1 = allowed), as the agent takes them; only the acting rows are read. */
+  masks?: Uint8Array;
+  /**
+   * The most probable action instead of a draw.
+   * @default false
+   */
+  deterministic?: boolean;
+}
+
+/**
+ * A frozen policy for opponent teams: `load()` the parameters self-play chose (`selfPlay.opponent(team)`),
+ * then `act()` for the opponent's slots every tick. One CPU inference instance whatever the number of
+ * snapshots; needs `await init()` first.
+ */
+export class OpponentPolicy {
+  /** The policy spec the opponents share with the learner. */
+  readonly policy: PolicySpec;
+  /** The most rows one act() call acts for. */
+  readonly maxRows: number;
+  private readonly cpu: CpuPolicy;
+  private readonly observationSize: number;
+  private readonly actionSize: number;
+  private readonly logits: number;
+  private readonly squash: boolean;
+  private readonly gathered: Float32Array;
+  private readonly gatheredMasks: Uint8Array;
+  private readonly out: { actions: Int32Array | Float32Array; logProbs: Float32Array; values: Float32Array; squashedActions?: Float32Array };
+  /** Views of the gathered rows, one per row count, made on first use. */
+  private readonly views: Float32Array[] = [];
+  private readonly maskViews: Uint8Array[] = [];
+  private readonly actOptions = { masks: undefined as Uint8Array | undefined, deterministic: false };
+
+  /**
+   * @param policy - The learner's policy spec (observation size, action space, network).
+   * @param parameters - The opponent's flat parameters to start with (copied).
+   * @param options - The most rows per call and the seed of the draws.
+   */
+  constructor(policy: PolicySpec, parameters: Float32Array, options: OpponentPolicyOptions) {
+    checkKeys('options', options, ['maxRows', 'seed'], 'option');
+    this.maxRows = checkInteger('options.maxRows', options.maxRows, 1, 1 << 20);
+    this.cpu = new CpuPolicy(policy, { parameters, seed: checkInteger('options.seed', options.seed ?? 0, 0), maxAgents: this.maxRows });
+    this.policy = this.cpu.policy;
+    const space = this.policy.actionSpace;
+    this.observationSize = this.policy.observationSize;
+    this.actionSize = actionSize(space);
+    this.logits = space.kind === 'box' ? 0 : logitCount(space);
+    this.squash = space.kind === 'box' && this.policy.network.distribution === 'tanh_normal';
+    const rows = this.maxRows;
+    this.gathered = new Float32Array(rows * this.observationSize);
+    this.gatheredMasks = new Uint8Array(rows * this.logits);
+    const perRow = rows * this.actionSize;
+    this.out = {
+      actions: space.kind === 'box' ? new Float32Array(perRow) : new Int32Array(perRow),
+      logProbs: new Float32Array(rows), values: new Float32Array(rows),
+    };
+    if (this.squash) this.out.squashedActions = new Float32Array(perRow);
+  }
+
+  /** Floats per parameter snapshot. */
+  get parameterCount(): number {
+    return this.cpu.layout.size;
+  }
+
+  /** Switches to another frozen policy: copies `parameters` into the inference instance. */
+  load(parameters: Float32Array): void {
+    this.cpu.setParameters(parameters);
+  }
+
+  /**
+   * Acts for the first `count` slots listed in `rows`: reads each slot's observation row of `observations`
+   * (slots x observation size, as the network takes them: normalized by the caller when the agent
+   * normalizes), and writes each slot's action into its row of `actions` (slots x action size; for
+   * tanh_normal, the squashed action the game gets). Other rows of `actions` are left alone.
+   * @param observations - Every slot's observation row.
+   * @param rows - Slot indices acting now; the first `count` are read.
+   * @param count - How many slots act (0 to maxRows).
+   * @param actions - Every slot's action row (Int32Array for discrete spaces, Float32Array for Box).
+   * @param options - Masks and deterministic play.
+   */
+  act(observations: Float32Array, rows: Int32Array, count: number, actions: Int32Array | Float32Array, options?: OpponentActOptions): void {
+    const obsSize = this.observationSize;
+    if (!(observations instanceof Float32Array) || observations.length === 0 || observations.length % obsSize !== 0) fail('observations', `a Float32Array of slots x ${obsSize} floats`, observations);
+    const slots = observations.length / obsSize;
+    if (!(rows instanceof Int32Array)) fail('rows', 'an Int32Array of slot indices', rows);
+    checkInteger('count', count, 0, Math.min(this.maxRows, rows.length));
+    const per = this.actionSize;
+    const categorical = this.policy.actionSpace.kind !== 'box';
+    if (!(categorical ? actions instanceof Int32Array : actions instanceof Float32Array) || actions.length !== slots * per) {
+      fail('actions', `${categorical ? 'an Int32Array' : 'a Float32Array'} of ${slots} slots x ${per}`, actions);
+    }
+    let deterministic = false;
+    let masks: Uint8Array | undefined;
+    if (options !== undefined) {
+      checkObject('options', options);
+      // for-in rather than checkKeys: Object.keys would allocate an array on every call.
+      for (const key in options) if (key !== 'masks' && key !== 'deterministic') throw new UnknownOptionError(`options.${key}`, ['masks', 'deterministic'], 'option');
+      if (options.deterministic !== undefined) deterministic = checkBoolean('options.deterministic', options.deterministic);
+      masks = options.masks;
+      if (masks !== undefined) {
+        if (this.logits === 0) fail('options.masks', 'undefined for a Box action space', masks);
+        checkArray('options.masks', masks, Uint8Array, slots * this.logits);
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      const slot = rows[i];
+      if (slot < 0 || slot >= slots) fail(`rows[${i}]`, `a slot in [0, ${slots - 1}]`, slot);
+      for (let k = 0, at = slot * obsSize; k < obsSize; k++) {
+        if (!Number.isFinite(observations[at + k])) fail(`observations[slot ${slot}, ${k}]`, 'a finite number', observations[at + k]);
+      }
+      if (masks !== undefined) this.checkMaskRow(masks, slot);
+    }
+    if (count === 0) return;
+    const gathered = this.gathered;
+    const L = this.logits;
+    for (let i = 0; i < count; i++) {
+      // Plain loops, not subarray(): a view per row would allocate on every call.
+      for (let k = 0, from = rows[i] * obsSize, to = i * obsSize; k < obsSize; k++) gathered[to + k] = observations[from + k];
+      if (masks !== undefined) for (let k = 0, from = rows[i] * L, to = i * L; k < L; k++) this.gatheredMasks[to + k] = masks[from + k];
+    }
+    this.actOptions.masks = masks === undefined ? undefined : this.view(this.maskViews, this.gatheredMasks, count, L);
+    this.actOptions.deterministic = deterministic;
+    this.cpu.actPrevalidated(this.view(this.views, gathered, count, obsSize), this.out, this.actOptions);
+    const source = this.out.squashedActions ?? this.out.actions;
+    for (let i = 0; i < count; i++) {
+      const to = rows[i] * per;
+      for (let k = 0; k < per; k++) actions[to + k] = source[i * per + k];
+    }
+  }
+
+  /**
+   * The action draws' generator as a checkpoint tensor, `self_play.opponent_rng.<team>`: restored by
+   * `restore`, the same draws follow.
+   * @param team - The opponent team this policy acts for (names the tensor).
+   */
+  state(team: number): Map<string, Tensor> {
+    checkInteger('team', team, 0, MAX_TEAMS - 1);
+    const words = new Int32Array(4);
+    new BigUint64Array(words.buffer).set(this.cpu.getRngState());
+    return new Map([[opponentRngTensor(team), { dtype: 'I32', shape: [4], data: words }]]);
+  }
+
+  /**
+   * Restores the generator saved by `state(team)` from a checkpoint's tensors; a missing or malformed tensor
+   * throws a CheckpointError naming it, and changes nothing.
+   */
+  restore(tensors: ReadonlyMap<string, Tensor>, team: number): void {
+    checkInteger('team', team, 0, MAX_TEAMS - 1);
+    const name = opponentRngTensor(team);
+    const t = tensors.get(name);
+    if (!t) throw new CheckpointError(`checkpoint: tensor ${name} is missing (self-play opponent)`, name);
+    if (t.dtype !== 'I32' || t.shape.length !== 1 || t.shape[0] !== 4) throw new CheckpointError(`checkpoint: tensor ${name}: expected I32 [4], got ${t.dtype} [${t.shape}]`, name);
+    const [state, inc] = new BigUint64Array((t.data as Int32Array).slice().buffer);
+    if ((inc & 1n) === 0n) throw new CheckpointError(`checkpoint: tensor ${name}: expected a PCG32 state whose increment is odd, got increment ${inc}`, name);
+    this.cpu.setRngState([state, inc]);
+  }
+
+  /** Frees the wasm memory. */
+  dispose(): void {
+    this.cpu.dispose();
+  }
+
+  /** The first `count` rows of `data` (a cached view per count, so acting allocates nothing after warm-up). */
+  private view<T extends Float32Array | Uint8Array>(cache: T[], data: T, count: number, size: number): T {
+    return (cache[count] ??= data.subarray(0, count * size) as T);
+  }
+
+  /** A slot's masks: 0 or 1, at least one allowed action per branch. */
+  private checkMaskRow(masks: Uint8Array, slot: number): void {
+    const space = this.policy.actionSpace;
+    const branches = space.kind === 'multi_discrete' ? space.nvec : [this.logits];
+    let at = slot * this.logits;
+    for (let b = 0; b < branches.length; b++) {
+      let allowed = 0;
+      for (let k = 0; k < branches[b]; k++) {
+        const m = masks[at + k];
+        if (m > 1) fail(`options.masks[slot ${slot}, ${at + k - slot * this.logits}]`, '0 or 1', m);
+        allowed |= m;
+      }
+      if (allowed === 0) fail(`options.masks[slot ${slot}, branch ${b}]`, 'at least one allowed action', 'all masked');
+      at += branches[b];
+    }
+  }
+}

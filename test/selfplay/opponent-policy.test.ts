@@ -1,0 +1,217 @@
+// OpponentPolicy: actions for the listed slots equal a fresh CpuPolicy's on the same rows (sampled draws
+// included), for discrete, masked multi-discrete and squashed Box spaces; switching parameters copies them
+// in; acting allocates no wasm memory and keeps its arrays; bad input is named and changes nothing.
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CpuPolicy } from '../../src/backend/cpu/inference.js';
+import { init, wasm } from '../../src/init.js';
+import { initialParameters } from '../../src/policy/init.js';
+import { networkLayout, type PolicySpec, resolveNetworkSpec } from '../../src/policy/network.js';
+import { PCG32 } from '../../src/rng.js';
+import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.js';
+import { OpponentPolicy, SelfPlay } from '../../src/selfplay/index.js';
+import { type ActionSpace, actionSize, Box, Discrete, logitCount, MultiDiscrete } from '../../src/spaces.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+const SLOTS = 9;
+
+function spec(actionSpace: ActionSpace, distribution: 'normal' | 'tanh_normal' = 'normal'): PolicySpec {
+  return { observationSize: 5, actionSpace, network: resolveNetworkSpec({ hidden: [16, 8], distribution }) };
+}
+
+function randomObservations(seed: number): Float32Array {
+  const rng = new PCG32(seed, 9);
+  return Float32Array.from({ length: SLOTS * 5 }, () => 2 * rng.nextNormal());
+}
+
+/** Random masks allowing at least one action per branch. */
+function randomMasks(space: ActionSpace, seed: number): Uint8Array {
+  const rng = new PCG32(seed, 10);
+  const L = logitCount(space);
+  const branches = space.kind === 'multi_discrete' ? space.nvec : [L];
+  const masks = new Uint8Array(SLOTS * L);
+  for (let s = 0; s < SLOTS; s++) {
+    let at = s * L;
+    for (const n of branches) {
+      for (let k = 0; k < n; k++) masks[at + k] = rng.nextFloat() < 0.5 ? 1 : 0;
+      masks[at + (rng.nextU32() % n)] = 1;
+      at += n;
+    }
+  }
+  return masks;
+}
+
+/** What a fresh CpuPolicy acting on exactly these rows gives (squashed for tanh_normal). */
+function reference(cpu: CpuPolicy, policy: PolicySpec, observations: Float32Array, rows: number[], deterministic: boolean, masks?: Uint8Array): number[][] {
+  const per = actionSize(policy.actionSpace);
+  const L = policy.actionSpace.kind === 'box' ? 0 : logitCount(policy.actionSpace);
+  const gathered = new Float32Array(rows.flatMap((r) => Array.from(observations.subarray(r * 5, r * 5 + 5))));
+  const gatheredMasks = masks && new Uint8Array(rows.flatMap((r) => Array.from(masks.subarray(r * L, (r + 1) * L))));
+  const n = rows.length;
+  const out = {
+    actions: policy.actionSpace.kind === 'box' ? new Float32Array(n * per) : new Int32Array(n * per),
+    logProbs: new Float32Array(n), values: new Float32Array(n), squashedActions: new Float32Array(n * per),
+  };
+  cpu.act(gathered, out, { deterministic, masks: gatheredMasks });
+  const source = policy.network.distribution === 'tanh_normal' && policy.actionSpace.kind === 'box' ? out.squashedActions : out.actions;
+  return rows.map((_, i) => Array.from(source.subarray(i * per, (i + 1) * per)));
+}
+
+const cases: [string, PolicySpec, boolean][] = [
+  ['discrete', spec(Discrete(4)), false],
+  ['multi-discrete with masks', spec(MultiDiscrete([3, 2, 4])), true],
+  ['box', spec(Box([2], -1, 1)), false],
+  ['box, tanh_normal (squashed actions)', spec(Box([3], [-2, 0, -1], [2, 1, 3]), 'tanh_normal'), false],
+];
+
+describe('OpponentPolicy', () => {
+  for (const [name, policy, masked] of cases) {
+    it(`${name}: the listed slots get a fresh CpuPolicy's actions, sampled and deterministic, before and after load()`, () => {
+      const layout = networkLayout(policy);
+      const [a, b] = [initialParameters(layout, 3), initialParameters(layout, 4)];
+      const per = actionSize(policy.actionSpace);
+      const opponent = new OpponentPolicy(policy, a, { maxRows: SLOTS, seed: 21 });
+      const fresh = new CpuPolicy(policy, { parameters: a, seed: 21 });
+      const rows = Int32Array.of(7, 2, 5, 0);
+      const actions = policy.actionSpace.kind === 'box' ? new Float32Array(SLOTS * per).fill(-9) : new Int32Array(SLOTS * per).fill(-9);
+      for (const [step, parameters] of [[0, a], [1, a], [2, b], [3, b]] as const) {
+        if (step === 2) {
+          opponent.load(b);
+          fresh.setParameters(b);
+        }
+        const observations = randomObservations(step);
+        const masks = masked ? randomMasks(policy.actionSpace, step) : undefined;
+        const count = step === 3 ? 2 : rows.length; // only the first `count` rows act
+        for (const deterministic of [false, true]) {
+          opponent.act(observations, rows, count, actions, { masks, deterministic });
+          const expected = reference(fresh, policy, observations, Array.from(rows.subarray(0, count)), deterministic, masks);
+          Array.from(rows.subarray(0, count)).forEach((slot, i) => expect(Array.from(actions.subarray(slot * per, (slot + 1) * per))).toEqual(expected[i]));
+        }
+        expect(parameters).toBe(step < 2 ? a : b);
+      }
+      for (const slot of [1, 3, 4, 6, 8]) expect(Array.from(actions.subarray(slot * per, (slot + 1) * per))).toEqual(new Array(per).fill(-9));
+      opponent.dispose();
+      fresh.dispose();
+    });
+  }
+
+  it('acts with the parameters self-play chose: the same actions as a CpuPolicy built from the opponent snapshot', () => {
+    const policy = spec(Discrete(5));
+    const layout = networkLayout(policy);
+    const sp = new SelfPlay({ saveSteps: 1, swapSteps: 1, playAgainstLatestModelRatio: 0 }, initialParameters(layout, 1), 3);
+    const opponent = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4 });
+    for (let i = 2; i < 6; i++) {
+      const { swapped } = sp.onTrainedSteps(2, initialParameters(layout, i));
+      expect(swapped).toBe(true);
+      opponent.load(sp.opponent().parameters);
+    }
+    const observations = randomObservations(5).subarray(0, 4 * 5);
+    const actions = new Int32Array(4);
+    opponent.act(observations, Int32Array.of(0, 1, 2, 3), 4, actions, { deterministic: true });
+    const check = new CpuPolicy(policy, { parameters: sp.opponent().parameters });
+    expect(Array.from(actions)).toEqual(reference(check, policy, observations, [0, 1, 2, 3], true).flat());
+    opponent.dispose();
+    check.dispose();
+  });
+
+  it('allocates no wasm memory and keeps its arrays over many calls, loads and row counts', () => {
+    const policy = spec(MultiDiscrete([3, 4]));
+    const layout = networkLayout(policy);
+    const [a, b] = [initialParameters(layout, 5), initialParameters(layout, 6)];
+    const opponent = new OpponentPolicy(policy, a, { maxRows: SLOTS, seed: 1 });
+    const observations = randomObservations(1);
+    const masks = randomMasks(policy.actionSpace, 1);
+    const rows = Int32Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+    const actions = new Int32Array(SLOTS * 2);
+    for (let count = 0; count <= SLOTS; count++) opponent.act(observations, rows, count, actions, { masks }); // warm-up: every row count
+    const memory = wasm().memory;
+    const buffer = memory.buffer;
+    const bytes = buffer.byteLength;
+    const options = { masks, deterministic: false };
+    for (let i = 0; i < 500; i++) {
+      if (i % 50 === 0) opponent.load(i % 100 === 0 ? b : a);
+      opponent.act(observations, rows, i % (SLOTS + 1), actions, options);
+    }
+    expect(memory.buffer).toBe(buffer);
+    expect(memory.buffer.byteLength).toBe(bytes);
+    opponent.dispose();
+  });
+
+  it('allocates nothing on the JS heap: no garbage collection during 200k calls after warm-up', async () => {
+    const policy = spec(Discrete(3));
+    const opponent = new OpponentPolicy(policy, initialParameters(networkLayout(policy), 2), { maxRows: 4, seed: 3 });
+    const observations = randomObservations(3);
+    const rows = Int32Array.of(8, 1, 4, 6);
+    const actions = new Int32Array(SLOTS);
+    const options = { deterministic: false };
+    // Warm-up long enough for the optimizing compiler to finish: its own allocations are not act()'s.
+    for (let i = 0; i < 50_000; i++) opponent.act(observations, rows, i % 5, actions, options);
+    const collections: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) collections.push(entry.startTime);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    const start = performance.now();
+    for (let i = 0; i < 200_000; i++) opponent.act(observations, rows, 1 + (i & 3), actions, options);
+    const end = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // gc entries arrive asynchronously
+    observer.disconnect();
+    // Only collections that started inside the loop count: the test runner allocates around it.
+    expect(collections.filter((t) => t >= start && t <= end)).toEqual([]);
+    opponent.dispose();
+  });
+
+  it('saves its draw generator: a restored opponent draws the same actions, beside the SelfPlay state in one checkpoint', () => {
+    const policy = spec(Discrete(6));
+    const layout = networkLayout(policy);
+    const sp = new SelfPlay({}, initialParameters(layout, 1));
+    const first = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4, seed: 8 });
+    const observations = randomObservations(4);
+    const rows = Int32Array.of(3, 1, 7);
+    const actions = new Int32Array(SLOTS);
+    first.act(observations, rows, 3, actions);
+    const tensors = readSafetensors(writeSafetensors(new Map([...sp.state(), ...first.state(1)]))).tensors;
+    expect(SelfPlay.restore(sp.options, layout.size, tensors).summary()).toEqual(sp.summary());
+    const second = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4, seed: 99 });
+    second.restore(tensors, 1);
+    const expected = new Int32Array(SLOTS);
+    const draws = (p: OpponentPolicy, out: Int32Array) => Array.from({ length: 20 }, () => {
+      p.act(observations, rows, 3, out);
+      return Array.from(out);
+    });
+    expect(draws(second, actions)).toEqual(draws(first, expected));
+    expect(() => second.restore(tensors, 0)).toThrow(/^checkpoint: tensor self_play.opponent_rng.0 is missing/);
+    const even = new Map([['self_play.opponent_rng.1', { dtype: 'I32' as const, shape: [4], data: Int32Array.of(1, 0, 2, 0) }]]);
+    expect(() => second.restore(even, 1)).toThrow(/self_play.opponent_rng.1: expected a PCG32 state whose increment is odd/);
+    expect(() => SelfPlay.restore(sp.options, layout.size, new Map([...sp.state(), ...first.state(2)]))).toThrow(/self_play.opponent_rng.2: expected a self-play tensor/);
+    first.dispose();
+    second.dispose();
+  });
+
+  it('names bad input and leaves the actions as they were', () => {
+    const policy = spec(Discrete(3));
+    const opponent = new OpponentPolicy(policy, initialParameters(networkLayout(policy), 1), { maxRows: 4 });
+    const observations = randomObservations(2);
+    const actions = new Int32Array(SLOTS).fill(-1);
+    const act = (obs: Float32Array, rows: Int32Array, count: number, out: Int32Array | Float32Array = actions, options?: object) => () => opponent.act(obs, rows, count, out, options);
+    expect(act(observations, Int32Array.of(1, 9), 2)).toThrow(/^rows\[1\]: expected a slot in \[0, 8\], got 9/);
+    expect(act(observations, Int32Array.of(1, 2, 3, 4, 5), 5)).toThrow(/^count: expected an integer in \[0, 4\], got 5/);
+    const bad = observations.slice();
+    bad[3 * 5 + 2] = NaN;
+    expect(act(bad, Int32Array.of(0, 3), 2)).toThrow(/^observations\[slot 3, 2\]: expected a finite number, got NaN/);
+    expect(act(observations, Int32Array.of(0), 1, new Float32Array(SLOTS))).toThrow(/^actions: expected an Int32Array of 9 slots x 1/);
+    expect(act(observations.subarray(0, 13), Int32Array.of(0), 1)).toThrow(/^observations: expected a Float32Array of slots x 5 floats/);
+    const masks = new Uint8Array(SLOTS * 3).fill(1);
+    masks.fill(0, 6, 9);
+    expect(act(observations, Int32Array.of(0, 2), 2, actions, { masks })).toThrow(/^options.masks\[slot 2, branch 0\]: expected at least one allowed action/);
+    expect(act(observations, Int32Array.of(0), 1, actions, { deterministic: 1 })).toThrow(/^options.deterministic: expected a boolean, got 1/);
+    expect(act(observations, Int32Array.of(0), 1, actions, { mask: masks })).toThrow(/^options.mask: expected a known option/);
+    expect(Array.from(actions)).toEqual(new Array(SLOTS).fill(-1));
+    expect(() => new OpponentPolicy(policy, new Float32Array(3), { maxRows: 4 })).toThrow(/^parameters.length: expected \d+, got 3/);
+    expect(() => new OpponentPolicy(policy, initialParameters(networkLayout(policy), 1), { maxRows: 0 })).toThrow(/^options.maxRows: expected an integer in \[1, 1048576\], got 0/);
+    opponent.dispose();
+  });
+});
