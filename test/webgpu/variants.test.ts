@@ -21,10 +21,10 @@ await init();
 const device = await sharedTestDevice();
 const subgroups = device?.features.has('subgroups') === true;
 if (process.env.REQUIRE_WEBGPU === '1' && device && !subgroups) throw new Error("REQUIRE_WEBGPU=1: this adapter has no 'subgroups' feature, so the subgroup reductions would go untested");
-const COMBOS = [
+const COMBOS: { kernels: 'direct' | 'tiled'; subgroups: boolean }[] = [
   { kernels: 'direct', subgroups: false }, { kernels: 'tiled', subgroups: false },
-  ...(subgroups ? [{ kernels: 'direct', subgroups: true }, { kernels: 'tiled', subgroups: true }] : []),
-] as const;
+  ...(subgroups ? [{ kernels: 'direct', subgroups: true }, { kernels: 'tiled', subgroups: true }] as const : []),
+];
 
 
 // The first case also compiles every pipeline on the software adapter, which a busy host makes slow.
@@ -85,7 +85,7 @@ describe.skipIf(!device)('WebGPU kernel variants against the CPU trainer', { tim
     }
   });
 
-  it.skipIf(!subgroups)("'auto' subgroups times each variant with and without them and keeps the fastest of the four", async () => {
+  it.skipIf(!subgroups)("'auto' subgroups times the variants with and without them and keeps the fastest", async () => {
     const c = CASES[2];
     const gpu = await createWebGPUTrainer({ policy: c.policy, ppo: c.ppo, seed: SEED, device: device! });
     try {
@@ -93,8 +93,14 @@ describe.skipIf(!device)('WebGPU kernel variants against the CPU trainer', { tim
       const choice = gpu.lastVariant!;
       console.info(`kernel variants with subgroups on this adapter, ms per minibatch: ${JSON.stringify(choice.ms)}`);
       const names = ['direct', 'tiled', 'direct+subgroups', 'tiled+subgroups'] as const;
-      for (const name of names) expect(choice.ms[name], name).toBeGreaterThan(0);
-      const fastest = names.reduce((a, b) => (choice.ms[b]! < choice.ms[a]! ? b : a));
+      expect(choice.ms.direct).toBeGreaterThan(0);
+      expect(choice.ms.tiled).toBeGreaterThan(0);
+      // A subgroup twin is timed when its tree-sum variant came within 2x of the fastest (on this adapter, direct).
+      for (const variant of ['direct', 'tiled'] as const) {
+        const timed = choice.ms[variant] < 2 * Math.min(choice.ms.direct, choice.ms.tiled);
+        expect(choice.ms[`${variant}+subgroups`]! > 0, variant).toBe(timed);
+      }
+      const fastest = names.filter((n) => choice.ms[n]! > 0).reduce((a, b) => (choice.ms[b]! < choice.ms[a]! ? b : a));
       expect(`${choice.variant}${choice.subgroups ? '+subgroups' : ''}`).toBe(fastest);
       expect(gpu.counters.submits).toBe(1);
     } finally {

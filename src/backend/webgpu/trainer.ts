@@ -54,7 +54,7 @@ export interface WebGPUTrainerOptions extends TrainerOptions {
 /**
  * What the trainer runs for one adapter and minibatch shape, and what 'auto' measured: milliseconds per
  * minibatch of each candidate it timed, by name ('direct', 'tiled', 'direct+subgroups', 'tiled+subgroups'),
- * NaN for those it did not.
+ * NaN for those it did not (not a candidate, or a subgroup twin of a variant already over 2x slower).
  */
 export interface VariantChoice {
   variant: KernelVariant;
@@ -411,7 +411,8 @@ export class WebGPUTrainer implements Trainer {
     recordLossStats(rec, k, variant, m, step.slot, [scale, ppo.criticCoef, entropyCoef], reduceBuffers(scratch));
     rec.dispatch(box ? k.gaussian_backward : k.categorical_backward, heads, headBuffers, groups(m));
 
-    // Backward, heads first: dW = dY^T X, db = column sums of dY, dX = dY W (times act' of the layer below).
+    // Backward, heads first: dW = dY^T X with db = column sums of dY in the same pass, dX = dY W (times act' of
+    // the layer below, in the product's epilogue).
     const incoming = graph.nodes.map(() => 0);
     for (let i = graph.nodes.length - 1; i >= 0; i--) {
       const node = graph.nodes[i];
@@ -420,8 +421,7 @@ export class WebGPUTrainer implements Trainer {
         : i === graph.criticHead ? { buffer: scratch, offset: GRAD_VALUE, stride: SCRATCH_STRIDE }
           : { buffer: this.get(`dy${i}`), offset: 0, stride: outputs };
       recordWeightGradient(rec, k, variant, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, 0, inputs, 1, 0, weightOffset, inputs, 0, 0],
-        { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, partials, grads);
-      recordColumnSum(rec, k, variant, m, outputs, dy, grads, biasOffset, scalars, partials);
+        biasOffset, { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, partials, grads);
       const below = node.input;
       if (below < 0) continue;
       const consumers = graph.nodes[below].backwardFrom;
@@ -463,8 +463,9 @@ export class WebGPUTrainer implements Trainer {
       choice = measuredVariants.get(key) ?? choice;
       if (!measuredVariants.has(key)) {
         await this.compile(candidates);
-        // Each timed once (the first after a warm-up run), then those within 2x of the fastest twice more: on a
-        // software adapter the tiled kernels' barriers make them many times slower, so one run settles them.
+        // Each timed once (the first after a warm-up run; a subgroup twin only when its tree-sum variant came
+        // within 2x of the fastest), then those within 2x of the fastest twice more: on a software adapter the
+        // tiled kernels' barriers make them many times slower, so one run settles them.
         const timers = candidates.map((candidate) => {
           const recorder = new Recorder();
           this.recordStep(recorder, batch, step, candidate);
@@ -477,11 +478,13 @@ export class WebGPUTrainer implements Trainer {
           };
         });
         await timers[0]();
-        const times: number[] = [];
-        for (const timer of timers) times.push(await timer());
-        const close = () => times.map((t) => t < 2 * Math.min(...times));
-        for (const [i, near] of close().entries()) if (near) times[i] = Math.min(times[i], await timers[i](), await timers[i]());
-        candidates.forEach((c, i) => { ms[candidateName(c)] = times[i]; });
+        const times = candidates.map(() => Infinity);
+        const near = (i: number) => times[i] < 2 * Math.min(...times);
+        const twin = (c: Candidate) => candidates.findIndex((d) => d.variant === c.variant && !d.subgroups);
+        for (const [i, c] of candidates.entries()) if (!c.subgroups) times[i] = await timers[i]();
+        for (const [i, c] of candidates.entries()) if (c.subgroups && (twin(c) < 0 || near(twin(c)))) times[i] = await timers[i]();
+        for (const i of candidates.keys()) if (near(i)) times[i] = Math.min(times[i], await timers[i](), await timers[i]());
+        candidates.forEach((c, i) => { ms[candidateName(c)] = Number.isFinite(times[i]) ? times[i] : NaN; });
         choice = { ...candidates[times.indexOf(Math.min(...times))], ms };
         measuredVariants.set(key, choice);
         this.device.queue.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
