@@ -51,18 +51,3 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
     }
   }
 }
-
-// Gathers the observation rows of a minibatch: x[i, :] = obs[rows[base + i], :].
-struct GatherParams { m: u32, width: u32, base: u32, _pad: u32 }
-@group(0) @binding(0) var<uniform> g: GatherParams;
-@group(0) @binding(1) var<storage, read> obs: array<f32>;
-@group(0) @binding(2) var<storage, read> plan: array<u32>;
-@group(0) @binding(3) var<storage, read_write> x: array<f32>;
-
-@compute @workgroup_size(64)
-fn gather_rows(@builtin(global_invocation_id) id: vec3<u32>) {
-  let i = id.x;
-  if (i >= g.m) { return; }
-  let row = plan[2u * (g.base + i)];
-  for (var k = 0u; k < g.width; k++) { x[i * g.width + k] = obs[row * g.width + k]; }
-}

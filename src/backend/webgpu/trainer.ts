@@ -375,7 +375,9 @@ export class WebGPUTrainer implements Trainer {
     const groups = (n: number, size = 64) => Math.ceil(n / size);
     const partials = this.get('partials');
 
-    rec.dispatch(k.gather_rows, [m, obsSize, base], { 1: this.get('obs'), 2: plan, 3: x0 }, groups(m));
+    const advantageValues = [m, base, batch.numSteps, batch.numEnvs, ppo.gamma, ppo.gaeLambda, ppo.vtrace.rhoClip, ppo.vtrace.cClip];
+    rec.dispatch(k.gather_minibatch, [...advantageValues, obsSize, step.vtrace ? 0 : 1],
+      { 1: plan, 2: this.get('data'), 4: scratch, 5: this.get('obs'), 6: x0 }, groups(m));
     for (const [i, node] of graph.nodes.entries()) {
       const { inputs, outputs, activated, weightOffset, biasOffset } = node.entry;
       const act = activated ? (policy.network.activation === 'tanh' ? 2 : 4) : 0;
@@ -394,10 +396,9 @@ export class WebGPUTrainer implements Trainer {
     };
     rec.dispatch(box ? k.gaussian_forward : k.categorical_forward, heads, headBuffers, groups(m));
 
-    const advantageValues = [m, base, batch.numSteps, batch.numEnvs, ppo.gamma, ppo.gaeLambda, ppo.vtrace.rhoClip, ppo.vtrace.cClip];
-    const advantageBuffers = { 1: plan, 2: this.get('data'), 3: this.get('lastValues'), 4: scratch };
-    if (step.vtrace) rec.dispatch(k.vtrace, advantageValues, advantageBuffers, groups(m / batch.numSteps));
-    else rec.dispatch(k.gather_advantages, advantageValues, advantageBuffers, groups(m));
+    if (step.vtrace) {
+      rec.dispatch(k.vtrace, advantageValues, { 1: plan, 2: this.get('data'), 3: this.get('lastValues'), 4: scratch }, groups(m / batch.numSteps));
+    }
     const normalize = normalizesMinibatch(ppo.normalizeAdvantage, step.vtrace);
     const reduceBuffers = (src: GPUBuffer) => ({ src, stats, scalars, partials });
     if (normalize) recordAdvantageMoments(rec, k, variant, m, reduceBuffers(scratch));
