@@ -1,7 +1,9 @@
 // The WebGPU update of several builds, interleaved in one process on one adapter, so that a change to the kernels
 // is measured against the build before it under the same load (the sweep, bench/webgpu.bench.ts, runs one build).
 // One update = 4 epochs x 4 minibatches of shuffled rows, obs 8, Discrete(4), tanh [h,h] actor and critic; per
-// build and cell: median and fastest ms per update, and dispatches per update. Pass package roots (with dist/):
+// build and cell: median and fastest ms per update, the median CPU time of this process per update (a software
+// adapter's work runs on its threads, so on a busy host this moves far less than the wall time), and dispatches
+// per update. Pass package roots (with dist/):
 //   npm run build && VK_ICD_FILENAMES=... node bench/webgpu-builds.mjs ../before .
 // Variables: CELLS='[[512,64],[2048,64]]' (batch, hidden), KERNELS=direct|tiled|auto, SUBGROUPS=auto|true|false,
 // REPS=7 (timed updates per build and cell, after one warm-up).
@@ -42,19 +44,23 @@ for (const [rows, hidden] of cells) {
     const ppo = w.resolvePPOConfig({ numSteps: rows / ENVS, learningRate: 1e-4, numEpochs: 4, numMinibatches: 4 });
     const trainer = await w.createWebGPUTrainer({ policy, ppo, seed: 1, kernels, subgroups });
     await trainer.update(batch); // warm-up: pipelines, buffers, bind groups
-    runs.push({ root, trainer, times: [] });
+    runs.push({ root, trainer, times: [], cpu: [] });
   }
   for (let r = 0; r < reps; r++) {
     for (const run of runs) {
       const started = performance.now();
+      const cpu = process.cpuUsage();
       await run.trainer.update(batch);
+      const used = process.cpuUsage(cpu);
       run.times.push(performance.now() - started);
+      run.cpu.push((used.user + used.system) / 1000);
     }
   }
-  for (const { root, trainer, times } of runs) {
+  for (const { root, trainer, times, cpu } of runs) {
     times.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
     const variant = trainer.lastVariant ? `${trainer.lastVariant.variant}${trainer.lastVariant.subgroups ? '+subgroups' : ''}` : kernels;
-    console.log(`batch ${rows} [${hidden},${hidden}] ${root}: median ${times[times.length >> 1].toFixed(1)} ms, fastest ${times[0].toFixed(1)} ms, ${trainer.dispatches} dispatches (${variant})`);
+    console.log(`batch ${rows} [${hidden},${hidden}] ${root}: median ${times[times.length >> 1].toFixed(1)} ms, fastest ${times[0].toFixed(1)} ms, cpu ${cpu[cpu.length >> 1].toFixed(1)} ms, ${trainer.dispatches} dispatches (${variant})`);
     trainer.dispose();
   }
 }
