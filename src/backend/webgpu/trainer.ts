@@ -463,14 +463,17 @@ export class WebGPUTrainer implements Trainer {
       const key = `${adapter}|${candidates.map(candidateName).join(',')}|${this.policy.actionSpace.kind}|${step.m}|${step.vtrace}|${shape}`;
       choice = measuredVariants.get(key) ?? choice;
       if (!measuredVariants.has(key)) {
-        await this.compile(candidates);
         // Each timed once (the first after a warm-up run; a subgroup twin only when its tree-sum variant came
         // within 2x of the fastest), then those within 2x of the fastest twice more: on a software adapter the
         // tiled kernels' barriers make them many times slower, so one run settles them.
         const timers = candidates.map((candidate) => {
-          const recorder = new Recorder();
-          this.recordStep(recorder, batch, step, candidate);
+          let recorder: Recorder | undefined;
           return async () => {
+            if (!recorder) {
+              await this.compile([candidate]); // only what is timed: a candidate skipped costs no compilation
+              recorder = new Recorder();
+              this.recordStep(recorder, batch, step, candidate);
+            }
             const encoder = this.encode(recorder);
             const started = performance.now();
             this.device.queue.submit([encoder.finish()]);
