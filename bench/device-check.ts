@@ -1,6 +1,7 @@
 // The correctness check bench/device.sh runs on a GPU machine (bundled by bench/prepare-device.sh into one script,
 // since that machine has no node_modules): the WASM CPU trainer against the WebGPU trainer with each kernel
-// variant forced ('direct', 'tiled') and measured ('auto'), on every case of the shared oracle table
+// variant forced ('direct', 'tiled'; each also with the reductions' subgroup twins where the device has the
+// 'subgroups' feature) and measured ('auto'), on every case of the shared oracle table
 // (test/oracle/cases.ts) and the variant table (test/webgpu/variant-cases.ts): gradients, loss stats, and the
 // parameters and stats after one update, within the oracle tolerances; and one submit and one readback per
 // update. Prints one line per case and variant; exits non-zero on any mismatch.
@@ -20,6 +21,13 @@ if (!adapter) {
 }
 console.log(`device check on ${adapter.description} (${adapter.software ? 'software' : 'hardware'})`);
 const device = await requestDevice();
+const subgroups = device.features.has('subgroups');
+console.log(`subgroups: ${subgroups ? 'yes, the subgroup reductions are checked too' : "no (the adapter has no 'subgroups' feature)"}`);
+const COMBOS: { kernels: 'auto' | 'direct' | 'tiled'; subgroups: 'auto' | boolean }[] = [
+  { kernels: 'direct', subgroups: false }, { kernels: 'tiled', subgroups: false },
+  ...(subgroups ? [{ kernels: 'direct', subgroups: true }, { kernels: 'tiled', subgroups: true }] as const : []),
+  { kernels: 'auto', subgroups: 'auto' },
+];
 let failures = 0;
 let checks = 0;
 const SEED = 11;
@@ -32,12 +40,13 @@ for (const c of [...ORACLE_CASES, ...VARIANT_CASES]) {
   const updated = await cpu.update(batch, plan);
   const params = await cpu.getParameters();
   cpu.dispose();
-  for (const kernels of ['direct', 'tiled', 'auto'] as const) {
-    const gpu = await createWebGPUTrainer({ ...options, kernels, device });
+  for (const combo of COMBOS) {
+    const kernels = combo.kernels === 'auto' ? 'auto' : `${combo.kernels}${combo.subgroups ? '+subgroups' : ''}`;
+    const gpu = await createWebGPUTrainer({ ...options, ...combo, device });
     const problems: string[] = [];
     try {
       const got = await gpu.computeGradients(batch);
-      const variant = gpu.lastVariant?.variant;
+      const variant = gpu.lastVariant && `${gpu.lastVariant.variant}${gpu.lastVariant.subgroups ? '+subgroups' : ''}`;
       const before = { ...gpu.counters };
       const stats = await gpu.update(batch, plan);
       if (gpu.counters.submits - before.submits !== 1 || gpu.counters.readbacks - before.readbacks !== 1) problems.push('update: not one submit and one readback');

@@ -2,7 +2,8 @@
 // and critic [h, h]) for batch x hidden, on the WebGPU trainer ('auto' kernels: the variant it measured is
 // shown), the WASM CPU trainer and the PyTorch peer (bench/peers/torch_ppo.py: eager and torch.compile, CUDA
 // when available) in the same run. Per cell: samples/s of the whole update and of forward + loss + backward
-// alone (computeGradients over the whole batch), achieved GFLOP/s, dispatches per update, and which backend
+// alone (computeGradients over the whole batch), achieved GFLOP/s, dispatches per update, the kernels 'auto'
+// measured fastest (variant, '+subgroups' when the reductions use subgroup operations), and which backend
 // 'auto' picks (createTrainer, measured) against which was faster here.
 //
 //   npm run bench -- webgpu          reduced sweep on a software adapter, the full one on a hardware GPU
@@ -124,11 +125,12 @@ let torchDevice = process.env.WEBPPO_PEER_RESULTS ? `read from ${process.env.WEB
     const readbacks = (gpu.counters.readbacks - before.readbacks) / updates;
     const dispatches = gpu.dispatches;
     const choice = gpu.lastVariant!;
+    const kernels = `${choice.variant}${choice.subgroups ? '+subgroups' : ''}`;
     const gradMs = await medianMs(() => gpu.computeGradients(batch));
     gpu.dispose();
     const cell: Cell = {
       rows, hidden, gflop: flops / 1e9, torch: {},
-      webgpu: { updateMs, gradMs, dispatches, variant: choice.variant, variantMs: choice.ms, submits, readbacks },
+      webgpu: { updateMs, gradMs, dispatches, variant: kernels, variantMs: choice.ms, submits, readbacks },
     };
     const cpuEstimateMs = cpuFlopsPerMs ? flops / cpuFlopsPerMs : 0;
     if (cpuEstimateMs > cpuMaxS * 1000) {
@@ -150,7 +152,7 @@ let torchDevice = process.env.WEBPPO_PEER_RESULTS ? `read from ${process.env.WEB
     }
     cells.push(cell);
     json();
-    console.log(`batch ${rows} [${hidden},${hidden}]: webgpu ${updateMs.toFixed(1)} ms (${choice.variant}), cpu ${cell.cpu ? `${cell.cpu.updateMs.toFixed(1)} ms` : 'skipped'}${cell.auto ? `, auto -> ${cell.auto.backend}` : ''}`);
+    console.log(`batch ${rows} [${hidden},${hidden}]: webgpu ${updateMs.toFixed(1)} ms (${kernels}), cpu ${cell.cpu ? `${cell.cpu.updateMs.toFixed(1)} ms` : 'skipped'}${cell.auto ? `, auto -> ${cell.auto.backend}` : ''}`);
   }
 }
 

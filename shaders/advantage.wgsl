@@ -1,10 +1,12 @@
-// Minibatch advantages: the first-pass advantages of the minibatch's rows, or (segment minibatches with
-// rewards) V-trace recomputed on each segment with the current ratios, a scan back over time per segment,
-// parallel over segments. Row i = s * numSteps + t of the minibatch is step t of its segment s.
+// A minibatch's rows: gathered at its start (observations, and the first-pass advantages), or (segment
+// minibatches with rewards) advantages by V-trace recomputed on each segment with the current ratios, a scan
+// back over time per segment, parallel over segments. Row i = s * numSteps + t of the minibatch is step t of
+// its segment s.
 
 struct Params {
   m: u32, base: u32, numSteps: u32, numEnvs: u32,
   gamma: f32, lambda: f32, rhoClip: f32, cClip: f32,
+  obsSize: u32, advantages: u32, _pad0: u32, _pad1: u32,  // gather_minibatch: advantages 0 when V-trace recomputes them
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -12,13 +14,18 @@ struct Params {
 @group(0) @binding(2) var<storage, read> data: array<f32>;
 @group(0) @binding(3) var<storage, read> lastValues: array<f32>;
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(5) var<storage, read> obs: array<f32>;
+@group(0) @binding(6) var<storage, read_write> x: array<f32>;
 
+// One pass over the minibatch's rows before anything else: x[i, :] = obs[row, :], and the row's first-pass
+// advantage into the scratch (one dispatch for both gathers).
 @compute @workgroup_size(64)
-fn gather_advantages(@builtin(global_invocation_id) id: vec3<u32>) {
+fn gather_minibatch(@builtin(global_invocation_id) id: vec3<u32>) {
   let i = id.x;
   if (i >= p.m) { return; }
   let row = plan[2u * (p.base + i)];
-  scratch[i * STRIDE + ADVANTAGE] = data[row * DATA + 2u];
+  for (var k = 0u; k < p.obsSize; k++) { x[i * p.obsSize + k] = obs[row * p.obsSize + k]; }
+  if (p.advantages != 0u) { scratch[i * STRIDE + ADVANTAGE] = data[row * DATA + 2u]; }
 }
 
 @compute @workgroup_size(64)

@@ -27,14 +27,34 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   let b2 = p.bOffset + min(j0 + 2u, lastCol) * p.bCol;
   let b3 = p.bOffset + min(j0 + 3u, lastCol) * p.bCol;
   var sum: array<vec4<f32>, 4>;
-  for (var k = 0u; k < p.k; k++) {
-    let kb = k * p.bRow;
-    let ka = k * p.aCol;
-    let bk = vec4<f32>(b[b0 + kb], b[b1 + kb], b[b2 + kb], b[b3 + kb]);
-    sum[0] += a[a0 + ka] * bk;
-    sum[1] += a[a1 + ka] * bk;
-    sum[2] += a[a2 + ka] * bk;
-    sum[3] += a[a3 + ka] * bk;
+  if ((p.flags & ROW_SUMS) == 0u) {
+    for (var k = 0u; k < p.k; k++) {
+      let kb = k * p.bRow;
+      let ka = k * p.aCol;
+      let bk = vec4<f32>(b[b0 + kb], b[b1 + kb], b[b2 + kb], b[b3 + kb]);
+      sum[0] += a[a0 + ka] * bk;
+      sum[1] += a[a1 + ka] * bk;
+      sum[2] += a[a2 + ka] * bk;
+      sum[3] += a[a3 + ka] * bk;
+    }
+  } else {
+    // The same loop, also summing the A values it loads (a loop of its own, so that the products without
+    // ROW_SUMS, most of them, pay nothing for it on adapters that do not unswitch loops).
+    var rowSums = vec4<f32>(0.0);
+    for (var k = 0u; k < p.k; k++) {
+      let kb = k * p.bRow;
+      let ka = k * p.aCol;
+      let bk = vec4<f32>(b[b0 + kb], b[b1 + kb], b[b2 + kb], b[b3 + kb]);
+      let ak = vec4<f32>(a[a0 + ka], a[a1 + ka], a[a2 + ka], a[a3 + ka]);
+      sum[0] += ak.x * bk;
+      sum[1] += ak.y * bk;
+      sum[2] += ak.z * bk;
+      sum[3] += ak.w * bk;
+      rowSums += ak;
+    }
+    if (j0 == 0u) {
+      for (var r = 0u; r < BLOCK && i0 + r < p.m; r++) { c[p.biasOffset + i0 + r] = rowSums[r]; }
+    }
   }
   for (var r = 0u; r < BLOCK; r++) {
     let i = i0 + r;
@@ -44,19 +64,4 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
       if (j < p.n) { store(i, j, sum[r][q]); }
     }
   }
-}
-
-// Gathers the observation rows of a minibatch: x[i, :] = obs[rows[base + i], :].
-struct GatherParams { m: u32, width: u32, base: u32, _pad: u32 }
-@group(0) @binding(0) var<uniform> g: GatherParams;
-@group(0) @binding(1) var<storage, read> obs: array<f32>;
-@group(0) @binding(2) var<storage, read> plan: array<u32>;
-@group(0) @binding(3) var<storage, read_write> x: array<f32>;
-
-@compute @workgroup_size(64)
-fn gather_rows(@builtin(global_invocation_id) id: vec3<u32>) {
-  let i = id.x;
-  if (i >= g.m) { return; }
-  let row = plan[2u * (g.base + i)];
-  for (var k = 0u; k < g.width; k++) { x[i * g.width + k] = obs[row * g.width + k]; }
 }

@@ -6,7 +6,7 @@ struct Params {
   m: u32, n: u32, k: u32, flags: u32,
   aOffset: u32, aRow: u32, aCol: u32, kChunk: u32,       // kChunk, splitStride: tiled.wgsl's split-K only
   bOffset: u32, bRow: u32, bCol: u32, splitStride: u32,
-  cOffset: u32, cRow: u32, biasOffset: u32, auxOffset: u32,
+  cOffset: u32, cRow: u32, biasOffset: u32, auxOffset: u32,  // biasOffset: read by BIAS, written by ROW_SUMS
 }
 
 // flags
@@ -17,6 +17,9 @@ const ACCUMULATE: u32 = 8u;  // add the current C before the derivative
 const DTANH: u32 = 16u;      // multiply by 1 - h^2, h = aux[auxOffset + i cRow + j]
 const DRELU: u32 = 32u;      // multiply by (h > 0)
 const PARTIAL: u32 = 64u;    // tiled.wgsl: a split-K partial, plain sums at cOffset + z splitStride, no epilogue
+// Also c[biasOffset + z splitStride + i] = sum_k A(i, k): with dW = dY^T X the bias gradient (column sums of
+// dY) comes out of the weight gradient's own pass over dY, instead of a dispatch of its own.
+const ROW_SUMS: u32 = 128u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;

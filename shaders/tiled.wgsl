@@ -21,6 +21,7 @@ fn matmul_tiled(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
   let kEnd = min(p.k, kBegin + p.kChunk);
   let flat = local.y * 16u + local.x;
   var sum: array<vec4<f32>, 4>;
+  var rowSums = vec4<f32>(0.0); // ROW_SUMS
   for (var k0 = kBegin; k0 < kEnd; k0 += KT) {
     // 256 invocations load 64 x 16 values of each panel, 4 each, neighbours reading neighbouring addresses
     // (along k when k is the contiguous index, else along the rows / columns); out-of-range values load as 0.
@@ -42,12 +43,21 @@ fn matmul_tiled(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
     workgroupBarrier();
     for (var t = 0u; t < KT; t++) {
       let bk = vec4<f32>(tileB[t][local.x], tileB[t][local.x + 16u], tileB[t][local.x + 32u], tileB[t][local.x + 48u]);
-      sum[0] += tileA[t][local.y] * bk;
-      sum[1] += tileA[t][local.y + 16u] * bk;
-      sum[2] += tileA[t][local.y + 32u] * bk;
-      sum[3] += tileA[t][local.y + 48u] * bk;
+      let ak = vec4<f32>(tileA[t][local.y], tileA[t][local.y + 16u], tileA[t][local.y + 32u], tileA[t][local.y + 48u]);
+      sum[0] += ak.x * bk;
+      sum[1] += ak.y * bk;
+      sum[2] += ak.z * bk;
+      sum[3] += ak.w * bk;
+      rowSums += ak;
     }
     workgroupBarrier();
+  }
+  // ROW_SUMS: the first column of invocations of the first column of tiles holds every row's sum over this split.
+  if ((p.flags & ROW_SUMS) != 0u && group.x == 0u && local.x == 0u) {
+    for (var r = 0u; r < BLOCK; r++) {
+      let i = row0 + local.y + 16u * r;
+      if (i < p.m) { c[p.biasOffset + group.z * p.splitStride + i] = rowSums[r]; }
+    }
   }
   // Invocation (x, y) owns rows y + 16 r and columns x + 16 q: neighbouring invocations store neighbouring columns.
   for (var r = 0u; r < BLOCK; r++) {

@@ -88,9 +88,14 @@ function loss(theta: Float64Array): number {
 }
 
 let failures = 0;
-// Both kernel variants: 'direct' (software adapters) and 'tiled' (hardware GPUs; here with ragged 8-wide tiles).
-for (const kernels of ['direct', 'tiled'] as const) {
-  const trainer = await createWebGPUTrainer({ policy, ppo, seed: 3, parameters: params, kernels });
+// Both kernel variants: 'direct' (software adapters) and 'tiled' (hardware GPUs; here with ragged 8-wide tiles),
+// and each with the reductions' subgroup twins where Deno's adapter offers 'subgroups' (lavapipe here does not).
+const subgroups = (await navigator.gpu.requestAdapter())?.features.has('subgroups') === true;
+console.log(`deno gradient check: subgroups ${subgroups ? 'offered, checked too' : 'not offered by this adapter, not checked'}`);
+const combos = [false, ...(subgroups ? [true] : [])].flatMap((sg) => (['direct', 'tiled'] as const).map((kernels) => ({ kernels, subgroups: sg })));
+for (const combo of combos) {
+  const kernels = `${combo.kernels}${combo.subgroups ? '+subgroups' : ''}`;
+  const trainer = await createWebGPUTrainer({ policy, ppo, seed: 3, parameters: params, ...combo });
   try {
     const { grads, stats } = await trainer.computeGradients(batch);
     const h = 1e-6;

@@ -104,7 +104,8 @@ export async function probeAdapter(): Promise<{ software: boolean; description: 
 
 /**
  * @internal A device with the adapter's largest buffer limits (the default 128 MiB binding limit would reject the
- * activations of a large minibatch, e.g. 65536 rows x 1024 units).
+ * activations of a large minibatch, e.g. 65536 rows x 1024 units), and its 'subgroups' feature when it has one
+ * (the reductions' subgroup twins, kernels.ts).
  */
 export async function requestDevice(): Promise<GPUDevice> {
   const gpu = await getGPU();
@@ -112,5 +113,6 @@ export async function requestDevice(): Promise<GPUDevice> {
   const adapter = await requestAdapterQuietly(gpu);
   if (!adapter) throw new Error('webppo: WebGPU is available but no adapter was found');
   const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
-  return adapter.requestDevice({ label: 'webppo', requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups'] : [];
+  return adapter.requestDevice({ label: 'webppo', requiredLimits: { maxStorageBufferBindingSize, maxBufferSize }, requiredFeatures });
 }

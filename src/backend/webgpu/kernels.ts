@@ -12,19 +12,24 @@ import rowScratch from '../../../shaders/row_scratch.wgsl';
 import tiled from '../../../shaders/tiled.wgsl';
 import reduceSplit from '../../../shaders/reduce_split.wgsl';
 import reduceCommon from '../../../shaders/reduce_common.wgsl';
+import sumTree from '../../../shaders/sum_tree_common.wgsl';
+import sumSubgroups from '../../../shaders/sum_subgroups_common.wgsl';
 
 // The per-row kernels share one scratch layout, defined once in row_scratch.wgsl; the two matrix-product
 // families share their parameters, bindings and epilogue (matmul_common.wgsl), the two reduction families their
-// slots and tree sum (reduce_common.wgsl).
+// slots (reduce_common.wgsl) and their workgroup sum: a barrier tree (sum_tree_common.wgsl), or in the
+// *_subgroups builds subgroup operations (sum_subgroups_common.wgsl, first: its enable directive opens the module).
 export const SHADERS = {
   linear: matmulCommon + linear,
   heads: rowScratch + heads,
   ppo_loss: rowScratch + ppoLoss,
-  reduce: rowScratch + reduceCommon + reduce,
+  reduce: sumTree + rowScratch + reduceCommon + reduce,
   adam,
   advantage: rowScratch + advantage,
   tiled: matmulCommon + tiled,
-  reduce_split: rowScratch + reduceCommon + reduceSplit,
+  reduce_split: sumTree + rowScratch + reduceCommon + reduceSplit,
+  reduce_subgroups: sumSubgroups + rowScratch + reduceCommon + reduce,
+  reduce_split_subgroups: sumSubgroups + rowScratch + reduceCommon + reduceSplit,
 } as const;
 export type ShaderName = keyof typeof SHADERS;
 
@@ -45,13 +50,12 @@ const RW = 'rw' as const;
 
 export const KERNELS = {
   matmul: { shader: 'linear', storage: { 1: READ, 2: READ, 3: RW, 4: READ, 5: READ }, uniform: 'u'.repeat(16) },
-  gather_rows: { shader: 'linear', storage: { 1: READ, 2: READ, 3: RW }, uniform: 'uuuu' },
   categorical_forward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 5: READ, 8: RW }, uniform: 'u'.repeat(12) },
   categorical_backward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 5: READ, 8: RW, 9: RW }, uniform: 'u'.repeat(12) },
   gaussian_forward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 6: READ, 7: READ, 8: RW }, uniform: 'u'.repeat(12) },
   gaussian_backward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 6: READ, 7: READ, 8: RW, 9: RW, 10: RW }, uniform: 'u'.repeat(12) },
-  gather_advantages: { shader: 'advantage', storage: { 1: READ, 2: READ, 3: READ, 4: RW }, uniform: 'uuuuffff' },
-  vtrace: { shader: 'advantage', storage: { 1: READ, 2: READ, 3: READ, 4: RW }, uniform: 'uuuuffff' },
+  gather_minibatch: { shader: 'advantage', storage: { 1: READ, 2: READ, 4: RW, 5: READ, 6: RW }, uniform: 'uuuuffffuuuu' },
+  vtrace: { shader: 'advantage', storage: { 1: READ, 2: READ, 3: READ, 4: RW }, uniform: 'uuuuffffuuuu' },
   loss_rows: { shader: 'ppo_loss', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 5: RW }, uniform: 'uuuuffffffff' },
   column_sum: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
   advantage_moments: { shader: 'reduce', storage: { 1: READ, 2: RW, 3: RW }, uniform: 'uuuuuuuuffff' },
@@ -75,6 +79,8 @@ export type KernelName = keyof typeof KERNELS;
 
 export interface Kernel {
   readonly name: KernelName;
+  /** The shader module it was built from (a subgroup twin shares its name, not its shader). */
+  readonly shader: ShaderName;
   readonly spec: KernelSpec;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
@@ -93,7 +99,7 @@ export async function compileShader(device: GPUDevice, name: string, code: strin
   return module;
 }
 
-async function createKernel(device: GPUDevice, name: KernelName, module: GPUShaderModule): Promise<Kernel> {
+async function createKernel(device: GPUDevice, name: KernelName, module: GPUShaderModule, shader: ShaderName = KERNELS[name].shader): Promise<Kernel> {
   const spec: KernelSpec = KERNELS[name];
   device.pushErrorScope('validation');
   const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } }];
@@ -102,13 +108,13 @@ async function createKernel(device: GPUDevice, name: KernelName, module: GPUShad
   }
   const layout = device.createBindGroupLayout({ label: `webppo ${name}`, entries });
   const pipeline = device.createComputePipeline({
-    label: `webppo ${spec.shader}.wgsl:${name}`,
+    label: `webppo ${shader}.wgsl:${name}`,
     layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
     compute: { module, entryPoint: name },
   });
   const error = await device.popErrorScope();
-  if (error) throw new Error(`webppo: WebGPU pipeline ${spec.shader}.wgsl:${name} failed: ${error.message}`);
-  return { name, spec, pipeline, layout };
+  if (error) throw new Error(`webppo: WebGPU pipeline ${shader}.wgsl:${name} failed: ${error.message}`);
+  return { name, shader, spec, pipeline, layout };
 }
 
 /** Kernels of the 'tiled' variant (variants.ts): compiled only when a trainer first needs them. */
@@ -117,7 +123,16 @@ export const TILED_KERNELS: readonly KernelName[] = [
   'advantage_moments_partial', 'advantage_moments_combine', 'loss_stats_partial', 'loss_stats_combine',
 ];
 
-type Group = 'base' | 'tiled';
+/**
+ * Kernels that sum over a workgroup (workgroup_sum), and so have a twin built with subgroup operations
+ * (the *_subgroups shaders) for devices with the 'subgroups' feature.
+ */
+export const SUBGROUP_KERNELS: readonly KernelName[] = [
+  'advantage_moments', 'loss_stats', 'grad_norm',
+  'sum_squares', 'grad_norm_partials', 'advantage_moments_partial', 'loss_stats_partial',
+];
+
+type Group = 'base' | 'tiled' | 'subgroups';
 const cache = new WeakMap<GPUDevice, Map<Group, Promise<Partial<Record<KernelName, Kernel>>>>>();
 
 function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<KernelName, Kernel>>> {
@@ -126,10 +141,12 @@ function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<K
   let kernels = groups.get(group);
   if (!kernels) {
     kernels = (async () => {
-      const names = (Object.keys(KERNELS) as KernelName[]).filter((n) => TILED_KERNELS.includes(n) === (group === 'tiled'));
+      const names = group === 'subgroups' ? SUBGROUP_KERNELS
+        : (Object.keys(KERNELS) as KernelName[]).filter((n) => TILED_KERNELS.includes(n) === (group === 'tiled'));
+      const shaderOf = (n: KernelName): ShaderName => (group === 'subgroups' ? `${KERNELS[n].shader as 'reduce' | 'reduce_split'}_subgroups` : KERNELS[n].shader);
       const modules = new Map<ShaderName, GPUShaderModule>();
-      for (const shader of new Set(names.map((n) => KERNELS[n].shader))) modules.set(shader, await compileShader(device, shader, SHADERS[shader]));
-      const built = await Promise.all(names.map((name) => createKernel(device, name, modules.get(KERNELS[name].shader)!)));
+      for (const shader of new Set(names.map(shaderOf))) modules.set(shader, await compileShader(device, shader, SHADERS[shader]));
+      const built = await Promise.all(names.map((name) => createKernel(device, name, modules.get(shaderOf(name))!, shaderOf(name))));
       return Object.fromEntries(built.map((k) => [k.name, k])) as Partial<Record<KernelName, Kernel>>;
     })();
     kernels.catch(() => groups!.delete(group));
@@ -141,8 +158,19 @@ function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<K
 /**
  * The kernels, compiled once per device: every kernel, or with `tiled: false` all but the 'tiled' variant's
  * (whose entries are then absent until a later call asks for them; software adapters compile pipelines slowly).
+ * With `subgroups` (the device must have the 'subgroups' feature) the workgroup-summing kernels are their
+ * subgroup twins, under the same names.
  */
-export async function getKernels(device: GPUDevice, { tiled = true } = {}): Promise<Record<KernelName, Kernel>> {
+export async function getKernels(device: GPUDevice, { tiled = true, subgroups = false } = {}): Promise<Record<KernelName, Kernel>> {
   const base = await compileGroup(device, 'base');
-  return { ...base, ...(tiled ? await compileGroup(device, 'tiled') : {}) } as Record<KernelName, Kernel>;
+  return {
+    ...base,
+    ...(tiled ? await compileGroup(device, 'tiled') : {}),
+    ...(subgroups ? await compileGroup(device, 'subgroups') : {}),
+  } as Record<KernelName, Kernel>;
+}
+
+/** Whether the device was created with the 'subgroups' feature (so the subgroup twins compile on it). */
+export function hasSubgroups(device: GPUDevice): boolean {
+  return device.features?.has('subgroups') === true;
 }

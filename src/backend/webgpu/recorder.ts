@@ -94,7 +94,7 @@ export class Recorder {
         if (!buffer) throw new Error(`webppo: ${d.kernel.name} dispatch is missing binding ${binding}`);
         return typeof buffer === 'function' ? buffer() : buffer;
       });
-      const key = `${d.kernel.name}:${slot}:${cache.id(uniforms)}:${buffers.map((b) => cache.id(b)).join(',')}`;
+      const key = `${d.kernel.shader}:${d.kernel.name}:${slot}:${cache.id(uniforms)}:${buffers.map((b) => cache.id(b)).join(',')}`;
       const group = cache.get(key, () => device.createBindGroup({
         layout: d.kernel.layout,
         entries: [

@@ -16,7 +16,7 @@ import { viewsSurvivingGrowth } from '../../wasm-memory.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
 import { DeviceLostError, requestDevice } from './device.js';
 import type { GPUDeviceLike, KernelVariant } from './gpu-types.js';
-import { getKernels, type Kernel, type KernelName } from './kernels.js';
+import { getKernels, hasSubgroups, type Kernel, type KernelName } from './kernels.js';
 import { networkGraph, type NetworkGraph } from './network.js';
 import { BindGroupCache, Recorder } from './recorder.js';
 import {
@@ -43,13 +43,29 @@ export interface WebGPUTrainerOptions extends TrainerOptions {
    * 'auto' (default): both timed on this adapter for each minibatch shape, once per process, the faster kept.
    */
   kernels?: 'auto' | KernelVariant;
+  /**
+   * Whether the whole-minibatch reductions (loss stats, advantage moments, gradient norm) sum with subgroup
+   * operations: true (the device must have the 'subgroups' feature), false (workgroup-memory trees), or 'auto'
+   * (default): timed both ways alongside `kernels` where the device has the feature, else false.
+   */
+  subgroups?: 'auto' | boolean;
 }
 
-/** What 'auto' measured for one adapter and minibatch shape: milliseconds per minibatch of each variant. */
+/**
+ * What the trainer runs for one adapter and minibatch shape, and what 'auto' measured: milliseconds per
+ * minibatch of each candidate it timed, by name ('direct', 'tiled', 'direct+subgroups', 'tiled+subgroups'),
+ * NaN for those it did not (not a candidate, or a subgroup twin of a variant already over 2x slower).
+ */
 export interface VariantChoice {
   variant: KernelVariant;
-  ms: Record<KernelVariant, number>;
+  /** Whether the reductions sum with subgroup operations. */
+  subgroups: boolean;
+  ms: Record<KernelVariant, number> & Partial<Record<`${KernelVariant}+subgroups`, number>>;
 }
+
+/** One kernel choice: the matrix-product variant and whether the reductions use subgroups. */
+interface Candidate { variant: KernelVariant; subgroups: boolean }
+const candidateName = (c: Candidate) => (c.subgroups ? `${c.variant}+subgroups` as const : c.variant);
 
 // Measured choices by adapter and minibatch shape, shared by every trainer of the process.
 const measuredVariants = new Map<string, VariantChoice>();
@@ -89,10 +105,16 @@ export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promis
   const owned = options.device === undefined;
   const variant = options.kernels ?? 'auto';
   if (variant !== 'auto' && variant !== 'direct' && variant !== 'tiled') fail('options.kernels', "'auto', 'direct' or 'tiled'", variant);
+  const subgroups = options.subgroups ?? 'auto';
+  if (subgroups !== 'auto' && typeof subgroups !== 'boolean') fail('options.subgroups', "'auto', true or false", subgroups);
+  if (subgroups === true && options.device !== undefined && !hasSubgroups(options.device as GPUDevice)) {
+    fail('options.subgroups', "'auto' or false (the given device was created without the 'subgroups' feature)", subgroups);
+  }
   const device = (options.device as GPUDevice | undefined) ?? (await requestDevice());
   try {
+    if (subgroups === true && !hasSubgroups(device)) fail('options.subgroups', "'auto' or false (this adapter has no 'subgroups' feature)", subgroups);
     const kernels = await getKernels(device, { tiled: variant === 'tiled' });
-    return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed, variant);
+    return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed, variant, subgroups === 'auto' ? (hasSubgroups(device) ? 'auto' : false) : subgroups);
   } catch (error) {
     if (owned) device.destroy();
     throw error;
@@ -116,6 +138,8 @@ export class WebGPUTrainer implements Trainer {
   private readonly buffers = new Map<string, GPUBuffer>();
   private readonly arena: { buffer?: GPUBuffer } = {};
   private readonly bindGroups = new BindGroupCache();
+  /** The kernel table with the reductions' subgroup twins, compiled when a candidate first needs it. */
+  private subgroupKernels?: Record<KernelName, Kernel>;
   private readonly noise: PCG32;
   /** Seeds of the default (shuffled rows) plans. */
   private readonly plans: PCG32;
@@ -141,6 +165,7 @@ export class WebGPUTrainer implements Trainer {
     parameters: Float32Array,
     seed: number,
     private readonly variantOption: 'auto' | KernelVariant = 'auto',
+    private readonly subgroupsOption: 'auto' | boolean = false,
   ) {
     this.parameterLayout = layout.parameters;
     this.hyper = { learningRate: ppo.learningRate, entropyCoef: ppo.entropyCoef, clipEpsilon: ppo.clipEpsilon };
@@ -245,9 +270,9 @@ export class WebGPUTrainer implements Trainer {
         weights[2 * i + 1] = batch.weights ? batch.weights[row] : 1;
       }
       this.upload(batch, pairs, 1);
-      const variant = await this.variantFor(batch, { base: 0, m: rows, vtrace, slot: 0 });
+      const choice = await this.variantFor(batch, { base: 0, m: rows, vtrace, slot: 0 });
       const recorder = new Recorder();
-      this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 }, variant);
+      this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 }, choice);
       this.dispatches = recorder.count;
       const encoder = this.encode(recorder);
       const [stats, grads] = await this.readback(encoder, [[this.get('stats'), STAT_SLOT], [this.get('grads'), this.layout.size]]);
@@ -287,7 +312,7 @@ export class WebGPUTrainer implements Trainer {
         }
       }
       this.upload(batch, pairs, steps);
-      const variant = await this.variantFor(batch, { base: 0, m, vtrace: segments, slot: 0 });
+      const choice = await this.variantFor(batch, { base: 0, m, vtrace: segments, slot: 0 });
       const recorder = new Recorder();
       for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
         for (let b = 0; b < plan.numMinibatches; b++) {
@@ -296,7 +321,7 @@ export class WebGPUTrainer implements Trainer {
           this.recordStep(recorder, batch, {
             base: slot * m, m, vtrace: segments, slot,
             adam: { correction1: 1 - 0.9 ** step, correction2: 1 - 0.999 ** step },
-          }, variant);
+          }, choice);
         }
         if (this.ppo.targetKl !== null) {
           recorder.dispatch(this.kernels.kl_check, [plan.numMinibatches, 0, 0, 0, recorder.count + 1, epoch * plan.numMinibatches, 0, 0, this.ppo.targetKl], {
@@ -331,8 +356,9 @@ export class WebGPUTrainer implements Trainer {
   // ---- recording ----
 
   /** Records one minibatch: forward, advantages, loss, backward, grad norm, and (update) the Adam step. */
-  private recordStep(rec: Recorder, batch: Batch, step: Step, variant: KernelVariant): void {
-    const { kernels: k, graph, layout, policy, ppo } = this;
+  private recordStep(rec: Recorder, batch: Batch, step: Step, { variant, subgroups }: Candidate): void {
+    const { graph, layout, policy, ppo } = this;
+    const k = subgroups ? this.subgroupKernels! : this.kernels;
     const { m, base } = step;
     const space = policy.actionSpace;
     const rows = batch.numSteps * batch.numEnvs;
@@ -349,7 +375,9 @@ export class WebGPUTrainer implements Trainer {
     const groups = (n: number, size = 64) => Math.ceil(n / size);
     const partials = this.get('partials');
 
-    rec.dispatch(k.gather_rows, [m, obsSize, base], { 1: this.get('obs'), 2: plan, 3: x0 }, groups(m));
+    const advantageValues = [m, base, batch.numSteps, batch.numEnvs, ppo.gamma, ppo.gaeLambda, ppo.vtrace.rhoClip, ppo.vtrace.cClip];
+    rec.dispatch(k.gather_minibatch, [...advantageValues, obsSize, step.vtrace ? 0 : 1],
+      { 1: plan, 2: this.get('data'), 4: scratch, 5: this.get('obs'), 6: x0 }, groups(m));
     for (const [i, node] of graph.nodes.entries()) {
       const { inputs, outputs, activated, weightOffset, biasOffset } = node.entry;
       const act = activated ? (policy.network.activation === 'tanh' ? 2 : 4) : 0;
@@ -368,10 +396,9 @@ export class WebGPUTrainer implements Trainer {
     };
     rec.dispatch(box ? k.gaussian_forward : k.categorical_forward, heads, headBuffers, groups(m));
 
-    const advantageValues = [m, base, batch.numSteps, batch.numEnvs, ppo.gamma, ppo.gaeLambda, ppo.vtrace.rhoClip, ppo.vtrace.cClip];
-    const advantageBuffers = { 1: plan, 2: this.get('data'), 3: this.get('lastValues'), 4: scratch };
-    if (step.vtrace) rec.dispatch(k.vtrace, advantageValues, advantageBuffers, groups(m / batch.numSteps));
-    else rec.dispatch(k.gather_advantages, advantageValues, advantageBuffers, groups(m));
+    if (step.vtrace) {
+      rec.dispatch(k.vtrace, advantageValues, { 1: plan, 2: this.get('data'), 3: this.get('lastValues'), 4: scratch }, groups(m / batch.numSteps));
+    }
     const normalize = normalizesMinibatch(ppo.normalizeAdvantage, step.vtrace);
     const reduceBuffers = (src: GPUBuffer) => ({ src, stats, scalars, partials });
     if (normalize) recordAdvantageMoments(rec, k, variant, m, reduceBuffers(scratch));
@@ -385,7 +412,8 @@ export class WebGPUTrainer implements Trainer {
     recordLossStats(rec, k, variant, m, step.slot, [scale, ppo.criticCoef, entropyCoef], reduceBuffers(scratch));
     rec.dispatch(box ? k.gaussian_backward : k.categorical_backward, heads, headBuffers, groups(m));
 
-    // Backward, heads first: dW = dY^T X, db = column sums of dY, dX = dY W (times act' of the layer below).
+    // Backward, heads first: dW = dY^T X with db = column sums of dY in the same pass, dX = dY W (times act' of
+    // the layer below, in the product's epilogue).
     const incoming = graph.nodes.map(() => 0);
     for (let i = graph.nodes.length - 1; i >= 0; i--) {
       const node = graph.nodes[i];
@@ -394,8 +422,7 @@ export class WebGPUTrainer implements Trainer {
         : i === graph.criticHead ? { buffer: scratch, offset: GRAD_VALUE, stride: SCRATCH_STRIDE }
           : { buffer: this.get(`dy${i}`), offset: 0, stride: outputs };
       recordWeightGradient(rec, k, variant, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, 0, inputs, 1, 0, weightOffset, inputs, 0, 0],
-        { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, partials, grads);
-      recordColumnSum(rec, k, variant, m, outputs, dy, grads, biasOffset, scalars, partials);
+        biasOffset, { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, partials, grads);
       const below = node.input;
       if (below < 0) continue;
       const consumers = graph.nodes[below].backwardFrom;
@@ -418,51 +445,68 @@ export class WebGPUTrainer implements Trainer {
   }
 
   /**
-   * The kernel variant for minibatches of this shape: the one asked for, or (auto) the faster of the two over
-   * a forward + backward pass of one real minibatch (no optimizer step). Measured once per adapter and shape in
-   * a process; the measuring submits are not counted as the update's. Parameters and Adam state are untouched; the stats and scalars it wrote are cleared again.
+   * The kernels for minibatches of this shape: the ones asked for, or (an option left 'auto') the fastest
+   * candidate over a forward + backward pass of one real minibatch (no optimizer step). Measured once per
+   * adapter and shape in a process; the measuring submits are not counted as the update's. Parameters and
+   * Adam state are untouched; the stats and scalars it wrote are cleared again.
    */
-  private async variantFor(batch: Batch, step: Step): Promise<KernelVariant> {
-    if (this.variantOption !== 'auto') {
-      this.lastVariant = { variant: this.variantOption, ms: { direct: NaN, tiled: NaN } };
-      return this.variantOption;
+  private async variantFor(batch: Batch, step: Step): Promise<Candidate> {
+    const variants: KernelVariant[] = this.variantOption === 'auto' ? ['direct', 'tiled'] : [this.variantOption];
+    const subgroups = this.subgroupsOption === 'auto' ? [false, true] : [this.subgroupsOption];
+    const candidates = variants.flatMap((variant) => subgroups.map((sg) => ({ variant, subgroups: sg })));
+    const ms = { direct: NaN, tiled: NaN } as VariantChoice['ms'];
+    let choice: VariantChoice = { ...candidates[0], ms };
+    if (candidates.length > 1) {
+      const info = (this.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+      const adapter = info ? [info.vendor, info.architecture, info.device, info.description].join('/') : 'unknown';
+      const shape = this.layout.layers.map((l) => `${l.inputs}x${l.outputs}`).join(',');
+      const key = `${adapter}|${candidates.map(candidateName).join(',')}|${this.policy.actionSpace.kind}|${step.m}|${step.vtrace}|${shape}`;
+      choice = measuredVariants.get(key) ?? choice;
+      if (!measuredVariants.has(key)) {
+        // Each timed once (the first after a warm-up run; a subgroup twin only when its tree-sum variant came
+        // within 2x of the fastest), then those within 2x of the fastest twice more: on a software adapter the
+        // tiled kernels' barriers make them many times slower, so one run settles them.
+        const timers = candidates.map((candidate) => {
+          let recorder: Recorder | undefined;
+          return async () => {
+            if (!recorder) {
+              await this.compile([candidate]); // only what is timed: a candidate skipped costs no compilation
+              recorder = new Recorder();
+              this.recordStep(recorder, batch, step, candidate);
+            }
+            const encoder = this.encode(recorder);
+            const started = performance.now();
+            this.device.queue.submit([encoder.finish()]);
+            await this.device.queue.onSubmittedWorkDone();
+            return performance.now() - started;
+          };
+        });
+        await timers[0]();
+        const times = candidates.map(() => Infinity);
+        const near = (i: number) => times[i] < 2 * Math.min(...times);
+        const twin = (c: Candidate) => candidates.findIndex((d) => d.variant === c.variant && !d.subgroups);
+        for (const [i, c] of candidates.entries()) if (!c.subgroups) times[i] = await timers[i]();
+        for (const [i, c] of candidates.entries()) if (c.subgroups && (twin(c) < 0 || near(twin(c)))) times[i] = await timers[i]();
+        for (const i of candidates.keys()) if (near(i)) times[i] = Math.min(times[i], await timers[i](), await timers[i]());
+        candidates.forEach((c, i) => { ms[candidateName(c)] = Number.isFinite(times[i]) ? times[i] : NaN; });
+        choice = { ...candidates[times.indexOf(Math.min(...times))], ms };
+        measuredVariants.set(key, choice);
+        this.device.queue.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
+        this.device.queue.writeBuffer(this.get('stats'), 0, new Float32Array(this.get('stats').size / 4));
+      }
     }
-    const info = (this.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const adapter = info ? [info.vendor, info.architecture, info.device, info.description].join('/') : 'unknown';
-    const shape = this.layout.layers.map((l) => `${l.inputs}x${l.outputs}`).join(',');
-    const key = `${adapter}|${this.policy.actionSpace.kind}|${step.m}|${step.vtrace}|${shape}`;
-    let choice = measuredVariants.get(key);
-    // The tiled pipelines are compiled only now, when they are to be measured or run.
-    if ((!choice || choice.variant === 'tiled') && !this.kernels.matmul_tiled) Object.assign(this.kernels, await getKernels(this.device));
-    if (!choice) {
-      // Direct: warmed up, then timed. Tiled: timed, and once more only when close (on a software adapter its
-      // barriers make it many times slower, so one run settles it).
-      const ms = { direct: 0, tiled: 0 };
-      const timer = (variant: KernelVariant) => {
-        const recorder = new Recorder();
-        this.recordStep(recorder, batch, step, variant);
-        return async () => {
-          const encoder = this.encode(recorder);
-          const started = performance.now();
-          this.device.queue.submit([encoder.finish()]);
-          await this.device.queue.onSubmittedWorkDone();
-          return performance.now() - started;
-        };
-      };
-      const direct = timer('direct');
-      await direct();
-      ms.direct = await direct();
-      const tiled = timer('tiled');
-      ms.tiled = await tiled();
-      if (ms.tiled < 2 * ms.direct) ms.tiled = Math.min(ms.tiled, await tiled(), await tiled());
-      if (ms.tiled < 2 * ms.direct) ms.direct = Math.min(ms.direct, await direct());
-      choice = { variant: ms.tiled < ms.direct ? 'tiled' : 'direct', ms };
-      measuredVariants.set(key, choice);
-      this.device.queue.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
-      this.device.queue.writeBuffer(this.get('stats'), 0, new Float32Array(this.get('stats').size / 4));
-    }
+    await this.compile([choice]);
     this.lastVariant = choice;
-    return choice.variant;
+    return choice;
+  }
+
+  /** Compiles what these candidates need beyond the base kernels (tiled pipelines, subgroup twins), once. */
+  private async compile(candidates: readonly Candidate[]): Promise<void> {
+    const tiled = candidates.some((c) => c.variant === 'tiled');
+    if (tiled && !this.kernels.matmul_tiled) Object.assign(this.kernels, await getKernels(this.device));
+    if (candidates.some((c) => c.subgroups) && (!this.subgroupKernels || (tiled && !this.subgroupKernels.matmul_tiled))) {
+      this.subgroupKernels = await getKernels(this.device, { tiled, subgroups: true });
+    }
   }
 
   private encode(recorder: Recorder, indirect?: GPUBuffer): GPUCommandEncoder {

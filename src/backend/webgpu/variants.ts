@@ -34,7 +34,7 @@ export function weightSplits(m: number, outputs: number, inputs: number): number
 export function partialFloats(m: number, layers: readonly { inputs: number; outputs: number }[], width: number): number {
   let most = 16 * reductionGroups(m).groups;
   for (const { inputs, outputs } of layers) {
-    most = Math.max(most, weightSplits(m, outputs, inputs) * outputs * inputs, ceil(m, ROWS_PER_GROUP) * outputs);
+    most = Math.max(most, weightSplits(m, outputs, inputs) * outputs * (inputs + 1), ceil(m, ROWS_PER_GROUP) * outputs);
   }
   return Math.max(most, ceil(m, ROWS_PER_GROUP) * width);
 }
@@ -54,29 +54,38 @@ function withSplit(values: number[], kChunk: number, splits: number, stride: num
   return v;
 }
 
+const ROW_SUMS = 128; // matmul_common.wgsl
+
 /**
- * The weight gradient dW[outputs x inputs] = dY^T X over m rows into grads at `offset` (row length inputs).
- * Tiled: split over the rows into partials, then summed.
+ * The weight gradient dW[outputs x inputs] = dY^T X over m rows into grads at `values[12]` (row length inputs),
+ * and in the same pass the bias gradient db = column sums of dY into grads at `biasOffset` (the layout puts a
+ * layer's bias right after its weight). Tiled: split over the rows into partials (weight then bias per
+ * split), then summed.
  */
 export function recordWeightGradient(
-  rec: Recorder, k: Record<KernelName, Kernel>, variant: KernelVariant, values: number[], buffers: Record<number, Binding>,
-  partials: Binding, grads: Binding,
+  rec: Recorder, k: Record<KernelName, Kernel>, variant: KernelVariant, values: number[], biasOffset: number,
+  buffers: Record<number, Binding>, partials: Binding, grads: Binding,
 ): void {
   const [outputs, inputs, m] = values;
+  const size = outputs * inputs;
+  if (biasOffset !== values[12] + size) throw new Error(`webppo: internal: bias at ${biasOffset} does not follow its ${outputs}x${inputs} weight at ${values[12]}`);
+  const fused = values.slice();
+  fused[3] |= ROW_SUMS;
+  fused[14] = biasOffset;
   if (variant === 'direct') {
-    rec.dispatch(k.matmul, values, buffers, ceil(inputs, 32), ceil(outputs, 32));
+    rec.dispatch(k.matmul, fused, buffers, ceil(inputs, 32), ceil(outputs, 32));
     return;
   }
   const splits = weightSplits(m, outputs, inputs);
   if (splits === 1) {
-    rec.dispatch(k.matmul_tiled, withSplit(values, m, 1, 0), buffers, ceil(inputs, 64), ceil(outputs, 64));
+    rec.dispatch(k.matmul_tiled, withSplit(fused, m, 1, 0), buffers, ceil(inputs, 64), ceil(outputs, 64));
     return;
   }
-  const size = outputs * inputs;
-  const partial = withSplit(values, ceil(m, splits), splits, size);
-  partial[12] = 0; // cOffset: the partials start at 0
+  const partial = withSplit(fused, ceil(m, splits), splits, size + outputs);
+  partial[12] = 0; // cOffset: the partials start at 0, each split's bias right after its weight
+  partial[14] = size;
   rec.dispatch(k.matmul_tiled, partial, { ...buffers, 3: partials }, ceil(inputs, 64), ceil(outputs, 64), splits);
-  rec.dispatch(k.sum_splits, [size, splits, size, values[12]], { 1: partials, 2: grads }, ceil(size, 256));
+  rec.dispatch(k.sum_splits, [size + outputs, splits, size + outputs, values[12]], { 1: partials, 2: grads }, ceil(size + outputs, 256));
 }
 
 /** dst[dstOffset + j] = sum over m rows of src[srcOffset + i stride + j], j < cols. */
