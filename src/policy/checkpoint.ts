@@ -18,7 +18,8 @@ export const CHECKPOINT_VERSION = VERSION;
 /** Version 1 files checksummed the tensor data only; they still load. */
 const LEGACY_VERSION = '1';
 const METADATA_KEYS = ['format', 'version', 'config', 'optimizer.step', 'rng', 'counters', 'checksum'];
-const PLACEHOLDER = '00000000';
+/** What the checksum field holds while the checksum is computed. */
+export const PLACEHOLDER = '00000000';
 
 export interface CheckpointContents<Config = unknown> {
   /** JSON-able description of the agent (spaces via spaceToJson). */
@@ -112,8 +113,8 @@ export function readCheckpointConfig(bytes: Uint8Array | ArrayBuffer): { config:
   return { config: parseJson('config', metadata.config), file };
 }
 
-/** Where the 8 digits of the one `"checksum":"..."` field lie in the header. */
-function checksumAt(bytes: Uint8Array, digits: string): number {
+/** Where the 8 digits of the one `"checksum":"..."` field lie in the header (also used by demonstration files). */
+export function checksumAt(bytes: Uint8Array, digits: string): number {
   const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
   const needle = new TextEncoder().encode(`"checksum":"${digits}"`);
   const header = bytes.subarray(0, headerEnd);
@@ -122,8 +123,8 @@ function checksumAt(bytes: Uint8Array, digits: string): number {
   return at + needle.length - 9;
 }
 
-/** FNV-1a over the whole file, reading the 8 checksum digits at `at` as the placeholder. */
-function fileChecksum(bytes: Uint8Array, at: number): string {
+/** FNV-1a over the whole file, reading the 8 checksum digits at `at` as the placeholder (also used by demonstration files). */
+export function fileChecksum(bytes: Uint8Array, at: number): string {
   const h = fnv1aUpdate(fnv1aUpdate(fnv1aUpdate(FNV_OFFSET, bytes.subarray(0, at)), PLACEHOLDER_BYTES), bytes.subarray(at + 8));
   return (h >>> 0).toString(16).padStart(8, '0');
 }
