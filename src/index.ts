@@ -7,7 +7,7 @@ export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInp
 export { ppoPreset, PPO_PRESET_NAMES, type PPOPresetName } from './ppo-presets.js';
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
 export { initialParameters } from './policy/init.js';
-export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName } from './backend/trainer.js';
+export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName, DemoBatch, ImitationOptions, ImitationStats, ImitationUpdateStats } from './backend/trainer.js';
 export { createTrainer, type BackendChoice, type BackendReport, type CreateTrainerOptions } from './backend/index.js';
 export { measureBackends, syntheticBatch } from './backend/auto.js';
 export { createCpuTrainer } from './backend/cpu/trainer.js';
@@ -30,3 +30,7 @@ export { RunningMeanStd, ObservationNormalizer, RewardScaler } from './normalize
 export { readSafetensors, writeSafetensors, type Tensor, type SafetensorsFile } from './policy/safetensors.js';
 export { presetFor, type Preset } from './presets.js';
 export { loadPolicy, InferencePolicy, type LoadPolicyOptions, type PredictOptions } from './policy/inference-policy.js';
+export {
+  DemonstrationRecorder, loadDemonstration, encodeDemonstration, demonstrationBatch, pretrain, BehavioralCloning, type Demonstration, type DemonstrationRecorderOptions,
+  type ImitationHost, type PretrainOptions, type PretrainEpoch, type BehavioralCloningOptions, type BehavioralCloningDefaults, type BehavioralCloningStats,
+} from './imitation/index.js';

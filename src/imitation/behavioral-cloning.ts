@@ -74,16 +74,26 @@ const KNOWN = ['demonstrations', 'strength', 'steps', 'batchSize', 'numEpoch', '
  * Build it once per training run (it holds the demonstrations as trainer rows and its own Adam state).
  */
 export class BehavioralCloning {
+  /** The cloning learning rate as a fraction of the policy's, before annealing. */
   readonly strength: number;
+  /** Environment steps over which the strength anneals to 0 (0: constant). */
   readonly steps: number;
+  /** Demonstrated steps per minibatch. */
   readonly batchSize: number;
+  /** Passes over the demonstrations per round. */
   readonly numEpoch: number;
+  /** The most demonstrated steps per pass (0: all). */
   readonly samplesPerUpdate: number;
   private readonly baseRate: number;
   private readonly batch;
   private readonly rng: PCG32;
   private optimizer: OptimizerState | undefined;
 
+  /**
+   * @param host The agent's trainer, spaces and parameter hook.
+   * @param options ML-Agents' behavioral_cloning settings.
+   * @param defaults The PPO side's learning rate, minibatch size and epochs, for the settings left out.
+   */
   constructor(private readonly host: ImitationHost, options: BehavioralCloningOptions, defaults: BehavioralCloningDefaults) {
     checkObject('behavioralCloning', options);
     const o = checkOptions('behavioralCloning', options, KNOWN);

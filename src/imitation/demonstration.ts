@@ -34,8 +34,11 @@ export interface DemonstrationRecorderOptions {
  * one slot are in time order; `slots` says which slot (row of the record() call) each step came from.
  */
 export interface Demonstration {
+  /** The recorded slots' observation space. */
   observationSpace: Space;
+  /** Their action space. */
   actionSpace: ActionSpace;
+  /** Recorded steps. */
   steps: number;
   /** steps x flatSize(observationSpace) */
   observations: Float32Array;
@@ -43,6 +46,7 @@ export interface Demonstration {
   actions: Int32Array | Float32Array;
   /** steps x logits, 1 = allowed (categorical spaces only). */
   masks?: Uint8Array;
+  /** The reward each step received. */
   rewards: Float32Array;
   /** 1 where the episode terminated at this step. */
   terminated: Uint8Array;
@@ -75,11 +79,15 @@ const OPTIONS = ['observationSpace', 'actionSpace', 'maxSteps', 'chunkSteps', 'w
  * const bytes = recorder.save();
  */
 export class DemonstrationRecorder {
+  /** The recorded slots' observation space. */
   readonly observationSpace: Space;
+  /** Their action space. */
   readonly actionSpace: ActionSpace;
   /** The most chunks held. */
   readonly maxChunks: number;
+  /** Steps per storage chunk. */
   readonly chunkSteps: number;
+  /** What happens once maxSteps are held. */
   readonly whenFull: 'drop_oldest' | 'stop';
   private readonly observationSize: number;
   private readonly actionSize: number;
@@ -89,6 +97,7 @@ export class DemonstrationRecorder {
   private readonly chunks: Chunk[] = [];
   private dropped = 0;
 
+  /** @param options The spaces, the bound on steps held and the chunk size. */
   constructor(options: DemonstrationRecorderOptions) {
     checkObject('options', options);
     const o = checkOptions('options', options, OPTIONS);
