@@ -25,6 +25,7 @@ const LN2: f32 = 0.69314718055994531;
 @group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(9) var<storage, read_write> grads: array<f32>; // dL/d outputs (m x width)
 @group(0) @binding(10) var<storage, read_write> logStdRows: array<f32>; // dL/d log_std per row (m x dims)
+@group(0) @binding(11) var<storage, read_write> hits: array<f32>; // categorical: 1 per row and branch whose mode is the action (m x branches)
 
 fn allowed(row: u32, k: u32) -> bool {
   return p.masked == 0u || masks[row * p.width + k] != 0u;
@@ -79,17 +80,19 @@ fn categorical_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   var start = 0u;
   var logp = 0.0;
   var entropy = 0.0;
-  var hits = 0.0;
+  var hitSum = 0.0;
   for (var b = 0u; b < p.branches; b++) {
     let n = u32(space[b]);
     let lse = branch_lse(i, row, start, n);
     let action = actions[row * p.branches + b];
     logp += outputs[i * p.width + start + action] - lse;
     entropy += branch_entropy(i, row, start, n, lse);
-    hits += branch_hit(i, row, start, n, action);
+    let hit = branch_hit(i, row, start, n, action);
+    hits[i * p.branches + b] = hit;
+    hitSum += hit;
     start += n;
   }
-  store(i, logp, entropy, hits / f32(p.branches));
+  store(i, logp, entropy, hitSum / f32(p.branches));
 }
 
 @compute @workgroup_size(64)

@@ -125,15 +125,14 @@ export function categoricalAct(
 }
 
 /**
- * Per row, the fraction of branches whose most likely allowed logit (the first on ties) is the row's action
- * (behaviour cloning's accuracy), into out [m].
+ * Per row and branch, 1 when the branch's most likely allowed logit (the first on ties) is the row's action
+ * (behaviour cloning's accuracy), else 0, into out [m, branches].
  */
 export function categoricalModeAccuracy(
   m: i32, logits: usize, numLogits: i32, masks: usize, actions: usize, nvec: usize, branches: i32, out: usize,
 ): void {
   for (let i = 0; i < m; i++) {
     const row = <usize>i * <usize>numLogits;
-    let hits: f32 = 0;
     let base = 0;
     for (let br = 0; br < branches; br++) {
       const n = load<i32>(nvec + (<usize>br << 2));
@@ -145,10 +144,10 @@ export function categoricalModeAccuracy(
         const z = load<f32>(logits + (at << 2));
         if (best < 0 || z > top) { best = j; top = z; }
       }
-      if (best == load<i32>(actions + ((<usize>i * <usize>branches + <usize>br) << 2))) hits += 1;
+      const at = (<usize>i * <usize>branches + <usize>br) << 2;
+      store<f32>(out + at, best == load<i32>(actions + at) ? 1 : 0);
       base += n;
     }
-    store<f32>(out + (<usize>i << 2), hits / <f32>branches);
   }
 }
 

@@ -91,12 +91,12 @@ export function validateImitationPlan(plan: MinibatchPlan, batch: Batch): void {
  * The backends run the cloning loss through the PPO stat slots: loss_objective holds loss_bc, loss_critic the
  * critic term, clip_fraction the accuracy. This names them.
  */
-export function imitationStats(stats: LossStats, categorical: boolean): ImitationStats {
+export function imitationStats(stats: LossStats, categorical: boolean, branchAccuracy: readonly number[]): ImitationStats {
   return {
     loss_bc: stats.loss_objective,
     loss_critic: stats.loss_critic,
     log_likelihood: stats.kl_approx,
-    ...(categorical ? { accuracy: stats.clip_fraction } : {}),
+    ...(categorical ? { accuracy: stats.clip_fraction, branchAccuracy: [...branchAccuracy] } : {}),
     grad_norm: stats.grad_norm,
   };
 }

@@ -61,7 +61,8 @@
 //   'tanh_normal' inverts the squash, u = atanh(clamp((a - loc) / scale, -(1 - 1e-6), 1 - 1e-6)) in float64, so
 //   an action on (or beyond) the box's edge is read as the nearest one a tanh can reach (|u| <= 7.25).
 //   Stats: loss_bc, loss_critic, log_likelihood = mean(logp) (unweighted); accuracy (categorical only) = mean over
-//   rows and branches of [argmax of the branch's allowed logits == a] (ties: the first index); grad_norm as PPO.
+//   rows and branches of [argmax of the branch's allowed logits == a] (ties: the first index), and branchAccuracy
+//   the same per branch; grad_norm as PPO.
 //   The optimizer step is PPO's (same Adam moments and step count), with lr = options.learningRate, default the
 //   current learning rate.
 import type { PPOConfig } from '../config.js';
@@ -235,6 +236,8 @@ export interface ImitationStats {
   log_likelihood: number;
   /** Categorical only: how often the policy's most likely action is the demonstrated one (mean over branches). */
   accuracy?: number;
+  /** Categorical only: the accuracy of each branch (one entry for Discrete). */
+  branchAccuracy?: number[];
   /** Global L2 norm of the gradient, before clipping. */
   grad_norm: number;
 }

@@ -40,12 +40,17 @@ async function build(backend: BackendUnderTest, options: TrainerOptions): Promis
   return undefined;
 }
 
-/** null when every stat of `expected` is within tolerance of `actual` (accuracy present exactly when expected). */
+/** null when every stat of `expected` is within tolerance of `actual` (accuracies present exactly when expected). */
 function imitationStatsMismatch(actual: ImitationStats, expected: ImitationStats): string | null {
   const { rtol, atol } = STATS_TOLERANCE;
   const names = Object.keys(expected) as (keyof ImitationStats)[];
   if (Object.keys(actual).sort().join() !== names.sort().join()) return `stats ${Object.keys(actual)} vs ${names}`;
-  const bad = names.filter((name) => !(Math.abs(actual[name]! - expected[name]!) <= atol + rtol * Math.abs(expected[name]!)));
+  const close = (a: number, e: number) => Math.abs(a - e) <= atol + rtol * Math.abs(e);
+  const bad = names.filter((name) => {
+    const a = actual[name], e = expected[name];
+    if (Array.isArray(e)) return !Array.isArray(a) || a.length !== e.length || !e.every((x, i) => close(a[i], x));
+    return !close(a as number, e as number);
+  });
   return bad.length === 0 ? null : bad.map((name) => `${name}: ${actual[name]} vs ${expected[name]}`).join('; ');
 }
 

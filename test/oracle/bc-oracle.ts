@@ -27,24 +27,23 @@ export function storedActions(policy: PolicySpec, actions: Int32Array | Float32A
   });
 }
 
-/** Per row, the fraction of branches whose largest allowed actor output is the demonstrated action. */
-export function modeAccuracy(policy: PolicySpec, actorOutputs: Float32Array, demo: DemoBatch): Float64Array {
+/** Per row and branch, 1 when the branch's largest allowed actor output is the demonstrated action ([rows][branches]). */
+export function modeHits(policy: PolicySpec, actorOutputs: Float32Array, demo: DemoBatch): number[][] {
   const space = policy.actionSpace;
   if (space.kind === 'box') throw new Error('oracle: accuracy is for categorical heads');
   const nvec = space.kind === 'discrete' ? [space.n] : space.nvec;
   const L = logitCount(space);
-  return Float64Array.from({ length: demo.rows }, (_, row) => {
-    let hits = 0, base = 0;
-    nvec.forEach((n, b) => {
+  return Array.from({ length: demo.rows }, (_, row) => {
+    let base = 0;
+    return nvec.map((n, b) => {
       let best = -1;
       for (let k = 0; k < n; k++) {
         if (demo.masks && !demo.masks[row * L + base + k]) continue;
         if (best < 0 || actorOutputs[row * L + base + k] > actorOutputs[row * L + base + best]) best = k;
       }
-      if (best === demo.actions[row * nvec.length + b]) hits++;
       base += n;
+      return best === demo.actions[row * nvec.length + b] ? 1 : 0;
     });
-    return hits / nvec.length;
   });
 }
 
@@ -82,7 +81,12 @@ export function oracleImitationLoss(
   let sq = 0;
   for (const g of grads) sq += g * g;
   const stats: ImitationStats = { loss_bc: terms.bc, loss_critic: terms.critic, log_likelihood: terms.logLikelihood, grad_norm: Math.sqrt(sq) };
-  if (policy.actionSpace.kind !== 'box') stats.accuracy = modeAccuracy(policy, actorOutputs, demo).reduce((s, x) => s + x, 0) / m;
+  if (policy.actionSpace.kind !== 'box') {
+    const hits = modeHits(policy, actorOutputs, demo);
+    const branches = hits[0].length;
+    stats.accuracy = hits.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / branches, 0) / m;
+    stats.branchAccuracy = Array.from({ length: branches }, (_, b) => hits.reduce((s, row) => s + row[b], 0) / m);
+  }
   return { grads, stats };
 }
 
@@ -112,12 +116,14 @@ export function oracleImitate(
   let state = optimizer ?? { m: new Float32Array(params.length), v: new Float32Array(params.length), step: 0 };
   let current = params;
   const sums = { loss_bc: 0, loss_critic: 0, log_likelihood: 0, accuracy: 0, grad_norm: 0 };
+  let branchSums: number[] = [];
   let count = 0;
   for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
     for (let mb = 0; mb < plan.numMinibatches; mb++) {
       const sub = demoMinibatch(policy, demo, plan, epoch, mb);
       const { grads, stats } = oracleImitationLoss(policy, ppo, current, sub.demo, criticCoef, sub.weights);
       for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += stats[key] ?? 0;
+      if (stats.branchAccuracy) branchSums = stats.branchAccuracy.map((a, b) => a + (branchSums[b] ?? 0));
       const next = oracleAdamStep(current, grads, state, hp);
       current = next.params;
       state = { m: next.m, v: next.v, step: next.step };
@@ -127,6 +133,9 @@ export function oracleImitate(
   const { accuracy, ...rest } = sums;
   const stats: ImitationUpdateStats = { ...rest, epochs: plan.numEpochs, minibatches: count };
   for (const key of ['loss_bc', 'loss_critic', 'log_likelihood', 'grad_norm'] as const) stats[key] /= count;
-  if (policy.actionSpace.kind !== 'box') stats.accuracy = accuracy / count;
+  if (policy.actionSpace.kind !== 'box') {
+    stats.accuracy = accuracy / count;
+    stats.branchAccuracy = branchSums.map((a) => a / count);
+  }
   return { params: current, optimizer: state, stats };
 }

@@ -69,7 +69,7 @@ describe('imitation oracle against the float64 loss', () => {
     });
   }
 
-  it('accuracy counts the branches whose most likely allowed action is the demonstrated one', () => {
+  it('accuracy counts the branches whose most likely allowed action is the demonstrated one, overall and per branch', () => {
     const c = IMITATION_CASES.find((x) => x.name.startsWith('multidiscrete[3,2] masked'))!;
     const policy = c.base.policy;
     const params = c.base.params(SEED);
@@ -91,9 +91,12 @@ describe('imitation oracle against the float64 loss', () => {
     }
     const changed = other.filter((a, i) => a !== best[i]).length;
     expect(changed).toBeGreaterThan(0);
-    const accuracy = (actions: Int32Array) => oracleImitationLoss(policy, c.base.ppo, params, { ...demo, actions }, 0).stats.accuracy;
-    expect(accuracy(best)).toBe(1);
-    expect(accuracy(other)).toBeCloseTo(1 - changed / 2 / demo.rows, 12);
+    const stats = (actions: Int32Array) => oracleImitationLoss(policy, c.base.ppo, params, { ...demo, actions }, 0).stats;
+    expect(stats(best).accuracy).toBe(1);
+    expect(stats(best).branchAccuracy).toEqual([1, 1]);
+    expect(stats(other).accuracy).toBeCloseTo(1 - changed / 2 / demo.rows, 12);
+    expect(stats(other).branchAccuracy![0]).toBe(1);
+    expect(stats(other).branchAccuracy![1]).toBeCloseTo(1 - changed / demo.rows, 12);
   });
 
   it('an update of one minibatch of all rows is one Adam step on the loss', () => {

@@ -62,7 +62,7 @@ export class CpuHead {
     }
   }
 
-  /** Categorical: per row, the fraction of branches whose most likely allowed action is the row's, into out [m]. */
+  /** Categorical: per row and branch, 1 when the branch's most likely allowed action is the row's, into out [m, branches]. */
   modeAccuracy(m: number, actorOut: number, masks: number, actions: number, out: number): void {
     wasm().categoricalModeAccuracy(m, actorOut, this.outputs, masks, actions, this.nvec, this.actionSize, out);
   }

@@ -95,7 +95,7 @@ class CpuTrainer implements Trainer {
   private job: UpdateJob | undefined;
   private running = false;
   /** Set while imitate / computeImitationGradients run: the loss is behaviour cloning's. */
-  private imitation: ImitationMode | undefined;
+  private imitation: (ImitationMode & { branchSums: Float64Array }) | undefined;
   private statView = new Float64Array(0);
   private readonly statViews = new ViewSet((buffer) => { this.statView = new Float64Array(buffer, this.stats, LOSS_STATS); });
 
@@ -148,6 +148,7 @@ class CpuTrainer implements Trainer {
       advantages: f32, returns: f32, weights: f32, masks: (r) => r * logits, probs: (r) => r * logits * 4,
       logpNew: f32, entropy: f32, gLogp: f32, gEntropy: f32, noise: (r) => r * noise, ratios: f32,
       rewards: f32, terminated: u8, truncated: u8, bootstrapValues: f32, lastValues: f32, vtraceReturns: f32,
+      hits: (r) => r * act,
     });
   }
 
@@ -226,10 +227,11 @@ class CpuTrainer implements Trainer {
   async computeImitationGradients(demo: DemoBatch, options?: ImitationOptions): Promise<{ grads: Float32Array; stats: ImitationStats }> {
     this.checkIdle();
     const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
-    this.imitation = mode;
+    const imitation = { ...mode, branchSums: new Float64Array(this.head.categorical ? this.head.actionSize : 0) };
+    this.imitation = imitation;
     try {
       const { grads, stats } = await this.computeGradients(batch);
-      return { grads, stats: imitationStats(stats, this.head.categorical) };
+      return { grads, stats: imitationStats(stats, this.head.categorical, Array.from(imitation.branchSums)) };
     } finally {
       this.imitation = undefined;
     }
@@ -240,10 +242,11 @@ class CpuTrainer implements Trainer {
     const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
     if (plan !== undefined) validateImitationPlan(plan, batch);
     const p = plan ?? imitationPlan(batch, 1, this.ppo.numMinibatches, this.planRng.nextU32());
-    this.imitation = mode;
+    const imitation = { ...mode, branchSums: new Float64Array(this.head.categorical ? this.head.actionSize : 0) };
+    this.imitation = imitation;
     try {
       const { epochs, minibatches, ...stats } = await this.update(batch, p);
-      return { ...imitationStats(stats, this.head.categorical), epochs, minibatches };
+      return { ...imitationStats(stats, this.head.categorical, Array.from(imitation.branchSums, (s) => s / minibatches)), epochs, minibatches };
     } finally {
       this.imitation = undefined;
     }
@@ -403,8 +406,17 @@ class CpuTrainer implements Trainer {
       const imitation = this.imitation;
       if (imitation) {
         // Behaviour cloning: the PPO columns of the batch are unused; accuracy goes through mb.ratios.
-        if (this.head.categorical) this.head.modeAccuracy(m, actorOut, masks, mb.actions, mb.ratios);
-        w.imitationLoss(m, mb.logpNew, weights, this.network.criticOut, mb.returns, this.head.categorical ? mb.ratios : 0,
+        const hits = this.head.categorical ? mb.hits : 0;
+        if (hits) {
+          this.head.modeAccuracy(m, actorOut, masks, mb.actions, hits);
+          const view = new Float32Array(memoryBuffer(), hits, m * this.head.actionSize);
+          for (let b = 0; b < this.head.actionSize; b++) {
+            let sum = 0;
+            for (let i = 0; i < m; i++) sum += view[i * this.head.actionSize + b];
+            imitation.branchSums[b] += sum / m;
+          }
+        }
+        w.imitationLoss(m, mb.logpNew, weights, this.network.criticOut, mb.returns, hits, this.head.actionSize,
           imitation.criticCoef, mb.gLogp, this.network.criticGrad, mb.gEntropy, this.stats);
         this.head.backward(m, this.params, this.grads, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.gLogp, mb.gEntropy, this.network.actorGrad);
         return;

@@ -6,7 +6,7 @@ import { checkArray, checkInteger, fail } from '../../errors.js';
 import { initialParameters } from '../../policy/init.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
 import { PCG32 } from '../../rng.js';
-import { logitCount } from '../../spaces.js';
+import { actionSize, logitCount, type ActionSpace } from '../../spaces.js';
 import {
   normalizesMinibatch, STAT_NAMES, type Batch, type DemoBatch, type Hyperparameters, type ImitationOptions, type ImitationStats,
   type ImitationUpdateStats, type LossStats, type MinibatchPlan, type OptimizerState,
@@ -133,6 +133,8 @@ export class WebGPUTrainer implements Trainer {
   private queue: Promise<unknown> = Promise.resolve();
   /** Set while an imitate / computeImitationGradients call records its steps: the loss is behaviour cloning's. */
   private imitation: ImitationMode | undefined;
+  /** Cloning's accuracy per branch, as the last imitation call measured it. */
+  private branchAccuracy: number[] = [];
 
   /** @internal Use createWebGPUTrainer(). */
   constructor(
@@ -249,7 +251,7 @@ export class WebGPUTrainer implements Trainer {
       this.imitation = mode;
       try {
         const { grads, stats } = await this.gradientsNow(batch);
-        return { grads, stats: imitationStats(stats, this.policy.actionSpace.kind !== 'box') };
+        return { grads, stats: imitationStats(stats, this.policy.actionSpace.kind !== 'box', this.branchAccuracy) };
       } finally {
         this.imitation = undefined;
       }
@@ -266,7 +268,7 @@ export class WebGPUTrainer implements Trainer {
       this.imitation = mode;
       try {
         const { epochs, minibatches, ...stats } = await this.updateNow(batch, chosen);
-        return { ...imitationStats(stats, this.policy.actionSpace.kind !== 'box'), epochs, minibatches };
+        return { ...imitationStats(stats, this.policy.actionSpace.kind !== 'box', this.branchAccuracy), epochs, minibatches };
       } finally {
         this.imitation = undefined;
       }
@@ -292,7 +294,9 @@ export class WebGPUTrainer implements Trainer {
     this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 }, variant);
     this.dispatches = recorder.count;
     const encoder = this.encode(recorder);
-    const [stats, grads] = await this.readback(encoder, [[this.get('stats'), STAT_SLOT], [this.get('grads'), this.layout.size]]);
+    const branches = this.imitation ? categoricalBranches(this.policy.actionSpace) : 0;
+    const [stats, grads, hits] = await this.readback(encoder, [[this.get('stats'), STAT_SLOT], [this.get('grads'), this.layout.size], ...this.hitsSource(branches)]);
+    this.branchAccuracy = Array.from(hits ?? [], (h) => h / rows);
     return { grads, stats: statsOf(stats, 0) };
   }
 
@@ -352,7 +356,13 @@ export class WebGPUTrainer implements Trainer {
       : this.buffer('indirect', 12 * recorder.count, GPUBufferUsage.INDIRECT);
     const encoder = this.encode(recorder, indirect);
     const n = this.layout.size;
-    const [stats, params, moment1, moment2] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), n], [this.get('adamM'), n], [this.get('adamV'), n]]);
+    const branches = this.imitation ? categoricalBranches(this.policy.actionSpace) : 0;
+    const [stats, params, moment1, moment2, hits] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), n], [this.get('adamM'), n], [this.get('adamV'), n], ...this.hitsSource(steps * branches)]);
+    this.branchAccuracy = Array.from({ length: branches }, (_, b) => {
+      let sum = 0;
+      for (let slot = 0; slot < steps; slot++) sum += hits![slot * branches + b];
+      return sum / (steps * m);
+    });
     this.lastParameters = params;
     const summary = this.summarize(stats, plan);
     this.updated = { parameters: params, optimizer: { m: moment1, v: moment2, step: this.step } };
@@ -405,7 +415,7 @@ export class WebGPUTrainer implements Trainer {
       ppo.samplesMcEntropy, Math.max(0, layout.logStdOffset)];
     const headBuffers = {
       1: plan, 2: acts[graph.actorHead], 3: this.get('actions'), 4: this.get('space'), 5: this.get('masks'), 6: params,
-      7: this.get('noise'), 8: scratch, 9: this.get('dHead'), 10: this.get('logStdRows'),
+      7: this.get('noise'), 8: scratch, 9: this.get('dHead'), 10: this.get('logStdRows'), 11: this.get('hits'),
     };
     rec.dispatch(box ? k.gaussian_forward : k.categorical_forward, heads, headBuffers, groups(m));
 
@@ -427,6 +437,8 @@ export class WebGPUTrainer implements Trainer {
       valueClipRange({ clipEpsilon: this.hyper.clipEpsilon, clipValue: ppo.clipValue }), criticCoef, entropyCoef, scale, imitation ? 1 : 0],
     { 1: plan, 2: this.get('data'), 3: acts[graph.criticHead], 4: scalars, 5: scratch }, groups(m));
     recordLossStats(rec, k, variant, m, step.slot, [scale, criticCoef, entropyCoef], reduceBuffers(scratch));
+    // Cloning's accuracy per branch: column sums of the rows' hits into this step's slot.
+    if (imitation && !box) recordColumnSum(rec, k, variant, m, branches, { buffer: this.get('hits'), offset: 0, stride: branches }, this.get('branchHits'), step.slot * branches, scalars, partials);
     rec.dispatch(box ? k.gaussian_backward : k.categorical_backward, heads, headBuffers, groups(m));
 
     // Backward, heads first: dW = dY^T X, db = column sums of dY, dX = dY W (times act' of the layer below).
@@ -583,12 +595,19 @@ export class WebGPUTrainer implements Trainer {
       this.buffer(`act${i}`, m * node.entry.outputs * 4);
       if (i !== graph.actorHead && i !== graph.criticHead) this.buffer(`dy${i}`, m * node.entry.outputs * 4);
     });
+    this.buffer('hits', m * Math.max(1, categoricalBranches(space)) * 4);
+    this.buffer('branchHits', steps * Math.max(1, categoricalBranches(space)) * 4);
     this.buffer('dHead', m * width * 4);
     this.buffer('logStdRows', m * width * 4);
     this.buffer('scratch', m * SCRATCH_STRIDE * 4);
     this.buffer('partials', partialFloats(m, this.layout.layers, width) * 4);
     q.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
     q.writeBuffer(this.buffer('stats', steps * STAT_SLOT * 4), 0, new Float32Array(steps * STAT_SLOT));
+  }
+
+  /** The per-branch hit sums to read back with an imitation call (none otherwise). */
+  private hitsSource(count: number): [GPUBuffer, number][] {
+    return count > 0 ? [[this.get('branchHits'), count]] : [];
   }
 
   /** Branch sizes (categorical) or log(scale) per dim (tanh_normal) for heads.wgsl. */
@@ -691,4 +710,9 @@ export class WebGPUTrainer implements Trainer {
 
 function statsOf(stats: Float32Array, slot: number): LossStats {
   return Object.fromEntries(STAT_NAMES.map((name, k) => [name, stats[slot * STAT_SLOT + k]])) as unknown as LossStats;
+}
+
+/** Branches of a categorical space (0 for a Box). */
+function categoricalBranches(space: ActionSpace): number {
+  return space.kind === 'box' ? 0 : actionSize(space);
 }
