@@ -12,6 +12,8 @@ import { sharedTestDevice } from '../helpers/gpu.js';
 import { IMITATION_CASES } from '../oracle/bc-cases.js';
 import { oracleImitate, oracleImitationLoss } from '../oracle/bc-oracle.js';
 import { mismatch, STATS_TOLERANCE } from '../oracle/compare.js';
+import { createMinibatchPlan } from '../../src/storage/plan.js';
+import { VARIANT_CASES } from '../webgpu/variant-cases.js';
 
 interface BackendUnderTest {
   name: string;
@@ -135,6 +137,46 @@ describe('behaviour cloning: CPU against WebGPU', () => {
       } finally {
         cpu.dispose();
         gpu.dispose();
+      }
+    });
+  }
+});
+
+describe("behaviour cloning: both WebGPU kernel variants against the CPU trainer", { timeout: 240_000 }, () => {
+  // Sized for the 'tiled' paths (several reduction workgroups, split column sums for the per-branch hits); one
+  // case, since compiling the tiled pipelines on a software adapter is what costs.
+  for (const c of VARIANT_CASES.filter((x) => x.name.startsWith('multidiscrete'))) {
+    it(`${c.name}: 'direct' and 'tiled' give the CPU trainer's cloning gradients, stats and parameters`, async () => {
+      const options = { policy: c.policy, ppo: c.ppo, seed: SEED, parameters: c.params(SEED) };
+      const batch = c.makeBatch(SEED);
+      const demo = { rows: batch.numSteps * batch.numEnvs, observations: batch.observations, actions: batch.actions, masks: batch.masks, returns: batch.returns };
+      const plan = createMinibatchPlan({ numSteps: demo.rows, numEnvs: 1, numEpochs: 2, numMinibatches: 1, unit: 'rows', mode: 'shuffled', seed: 3 });
+      const cpu = createCpuTrainer(options);
+      const device = await sharedTestDevice();
+      if (!device) {
+        cpu.dispose();
+        if (process.env.REQUIRE_WEBGPU === '1') throw new Error('webgpu backend unavailable but REQUIRE_WEBGPU=1');
+        return;
+      }
+      try {
+        const expected = await cpu.computeImitationGradients(demo, { criticCoef: 0.5 });
+        const updated = await cpu.imitate(demo, plan, { criticCoef: 0.5 });
+        const params = await cpu.getParameters();
+        for (const kernels of ['direct', 'tiled'] as const) {
+          const gpu = await createWebGPUTrainer({ ...options, device, kernels });
+          try {
+            const got = await gpu.computeImitationGradients(demo, { criticCoef: 0.5 });
+            expect(mismatch(got.grads, expected.grads, undefined, cpu.parameterLayout), kernels).toBeNull();
+            expect(imitationStatsMismatch(got.stats, expected.stats), kernels).toBeNull();
+            const stats = await gpu.imitate(demo, plan, { criticCoef: 0.5 });
+            expect(imitationStatsMismatch(stats, updated), kernels).toBeNull();
+            expect(mismatch(await gpu.getParameters(), params, undefined, cpu.parameterLayout), kernels).toBeNull();
+          } finally {
+            gpu.dispose();
+          }
+        }
+      } finally {
+        cpu.dispose();
       }
     });
   }
