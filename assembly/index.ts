@@ -1,7 +1,8 @@
 // The one wasm module of webppo. Each file below owns one job; this file only re-exports.
 export { alloc, allocZeroed, free } from './memory';
 export { transposeMatrix, denseForward, denseBackward, activationBackward, gemm, tanhApprox } from './nn/dense';
-export { categoricalForward, categoricalBackward, categoricalAct } from './nn/categorical';
+export { categoricalForward, categoricalBackward, categoricalAct, categoricalModeAccuracy } from './nn/categorical';
+export { imitationLoss } from './nn/imitation-loss';
 export { gaussianForward, gaussianBackward, gaussianAct } from './nn/gaussian';
 export { ppoLoss } from './nn/ppo-loss';
 export { adamStep, sumSquares } from './nn/adam';

@@ -25,9 +25,21 @@ const LN2: f32 = 0.69314718055994531;
 @group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(9) var<storage, read_write> grads: array<f32>; // dL/d outputs (m x width)
 @group(0) @binding(10) var<storage, read_write> logStdRows: array<f32>; // dL/d log_std per row (m x dims)
+@group(0) @binding(11) var<storage, read_write> hits: array<f32>; // categorical: 1 per row and branch whose mode is the action (m x branches)
 
 fn allowed(row: u32, k: u32) -> bool {
   return p.masked == 0u || masks[row * p.width + k] != 0u;
+}
+
+// 1 when the branch's most likely allowed logit (the first on ties) is the action (behaviour cloning's accuracy)
+fn branch_hit(i: u32, row: u32, start: u32, n: u32, action: u32) -> f32 {
+  var best = n;
+  var top = 0.0;
+  for (var j = 0u; j < n; j++) {
+    let z = outputs[i * p.width + start + j];
+    if (allowed(row, start + j) && (best == n || z > top)) { best = j; top = z; }
+  }
+  return select(0.0, 1.0, best == action);
 }
 
 // log-sum-exp over a branch's allowed logits
@@ -54,9 +66,10 @@ fn branch_entropy(i: u32, row: u32, start: u32, n: u32, lse: f32) -> f32 {
   return h;
 }
 
-fn store(i: u32, logp: f32, entropy: f32) {
+fn store(i: u32, logp: f32, entropy: f32, accuracy: f32) {
   scratch[i * STRIDE + LOGP] = logp;
   scratch[i * STRIDE + ENTROPY] = entropy;
+  scratch[i * STRIDE + ACCURACY] = accuracy;
 }
 
 @compute @workgroup_size(64)
@@ -67,15 +80,19 @@ fn categorical_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   var start = 0u;
   var logp = 0.0;
   var entropy = 0.0;
+  var hitSum = 0.0;
   for (var b = 0u; b < p.branches; b++) {
     let n = u32(space[b]);
     let lse = branch_lse(i, row, start, n);
     let action = actions[row * p.branches + b];
     logp += outputs[i * p.width + start + action] - lse;
     entropy += branch_entropy(i, row, start, n, lse);
+    let hit = branch_hit(i, row, start, n, action);
+    hits[i * p.branches + b] = hit;
+    hitSum += hit;
     start += n;
   }
-  store(i, logp, entropy);
+  store(i, logp, entropy, hitSum / f32(p.branches));
 }
 
 @compute @workgroup_size(64)
@@ -143,7 +160,7 @@ fn gaussian_forward(@builtin(global_invocation_id) id: vec3<u32>) {
       entropy -= sum / f32(p.samples);
     }
   }
-  store(i, logp, entropy);
+  store(i, logp, entropy, 0.0);
 }
 
 @compute @workgroup_size(64)

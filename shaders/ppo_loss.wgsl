@@ -5,7 +5,8 @@
 struct Params {
   m: u32, base: u32, normalize: u32, lossType: u32,  // lossType: 0 l1, 1 l2, 2 smooth_l1
   clipLow: f32, clipHigh: f32, valueClip: f32, criticCoef: f32,
-  entropyCoef: f32, scale: f32, _pad0: f32, _pad1: f32,  // entropyCoef is 0 without the bonus; scale 1/m or 1
+  entropyCoef: f32, scale: f32, imitation: f32, _pad1: f32,  // entropyCoef is 0 without the bonus; scale 1/m or 1;
+  // imitation != 0: the behaviour-cloning loss (src/backend/trainer.ts) instead of PPO's
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -27,6 +28,25 @@ fn critic_loss_grad(d: f32) -> f32 {
   return select(sign(d), d, abs(d) < 1.0);
 }
 
+// Behaviour cloning: dL/dlogp = -w / m, dL/dV = 2 criticCoef (V - R) / m, no entropy term. The stat columns
+// carry -w logp (loss_bc), (V - R)^2, the accuracy (as the clip fraction) and logp (as kl_approx).
+fn imitation_row(at: u32, weight: f32, ret: f32, value: f32) {
+  let logp = scratch[at + LOGP];
+  let d = value - ret;
+  scratch[at + VALUE] = value;
+  scratch[at + GRAD_LOGP] = -p.scale * weight;
+  scratch[at + GRAD_ENTROPY] = 0.0;
+  scratch[at + GRAD_VALUE] = p.scale * p.criticCoef * 2.0 * d;
+  scratch[at + RATIO] = 1.0;
+  scratch[at + OBJECTIVE] = -weight * logp;
+  scratch[at + CRITIC] = d * d;
+  scratch[at + CLIPPED] = scratch[at + ACCURACY];
+  scratch[at + KL_APPROX] = logp;
+  scratch[at + APPROX_KL] = 0.0;
+  scratch[at + RESIDUAL] = ret - value;
+  scratch[at + RETURN] = ret;
+}
+
 @compute @workgroup_size(64)
 fn loss_rows(@builtin(global_invocation_id) id: vec3<u32>) {
   let i = id.x;
@@ -37,6 +57,11 @@ fn loss_rows(@builtin(global_invocation_id) id: vec3<u32>) {
   let logpOld = data[row * DATA];
   let valueOld = data[row * DATA + 1u];
   let ret = data[row * DATA + 3u];
+
+  if (p.imitation != 0.0) {
+    imitation_row(at, weight, ret, values[i]);
+    return;
+  }
 
   var advantage = scratch[at + ADVANTAGE];
   if (p.normalize != 0u) { advantage = (advantage - scalars[0]) / (scalars[1] + 1e-8); }

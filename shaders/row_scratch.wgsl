@@ -16,6 +16,7 @@ const KL_APPROX: u32 = 11u;
 const APPROX_KL: u32 = 12u;
 const RESIDUAL: u32 = 13u;
 const RETURN: u32 = 14u;
+const ACCURACY: u32 = 15u; // categorical: fraction of branches whose most likely action is the stored one
 // Floats per batch row in the packed batch data: 0 logp_old, 1 value_old, 2 advantage, 3 return,
 // 4 reward, 5 terminated, 6 truncated, 7 bootstrap.
 const DATA: u32 = 8u;

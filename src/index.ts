@@ -7,7 +7,7 @@ export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInp
 export { ppoPreset, PPO_PRESET_NAMES, type PPOPresetName } from './ppo-presets.js';
 export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
 export { initialParameters } from './policy/init.js';
-export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName } from './backend/trainer.js';
+export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName, DemoBatch, ImitationOptions, ImitationStats, ImitationUpdateStats } from './backend/trainer.js';
 export { createTrainer, type BackendChoice, type BackendReport, type CreateTrainerOptions } from './backend/index.js';
 export { measureBackends, syntheticBatch } from './backend/auto.js';
 export { createCpuTrainer } from './backend/cpu/trainer.js';
@@ -32,3 +32,7 @@ export { readSafetensors, writeSafetensors, type Tensor, type SafetensorsFile } 
 export { presetFor, type Preset } from './presets.js';
 export { loadPolicy, InferencePolicy, type LoadPolicyOptions, type PredictOptions } from './policy/inference-policy.js';
 export { SelfPlay, OpponentPolicy, resolveSelfPlayOptions, expectedScore, eloChange, resultScore, SELF_PLAY_TENSORS, type SelfPlayOptions, type ResolvedSelfPlayOptions, type SelfPlayChanges, type SelfPlaySummary, type OpponentChoice, type OpponentSource, type OpponentSummary, type SnapshotInfo, type GameResult, type OpponentPolicyOptions, type OpponentActOptions } from './selfplay/index.js';
+export {
+  DemonstrationRecorder, loadDemonstration, encodeDemonstration, demonstrationBatch, pretrain, BehavioralCloning, type Demonstration, type DemonstrationRecorderOptions,
+  type ImitationHost, type PretrainOptions, type PretrainEpoch, type BehavioralCloningOptions, type BehavioralCloningDefaults, type BehavioralCloningStats,
+} from './imitation/index.js';

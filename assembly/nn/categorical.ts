@@ -124,6 +124,33 @@ export function categoricalAct(
   }
 }
 
+/**
+ * Per row and branch, 1 when the branch's most likely allowed logit (the first on ties) is the row's action
+ * (behaviour cloning's accuracy), else 0, into out [m, branches].
+ */
+export function categoricalModeAccuracy(
+  m: i32, logits: usize, numLogits: i32, masks: usize, actions: usize, nvec: usize, branches: i32, out: usize,
+): void {
+  for (let i = 0; i < m; i++) {
+    const row = <usize>i * <usize>numLogits;
+    let base = 0;
+    for (let br = 0; br < branches; br++) {
+      const n = load<i32>(nvec + (<usize>br << 2));
+      let best = -1;
+      let top: f32 = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const at = row + <usize>(base + j);
+        if (!allowed(masks, at)) continue;
+        const z = load<f32>(logits + (at << 2));
+        if (best < 0 || z > top) { best = j; top = z; }
+      }
+      const at = (<usize>i * <usize>branches + <usize>br) << 2;
+      store<f32>(out + at, best == load<i32>(actions + at) ? 1 : 0);
+      base += n;
+    }
+  }
+}
+
 @inline function allowed(masks: usize, at: usize): bool {
   return masks == 0 || load<u8>(masks + at) != 0;
 }

@@ -51,6 +51,20 @@
 // (||g|| + 1e-6)); step += 1; theta *= 1 - lr * weightDecay; m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g^2;
 // theta -= lr * (m / (1 - 0.9^step)) / (sqrt(v / (1 - 0.999^step)) + adamEps).
 // targetKl: after each epoch, when the mean approx_kl of that epoch's minibatches exceeds it, the update stops.
+// Imitation (behaviour cloning, imitate / computeImitationGradients) of a DemoBatch: rows are independent
+// demonstrated steps (no time structure), a minibatch M of m rows:
+//   loss_bc     = -mean(w_i logp(a_i | s_i)), always a mean whatever `reduction` says; w = plan.weights (default 1)
+//   loss_critic = criticCoef * mean((V - R)^2), R = the demonstration's returns; criticCoef 0 (default): actor only
+//   total = loss_bc + loss_critic: no ratio, advantage, clip or entropy term. separateLosses as in PPO.
+//   So dL/dlogp_i = -w_i / m, dL/dV_i = 2 criticCoef (V_i - R_i) / m, dL/dH_i = 0; the heads' backward passes
+//   are the PPO ones. Box actions of a demonstration are what the game got: 'normal' uses them as they are (u = a);
+//   'tanh_normal' inverts the squash, u = atanh(clamp((a - loc) / scale, -(1 - 1e-6), 1 - 1e-6)) in float64, so
+//   an action on (or beyond) the box's edge is read as the nearest one a tanh can reach (|u| <= 7.25).
+//   Stats: loss_bc, loss_critic, log_likelihood = mean(logp) (unweighted); accuracy (categorical only) = mean over
+//   rows and branches of [argmax of the branch's allowed logits == a] (ties: the first index), and branchAccuracy
+//   the same per branch; grad_norm as PPO.
+//   The optimizer step is PPO's (same Adam moments and step count), with lr = options.learningRate, default the
+//   current learning rate.
 import type { PPOConfig } from '../config.js';
 import type { ParameterEntry, PolicySpec } from '../policy/network.js';
 
@@ -178,6 +192,64 @@ export interface Hyperparameters {
   clipEpsilon: number | readonly [number, number];
 }
 
+/**
+ * Demonstrated steps for behaviour cloning: `rows` independent (observation, action) pairs, row-major like a
+ * {@link Batch}. The math is in `src/backend/trainer.ts`.
+ */
+export interface DemoBatch {
+  /** Demonstrated steps. */
+  rows: number;
+  /** rows x observationSize */
+  observations: Float32Array;
+  /**
+   * rows x branches (Int32Array, categorical) or rows x dims (Float32Array, Box): the action the game got; for
+   * 'tanh_normal' a point of the box (the trainer inverts the squash).
+   */
+  actions: Int32Array | Float32Array;
+  /** rows x logits, 1 = allowed (categorical spaces only). */
+  masks?: Uint8Array;
+  /** Value targets (discounted returns of the demonstration); needed when `criticCoef > 0`. */
+  returns?: Float32Array;
+}
+
+/** How imitate / computeImitationGradients weigh the terms and step. */
+export interface ImitationOptions {
+  /**
+   * Weight of the critic's `mean((V - R)^2)` on the demonstration's returns; 0 trains the actor only.
+   * @default 0
+   */
+  criticCoef?: number;
+  /**
+   * Adam step size of these steps (imitate only).
+   * @default the trainer's current learning rate
+   */
+  learningRate?: number;
+}
+
+/** The statistics of behaviour cloning on one minibatch (imitate reports their means). */
+export interface ImitationStats {
+  /** `-mean(logp(a_demo | s))`. */
+  loss_bc: number;
+  /** `criticCoef * mean((V - R)^2)` (0 without a critic term). */
+  loss_critic: number;
+  /** `mean(logp(a_demo | s))`: the demonstrated actions' mean log-likelihood. */
+  log_likelihood: number;
+  /** Categorical only: how often the policy's most likely action is the demonstrated one (mean over branches). */
+  accuracy?: number;
+  /** Categorical only: the accuracy of each branch (one entry for Discrete). */
+  branchAccuracy?: number[];
+  /** Global L2 norm of the gradient, before clipping. */
+  grad_norm: number;
+}
+
+/** Means over the minibatches imitate ran, and how many ran. */
+export interface ImitationUpdateStats extends ImitationStats {
+  /** Epochs run. */
+  epochs: number;
+  /** Minibatches (optimizer steps) run. */
+  minibatches: number;
+}
+
 /** Adam's state, in the parameter layout: what a checkpoint keeps so training resumes exactly. */
 export interface OptimizerState {
   /** Adam first and second moments, in the parameter layout. */
@@ -229,6 +301,17 @@ export interface Trainer {
    * copied before it returns; the trainer takes no other update until the job is done.
    */
   startUpdate?(batch: Batch, plan?: MinibatchPlan): UpdateJob;
+  /**
+   * Gradient of the behaviour-cloning loss with the demonstrations as one minibatch; no optimizer step.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The cloning statistics of the rows.
+   */
+  computeImitationGradients(demo: DemoBatch, options?: ImitationOptions): Promise<{ grads: Float32Array; stats: ImitationStats }>;
+  /**
+   * Behaviour-cloning steps: every epoch and minibatch of `plan` (indices are demonstration rows, unit 'rows';
+   * default: one epoch of shuffled rows in the config's numMinibatches), one Adam step each.
+   */
+  imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats>;
   /** Changes the learning rate, entropy coefficient or clip for the next calls. */
   setHyperparameters(values: Partial<Hyperparameters>): void;
   /** A copy of Adam's moments and step. */

@@ -2,7 +2,10 @@
 // call, answered in order with the same id.
 import { CheckpointError, type ErrorCode, SizeError, StateError, UnknownOptionError, ValidationError, WebppoError } from '../errors.js';
 import type { BackendChoice } from '../backend/index.js';
-import type { Hyperparameters, LossStats, OptimizerState, TrainerOptions, UpdateStats } from '../backend/trainer.js';
+import type {
+  DemoBatch, Hyperparameters, ImitationOptions, ImitationStats, ImitationUpdateStats, LossStats, MinibatchPlan, OptimizerState,
+  TrainerOptions, UpdateStats,
+} from '../backend/trainer.js';
 import type { ParameterEntry } from '../policy/network.js';
 import type { PackedBatch } from './pack.js';
 
@@ -26,6 +29,8 @@ export type Request =
   | { op: 'create'; options: TrainerOptions & { backend?: BackendChoice } }
   | { op: 'update'; packed: PackedBatch }
   | { op: 'computeGradients'; packed: PackedBatch }
+  | { op: 'imitate'; demo: DemoBatch; plan?: MinibatchPlan; options?: ImitationOptions }
+  | { op: 'computeImitationGradients'; demo: DemoBatch; options?: ImitationOptions }
   | { op: 'getParameters' }
   | { op: 'setParameters'; flat: Float32Array }
   | { op: 'setHyperparameters'; values: Partial<Hyperparameters> }
@@ -39,6 +44,8 @@ export interface Results {
   create: { backend: 'webgpu' | 'cpu'; parameterLayout: ParameterEntry[] };
   update: { stats: UpdateStats; buffer: ArrayBuffer | SharedArrayBuffer };
   computeGradients: { grads: Float32Array; stats: LossStats; buffer: ArrayBuffer | SharedArrayBuffer };
+  imitate: ImitationUpdateStats;
+  computeImitationGradients: { grads: Float32Array; stats: ImitationStats };
   getParameters: Float32Array;
   setParameters: void;
   setHyperparameters: void;

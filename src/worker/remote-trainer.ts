@@ -3,7 +3,11 @@
 // errors name the field as the local trainers do; calls are answered in order; setters do not wait, and a
 // failure inside the worker while setting surfaces on the next awaited call.
 import type { BackendChoice } from '../backend/index.js';
-import type { Batch, BackendName, Hyperparameters, LossStats, MinibatchPlan, OptimizerState, Trainer, TrainerOptions, UpdateStats } from '../backend/trainer.js';
+import type {
+  Batch, BackendName, DemoBatch, Hyperparameters, ImitationOptions, ImitationStats, ImitationUpdateStats, LossStats, MinibatchPlan,
+  OptimizerState, Trainer, TrainerOptions, UpdateStats,
+} from '../backend/trainer.js';
+import { imitationInputs, validateImitationPlan } from '../backend/imitation.js';
 import { validateBatch, validatePlan } from '../backend/validate.js';
 import { fail, WorkerError } from '../errors.js';
 import type { ParameterEntry } from '../policy/network.js';
@@ -126,6 +130,23 @@ export class RemoteTrainer implements Trainer {
     const { stats, buffer: back } = await this.call('update', { op: 'update', packed }, this.transfers(buffer));
     this.staging.push(back);
     return stats;
+  }
+
+  /** Behaviour-cloning steps, run in the worker (the demonstrations are copied there, checked here first). */
+  async imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats> {
+    const { batch } = imitationInputs(demo, this.options.policy, options, 0);
+    if (plan !== undefined) validateImitationPlan(plan, batch);
+    return this.call('imitate', { op: 'imitate', demo: copyDemo(demo), plan, options: options && { ...options } });
+  }
+
+  /**
+   * Gradient and stats of the behaviour-cloning loss of the demonstrations as one minibatch, computed in the worker.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The cloning statistics of the rows.
+   */
+  async computeImitationGradients(demo: DemoBatch, options?: ImitationOptions): Promise<{ grads: Float32Array; stats: ImitationStats }> {
+    imitationInputs(demo, this.options.policy, options, 0);
+    return this.call('computeImitationGradients', { op: 'computeImitationGradients', demo: copyDemo(demo), options: options && { ...options } });
   }
 
   /** Sends new hyperparameters to the worker (does not wait). */
@@ -254,4 +275,12 @@ export class RemoteTrainer implements Trainer {
 /** Creates a trainer in a worker (see WorkerTrainerOptions). */
 export function createWorkerTrainer(options: WorkerTrainerOptions): Promise<RemoteTrainer> {
   return RemoteTrainer.create(options);
+}
+
+/** A demonstration batch as plain typed arrays (structured-cloned to the worker; views over wasm memory become copies). */
+function copyDemo(demo: DemoBatch): DemoBatch {
+  return {
+    rows: demo.rows, observations: demo.observations.slice(), actions: demo.actions.slice(),
+    ...(demo.masks ? { masks: demo.masks.slice() } : {}), ...(demo.returns ? { returns: demo.returns.slice() } : {}),
+  };
 }

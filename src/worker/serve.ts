@@ -41,6 +41,13 @@ export function serveTrainer(endpoint: MessageEndpoint): void {
         const copy = grads.slice();
         return { result: { grads: copy, stats, buffer: message.packed.buffer }, transfer: [copy.buffer, ...transferable(message.packed.buffer)] };
       }
+      case 'imitate':
+        return { result: await trainer.imitate(message.demo, message.plan, message.options), transfer: [] };
+      case 'computeImitationGradients': {
+        const { grads, stats } = await trainer.computeImitationGradients(message.demo, message.options);
+        const copy = grads.slice();
+        return { result: { grads: copy, stats }, transfer: [copy.buffer] };
+      }
       case 'getParameters': {
         // A copy: the trainer's array may be a view over wasm memory, which must not be transferred.
         const copy = (await trainer.getParameters()).slice();

@@ -24,7 +24,7 @@ import { actionSize, logitCount } from '../../src/spaces.js';
 
 await tf.setBackend('cpu');
 
-function checkCpuBackend(): void {
+export function checkCpuBackend(): void {
   const backend = tf.getBackend();
   if (backend !== 'cpu') throw new Error(`oracle: the TF.js backend is '${backend}'; the oracle runs on 'cpu' (await tf.setBackend('cpu'))`);
 }
@@ -59,7 +59,7 @@ interface Rows {
   m: number;
 }
 
-function forward(policy: PolicySpec, layout: NetworkLayout, flat: tf.Tensor1D, obs: tf.Tensor2D, detachCritic: boolean) {
+export function forward(policy: PolicySpec, layout: NetworkLayout, flat: tf.Tensor1D, obs: tf.Tensor2D, detachCritic: boolean) {
   const activation = policy.network.activation === 'tanh' ? tf.tanh : tf.relu;
   const dense = (x: tf.Tensor2D, layer: NetworkLayout['layers'][number]): tf.Tensor2D => {
     const w = flat.slice(layer.weightOffset, layer.outputs * layer.inputs).reshape([layer.outputs, layer.inputs]) as tf.Tensor2D;
@@ -78,7 +78,7 @@ function forward(policy: PolicySpec, layout: NetworkLayout, flat: tf.Tensor1D, o
 }
 
 /** Per-row log-prob of the batch's actions and entropy ([m] each). */
-function distribution(policy: PolicySpec, actor: tf.Tensor2D, logStd: tf.Tensor1D | undefined, rows: Rows, samplesMcEntropy: number) {
+export function distribution(policy: PolicySpec, actor: tf.Tensor2D, logStd: tf.Tensor1D | undefined, rows: Rows, samplesMcEntropy: number) {
   const space = policy.actionSpace;
   const m = rows.m;
   if (space.kind !== 'box') {
@@ -126,7 +126,7 @@ function distribution(policy: PolicySpec, actor: tf.Tensor2D, logStd: tf.Tensor1
   return { logp, entropy };
 }
 
-function toRows(policy: PolicySpec, batch: Batch, samplesMcEntropy: number): Rows {
+export function toRows(policy: PolicySpec, batch: Batch, samplesMcEntropy: number): Rows {
   const m = batch.numSteps * batch.numEnvs;
   const space = policy.actionSpace;
   const perRow = actionSize(space);

@@ -118,11 +118,13 @@ describe('webgpu kernels', () => {
       actions[2 * i + 1] = masks[i * width + 3] ? 0 : 1;
     }
     const scratch = buffer(m * 16);
+    const hits = buffer(m * 2);
     const rec = new Recorder();
     rec.dispatch(kernels.categorical_forward, [m, 0, m, width, 2, 1, 0, 1, 0], {
-      1: buffer(plan), 2: buffer(logits), 3: buffer(actions), 4: buffer(Float32Array.from(nvec)), 5: buffer(masks), 8: scratch,
+      1: buffer(plan), 2: buffer(logits), 3: buffer(actions), 4: buffer(Float32Array.from(nvec)), 5: buffer(masks), 8: scratch, 11: hits,
     }, 1);
     const out = await execute(rec, scratch, m * 16);
+    const hit = await execute(new Recorder(), hits, m * 2);
     for (let i = 0; i < m; i++) {
       const row = m - 1 - i;
       let logp = 0, entropy = 0, start = 0;
@@ -135,6 +137,16 @@ describe('webgpu kernels', () => {
         start += n;
       });
       expectClose([out[i * 16], out[i * 16 + 1]], [logp, entropy], 1e-5, 2e-6);
+      // Behaviour cloning's accuracy: per branch, whether the most likely allowed logit is the action.
+      start = 0;
+      const expectedHits = nvec.map((n, b) => {
+        let best = -1;
+        for (let j = 0; j < n; j++) if (masks[row * width + start + j] && (best < 0 || logits[i * width + start + j] > logits[i * width + start + best])) best = j;
+        start += n;
+        return best === actions[row * 2 + b] ? 1 : 0;
+      });
+      expect([hit[i * 2], hit[i * 2 + 1]]).toEqual(expectedHits);
+      expect(out[i * 16 + 15]).toBe((expectedHits[0] + expectedHits[1]) / 2);
     }
   });
 

@@ -73,6 +73,22 @@ describe('RemoteTrainer (trainInWorker)', () => {
     });
   }
 
+  it('clones demonstrations (imitate, computeImitationGradients) exactly as the local trainer does', async () => {
+    const { local, remote } = await pair('transfer');
+    const batch = randomBatch(5);
+    const demo = { rows: T * N, observations: batch.observations, actions: batch.actions, returns: batch.returns };
+    const plan = createMinibatchPlan({ numSteps: T * N, numEnvs: 1, numEpochs: 2, numMinibatches: 4, unit: 'rows', mode: 'shuffled', seed: 2 });
+    const options = { criticCoef: 0.5, learningRate: 0.01 };
+    const [a, b] = await Promise.all([remote.imitate(demo, plan, options), local.imitate(demo, plan, options)]);
+    expect(a).toEqual(b);
+    expect(a.minibatches).toBe(8);
+    expect(await remote.getParameters()).toEqual(await local.getParameters());
+    const g = await Promise.all([remote.computeImitationGradients(demo), local.computeImitationGradients(demo)]);
+    expect(g[0]).toEqual(g[1]);
+    await expect(remote.imitate({ ...demo, actions: new Int32Array(3) })).rejects.toThrow(/demo\.actions/);
+    remote.dispose(); local.dispose();
+  });
+
   it('sets parameters and optimizer state across the boundary', async () => {
     const { local, remote } = await pair('transfer');
     const flat = (await local.getParameters()).map((v, i) => v + 0.001 * (i % 7));

@@ -62,6 +62,11 @@ export class CpuHead {
     }
   }
 
+  /** Categorical: per row and branch, 1 when the branch's most likely allowed action is the row's, into out [m, branches]. */
+  modeAccuracy(m: number, actorOut: number, masks: number, actions: number, out: number): void {
+    wasm().categoricalModeAccuracy(m, actorOut, this.outputs, masks, actions, this.nvec, this.actionSize, out);
+  }
+
   /** Picks actions for m rows (stored form: index or u) and their log-probs; squashed gets loc + scale tanh(u). */
   act(m: number, params: number, actorOut: number, masks: number, deterministic: boolean, rng: number, actions: number, squashed: number, logp: number): void {
     const w = wasm();

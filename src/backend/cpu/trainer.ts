@@ -10,10 +10,12 @@ import { PCG32 } from '../../rng.js';
 import { logitCount } from '../../spaces.js';
 import { allocBlock, freeBlock, memoryBuffer, ViewSet, viewsSurvivingGrowth } from '../../wasm-memory.js';
 import {
-  normalizesMinibatch, STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
+  normalizesMinibatch, STAT_NAMES, type Batch, type DemoBatch, type Hyperparameters, type ImitationOptions, type ImitationStats,
+  type ImitationUpdateStats, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateJob, type UpdateStats,
 } from '../trainer.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
+import { imitationInputs, imitationPlan, imitationStats, validateImitationPlan, type ImitationMode } from '../imitation.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
@@ -92,6 +94,8 @@ class CpuTrainer implements Trainer {
   /** The update in progress (startUpdate), and whether one of its slices is running now. */
   private job: UpdateJob | undefined;
   private running = false;
+  /** Set while imitate / computeImitationGradients run: the loss is behaviour cloning's. */
+  private imitation: (ImitationMode & { branchSums: Float64Array }) | undefined;
   private statView = new Float64Array(0);
   private readonly statViews = new ViewSet((buffer) => { this.statView = new Float64Array(buffer, this.stats, LOSS_STATS); });
 
@@ -144,6 +148,7 @@ class CpuTrainer implements Trainer {
       advantages: f32, returns: f32, weights: f32, masks: (r) => r * logits, probs: (r) => r * logits * 4,
       logpNew: f32, entropy: f32, gLogp: f32, gEntropy: f32, noise: (r) => r * noise, ratios: f32,
       rewards: f32, terminated: u8, truncated: u8, bootstrapValues: f32, lastValues: f32, vtraceReturns: f32,
+      hits: (r) => r * act,
     });
   }
 
@@ -217,6 +222,34 @@ class CpuTrainer implements Trainer {
       this.pacer.endSlice();
     }
     return { grads: copyOutF32(this.grads, this.size), stats: statsFrom(sums, 1) };
+  }
+
+  async computeImitationGradients(demo: DemoBatch, options?: ImitationOptions): Promise<{ grads: Float32Array; stats: ImitationStats }> {
+    this.checkIdle();
+    const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
+    const imitation = { ...mode, branchSums: new Float64Array(this.head.categorical ? this.head.actionSize : 0) };
+    this.imitation = imitation;
+    try {
+      const { grads, stats } = await this.computeGradients(batch);
+      return { grads, stats: imitationStats(stats, this.head.categorical, Array.from(imitation.branchSums)) };
+    } finally {
+      this.imitation = undefined;
+    }
+  }
+
+  async imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats> {
+    this.checkIdle();
+    const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
+    if (plan !== undefined) validateImitationPlan(plan, batch);
+    const p = plan ?? imitationPlan(batch, 1, this.ppo.numMinibatches, this.planRng.nextU32());
+    const imitation = { ...mode, branchSums: new Float64Array(this.head.categorical ? this.head.actionSize : 0) };
+    this.imitation = imitation;
+    try {
+      const { epochs, minibatches, ...stats } = await this.update(batch, p);
+      return { ...imitationStats(stats, this.head.categorical, Array.from(imitation.branchSums, (s) => s / minibatches)), epochs, minibatches };
+    } finally {
+      this.imitation = undefined;
+    }
   }
 
   async update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
@@ -370,6 +403,24 @@ class CpuTrainer implements Trainer {
     yield* paced(pacer, 'loss', 1, 1, () => {
       const actorOut = this.network.actorOut;
       this.head.forward(m, this.params, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.logpNew, mb.entropy);
+      const imitation = this.imitation;
+      if (imitation) {
+        // Behaviour cloning: the PPO columns of the batch are unused; accuracy goes through mb.ratios.
+        const hits = this.head.categorical ? mb.hits : 0;
+        if (hits) {
+          this.head.modeAccuracy(m, actorOut, masks, mb.actions, hits);
+          const view = new Float32Array(memoryBuffer(), hits, m * this.head.actionSize);
+          for (let b = 0; b < this.head.actionSize; b++) {
+            let sum = 0;
+            for (let i = 0; i < m; i++) sum += view[i * this.head.actionSize + b];
+            imitation.branchSums[b] += sum / m;
+          }
+        }
+        w.imitationLoss(m, mb.logpNew, weights, this.network.criticOut, mb.returns, hits, this.head.actionSize,
+          imitation.criticCoef, mb.gLogp, this.network.criticGrad, mb.gEntropy, this.stats);
+        this.head.backward(m, this.params, this.grads, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.gLogp, mb.gEntropy, this.network.actorGrad);
+        return;
+      }
       const recomputed = segmentCount > 0 && batch.rewards;
       if (recomputed) this.vtrace(T, segmentCount, segmentList, rowsPtr, m);
       if (normalizesMinibatch(this.ppo.normalizeAdvantage, recomputed)) w.normalizeAdvantages(mb.advantages, m);
@@ -418,7 +469,7 @@ class CpuTrainer implements Trainer {
     const { maxGradNorm, adamEps, weightDecay } = this.ppo;
     const scale = Number.isFinite(maxGradNorm) && maxGradNorm > 0 ? Math.min(1, maxGradNorm / (norm + 1e-6)) : 1;
     this.step++;
-    const lr = this.hyper.learningRate;
+    const lr = this.imitation ? this.imitation.learningRate : this.hyper.learningRate;
     wasm().adamStep(this.size, this.params, this.grads, this.moment1, this.moment2, lr,
       1 - 0.9 ** this.step, 1 - 0.999 ** this.step, adamEps, 1 - lr * weightDecay, scale);
   }

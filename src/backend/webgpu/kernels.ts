@@ -50,7 +50,7 @@ const RW = 'rw' as const;
 
 export const KERNELS = {
   matmul: { shader: 'linear', storage: { 1: READ, 2: READ, 3: RW, 4: READ, 5: READ }, uniform: 'u'.repeat(16) },
-  categorical_forward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 5: READ, 8: RW }, uniform: 'u'.repeat(12) },
+  categorical_forward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 5: READ, 8: RW, 11: RW }, uniform: 'u'.repeat(12) },
   categorical_backward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 5: READ, 8: RW, 9: RW }, uniform: 'u'.repeat(12) },
   gaussian_forward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 6: READ, 7: READ, 8: RW }, uniform: 'u'.repeat(12) },
   gaussian_backward: { shader: 'heads', storage: { 1: READ, 2: READ, 3: READ, 6: READ, 7: READ, 8: RW, 9: RW, 10: RW }, uniform: 'u'.repeat(12) },

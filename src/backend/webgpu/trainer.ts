@@ -6,14 +6,16 @@ import { checkArray, checkInteger, fail } from '../../errors.js';
 import { initialParameters } from '../../policy/init.js';
 import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
 import { PCG32 } from '../../rng.js';
-import { logitCount } from '../../spaces.js';
+import { actionSize, logitCount, type ActionSpace } from '../../spaces.js';
 import {
-  normalizesMinibatch, STAT_NAMES, type Batch, type Hyperparameters, type LossStats, type MinibatchPlan, type OptimizerState,
+  normalizesMinibatch, STAT_NAMES, type Batch, type DemoBatch, type Hyperparameters, type ImitationOptions, type ImitationStats,
+  type ImitationUpdateStats, type LossStats, type MinibatchPlan, type OptimizerState,
   type Trainer, type TrainerOptions, type UpdateStats,
 } from '../trainer.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
 import { viewsSurvivingGrowth } from '../../wasm-memory.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
+import { imitationInputs, imitationPlan, imitationStats, validateImitationPlan, type ImitationMode } from '../imitation.js';
 import { DeviceLostError, requestDevice } from './device.js';
 import type { GPUDeviceLike, KernelVariant } from './gpu-types.js';
 import { getKernels, hasSubgroups, type Kernel, type KernelName } from './kernels.js';
@@ -153,6 +155,10 @@ export class WebGPUTrainer implements Trainer {
   private lost?: string;
   private disposed = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set while an imitate / computeImitationGradients call records its steps: the loss is behaviour cloning's. */
+  private imitation: ImitationMode | undefined;
+  /** Cloning's accuracy per branch, as the last imitation call measured it. */
+  private branchAccuracy: number[] = [];
 
   /** @internal Use createWebGPUTrainer(). */
   constructor(
@@ -255,29 +261,68 @@ export class WebGPUTrainer implements Trainer {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
     const current = viewsSurvivingGrowth(batch);
+    return this.serial(() => this.gradientsNow(current())); // re-viewed if wasm memory grew while earlier work was queued
+  }
+
+  /**
+   * Gradient of the behaviour-cloning loss with the demonstrations as one minibatch; no optimizer step.
+   * @property grads The gradient, flat, in `parameterLayout` order.
+   * @property stats The cloning statistics of the rows.
+   */
+  computeImitationGradients(demo: DemoBatch, options?: ImitationOptions): Promise<{ grads: Float32Array; stats: ImitationStats }> {
+    this.checkAlive();
+    const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
     return this.serial(async () => {
-      const batch = current(); // re-viewed if wasm memory grew while earlier work was queued
-      const T = batch.numSteps;
-      const N = batch.numEnvs;
-      const rows = T * N;
-      const vtrace = batch.rewards !== undefined;
-      // One minibatch of all rows; segment order (s * T + t) so that V-trace can scan each env column.
-      const pairs = new Uint32Array(2 * rows);
-      const weights = new Float32Array(pairs.buffer);
-      for (let i = 0; i < rows; i++) {
-        const row = vtrace ? (i % T) * N + Math.floor(i / T) : i;
-        pairs[2 * i] = row;
-        weights[2 * i + 1] = batch.weights ? batch.weights[row] : 1;
+      this.imitation = mode;
+      try {
+        const { grads, stats } = await this.gradientsNow(batch);
+        return { grads, stats: imitationStats(stats, this.policy.actionSpace.kind !== 'box', this.branchAccuracy) };
+      } finally {
+        this.imitation = undefined;
       }
-      this.upload(batch, pairs, 1);
-      const choice = await this.variantFor(batch, { base: 0, m: rows, vtrace, slot: 0 });
-      const recorder = new Recorder();
-      this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 }, choice);
-      this.dispatches = recorder.count;
-      const encoder = this.encode(recorder);
-      const [stats, grads] = await this.readback(encoder, [[this.get('stats'), STAT_SLOT], [this.get('grads'), this.layout.size]]);
-      return { grads, stats: statsOf(stats, 0) };
     });
+  }
+
+  /** Behaviour-cloning steps over the demonstrations in one submit; default plan: one epoch of shuffled rows. */
+  imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats> {
+    this.checkAlive();
+    const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
+    if (plan !== undefined) validateImitationPlan(plan, batch);
+    const chosen = plan ?? imitationPlan(batch, 1, this.ppo.numMinibatches, this.plans.nextU32());
+    return this.serial(async () => {
+      this.imitation = mode;
+      try {
+        const { epochs, minibatches, ...stats } = await this.updateNow(batch, chosen);
+        return { ...imitationStats(stats, this.policy.actionSpace.kind !== 'box', this.branchAccuracy), epochs, minibatches };
+      } finally {
+        this.imitation = undefined;
+      }
+    });
+  }
+
+  private async gradientsNow(batch: Batch): Promise<{ grads: Float32Array; stats: LossStats }> {
+    const T = batch.numSteps;
+    const N = batch.numEnvs;
+    const rows = T * N;
+    const vtrace = batch.rewards !== undefined;
+    // One minibatch of all rows; segment order (s * T + t) so that V-trace can scan each env column.
+    const pairs = new Uint32Array(2 * rows);
+    const weights = new Float32Array(pairs.buffer);
+    for (let i = 0; i < rows; i++) {
+      const row = vtrace ? (i % T) * N + Math.floor(i / T) : i;
+      pairs[2 * i] = row;
+      weights[2 * i + 1] = batch.weights ? batch.weights[row] : 1;
+    }
+    this.upload(batch, pairs, 1);
+    const choice = await this.variantFor(batch, { base: 0, m: rows, vtrace, slot: 0 });
+    const recorder = new Recorder();
+    this.recordStep(recorder, batch, { base: 0, m: rows, vtrace, slot: 0 }, choice);
+    this.dispatches = recorder.count;
+    const encoder = this.encode(recorder);
+    const branches = this.imitation ? categoricalBranches(this.policy.actionSpace) : 0;
+    const [stats, grads, hits] = await this.readback(encoder, [[this.get('stats'), STAT_SLOT], [this.get('grads'), this.layout.size], ...this.hitsSource(branches)]);
+    this.branchAccuracy = Array.from(hits ?? [], (h) => h / rows);
+    return { grads, stats: statsOf(stats, 0) };
   }
 
   /** Every epoch and minibatch of one PPO update in one submit; default plan: shuffled rows from the config. */
@@ -292,55 +337,61 @@ export class WebGPUTrainer implements Trainer {
       unit: 'rows', mode: 'shuffled', seed: this.plans.nextU32(),
     });
     const chosen = plan;
-    return this.serial(async () => {
-      const plan = chosen;
-      const batch = current();
-      const T = batch.numSteps;
-      const N = batch.numEnvs;
-      const segments = plan.unit === 'segments';
-      const m = segments ? plan.unitsPerMinibatch * T : plan.unitsPerMinibatch;
-      const steps = plan.numEpochs * plan.numMinibatches;
-      const pairs = new Uint32Array(2 * steps * m);
-      const weights = new Float32Array(pairs.buffer);
-      for (let u = 0; u < plan.indices.length; u++) {
-        const w = plan.weights ? plan.weights[u] : 1;
-        const span = segments ? T : 1;
-        for (let t = 0; t < span; t++) {
-          const i = u * span + t;
-          pairs[2 * i] = segments ? t * N + plan.indices[u] : plan.indices[u];
-          weights[2 * i + 1] = w;
-        }
+    return this.serial(() => this.updateNow(current(), chosen));
+  }
+
+  private async updateNow(batch: Batch, plan: MinibatchPlan): Promise<UpdateStats> {
+    const T = batch.numSteps;
+    const N = batch.numEnvs;
+    const segments = plan.unit === 'segments';
+    const m = segments ? plan.unitsPerMinibatch * T : plan.unitsPerMinibatch;
+    const steps = plan.numEpochs * plan.numMinibatches;
+    const pairs = new Uint32Array(2 * steps * m);
+    const weights = new Float32Array(pairs.buffer);
+    for (let u = 0; u < plan.indices.length; u++) {
+      const w = plan.weights ? plan.weights[u] : 1;
+      const span = segments ? T : 1;
+      for (let t = 0; t < span; t++) {
+        const i = u * span + t;
+        pairs[2 * i] = segments ? t * N + plan.indices[u] : plan.indices[u];
+        weights[2 * i + 1] = w;
       }
-      this.upload(batch, pairs, steps);
-      const choice = await this.variantFor(batch, { base: 0, m, vtrace: segments, slot: 0 });
-      const recorder = new Recorder();
-      for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
-        for (let b = 0; b < plan.numMinibatches; b++) {
-          const slot = epoch * plan.numMinibatches + b;
-          const step = this.step + slot + 1; // a step that runs follows every earlier one (target KL only stops)
-          this.recordStep(recorder, batch, {
-            base: slot * m, m, vtrace: segments, slot,
-            adam: { correction1: 1 - 0.9 ** step, correction2: 1 - 0.999 ** step },
-          }, choice);
-        }
-        if (this.ppo.targetKl !== null) {
-          recorder.dispatch(this.kernels.kl_check, [plan.numMinibatches, 0, 0, 0, recorder.count + 1, epoch * plan.numMinibatches, 0, 0, this.ppo.targetKl], {
-            1: this.get('grads'), 2: this.get('stats'), 3: this.get('scalars'), 4: () => this.get('indirect'),
-          }, 1);
-        }
+    }
+    this.upload(batch, pairs, steps);
+    const choice = await this.variantFor(batch, { base: 0, m, vtrace: segments, slot: 0 });
+    const recorder = new Recorder();
+    for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
+      for (let b = 0; b < plan.numMinibatches; b++) {
+        const slot = epoch * plan.numMinibatches + b;
+        const step = this.step + slot + 1; // a step that runs follows every earlier one (target KL only stops)
+        this.recordStep(recorder, batch, {
+          base: slot * m, m, vtrace: segments, slot,
+          adam: { correction1: 1 - 0.9 ** step, correction2: 1 - 0.999 ** step },
+        }, choice);
       }
-      this.dispatches = recorder.count;
-      // With a target KL, dispatches go through indirect arguments that kl_check zeroes once it stops.
-      const indirect = this.ppo.targetKl === null ? undefined
-        : this.buffer('indirect', 12 * recorder.count, GPUBufferUsage.INDIRECT);
-      const encoder = this.encode(recorder, indirect);
-      const n = this.layout.size;
-      const [stats, params, moment1, moment2] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), n], [this.get('adamM'), n], [this.get('adamV'), n]]);
-      this.lastParameters = params;
-      const summary = this.summarize(stats, plan);
-      this.updated = { parameters: params, optimizer: { m: moment1, v: moment2, step: this.step } };
-      return summary;
+      if (this.ppo.targetKl !== null && !this.imitation) {
+        recorder.dispatch(this.kernels.kl_check, [plan.numMinibatches, 0, 0, 0, recorder.count + 1, epoch * plan.numMinibatches, 0, 0, this.ppo.targetKl], {
+          1: this.get('grads'), 2: this.get('stats'), 3: this.get('scalars'), 4: () => this.get('indirect'),
+        }, 1);
+      }
+    }
+    this.dispatches = recorder.count;
+    // With a target KL, dispatches go through indirect arguments that kl_check zeroes once it stops.
+    const indirect = this.ppo.targetKl === null || this.imitation ? undefined
+      : this.buffer('indirect', 12 * recorder.count, GPUBufferUsage.INDIRECT);
+    const encoder = this.encode(recorder, indirect);
+    const n = this.layout.size;
+    const branches = this.imitation ? categoricalBranches(this.policy.actionSpace) : 0;
+    const [stats, params, moment1, moment2, hits] = await this.readback(encoder, [[this.get('stats'), steps * STAT_SLOT], [this.get('params'), n], [this.get('adamM'), n], [this.get('adamV'), n], ...this.hitsSource(steps * branches)]);
+    this.branchAccuracy = Array.from({ length: branches }, (_, b) => {
+      let sum = 0;
+      for (let slot = 0; slot < steps; slot++) sum += hits![slot * branches + b];
+      return sum / (steps * m);
     });
+    this.lastParameters = params;
+    const summary = this.summarize(stats, plan);
+    this.updated = { parameters: params, optimizer: { m: moment1, v: moment2, step: this.step } };
+    return summary;
   }
 
   /** Frees the GPU buffers (and the device, when the trainer requested it itself). */
@@ -392,24 +443,29 @@ export class WebGPUTrainer implements Trainer {
       ppo.samplesMcEntropy, Math.max(0, layout.logStdOffset)];
     const headBuffers = {
       1: plan, 2: acts[graph.actorHead], 3: this.get('actions'), 4: this.get('space'), 5: this.get('masks'), 6: params,
-      7: this.get('noise'), 8: scratch, 9: this.get('dHead'), 10: this.get('logStdRows'),
+      7: this.get('noise'), 8: scratch, 9: this.get('dHead'), 10: this.get('logStdRows'), 11: this.get('hits'),
     };
     rec.dispatch(box ? k.gaussian_forward : k.categorical_forward, heads, headBuffers, groups(m));
 
     if (step.vtrace) {
       rec.dispatch(k.vtrace, advantageValues, { 1: plan, 2: this.get('data'), 3: this.get('lastValues'), 4: scratch }, groups(m / batch.numSteps));
     }
-    const normalize = normalizesMinibatch(ppo.normalizeAdvantage, step.vtrace);
+    const imitation = this.imitation;
+    const normalize = !imitation && normalizesMinibatch(ppo.normalizeAdvantage, step.vtrace);
     const reduceBuffers = (src: GPUBuffer) => ({ src, stats, scalars, partials });
     if (normalize) recordAdvantageMoments(rec, k, variant, m, reduceBuffers(scratch));
 
     const [clipLow, clipHigh] = clipRange(this.hyper);
-    const scale = ppo.reduction === 'mean' ? 1 / m : 1;
-    const entropyCoef = ppo.entropyBonus ? this.hyper.entropyCoef : 0;
+    // Behaviour cloning is always a mean, with its own critic weight and no entropy term.
+    const scale = imitation || ppo.reduction === 'mean' ? 1 / m : 1;
+    const entropyCoef = !imitation && ppo.entropyBonus ? this.hyper.entropyCoef : 0;
+    const criticCoef = imitation ? imitation.criticCoef : ppo.criticCoef;
     rec.dispatch(k.loss_rows, [m, base, normalize ? 1 : 0, CRITIC_TYPES[ppo.lossCriticType], clipLow, clipHigh,
-      valueClipRange({ clipEpsilon: this.hyper.clipEpsilon, clipValue: ppo.clipValue }), ppo.criticCoef, entropyCoef, scale],
+      valueClipRange({ clipEpsilon: this.hyper.clipEpsilon, clipValue: ppo.clipValue }), criticCoef, entropyCoef, scale, imitation ? 1 : 0],
     { 1: plan, 2: this.get('data'), 3: acts[graph.criticHead], 4: scalars, 5: scratch }, groups(m));
-    recordLossStats(rec, k, variant, m, step.slot, [scale, ppo.criticCoef, entropyCoef], reduceBuffers(scratch));
+    recordLossStats(rec, k, variant, m, step.slot, [scale, criticCoef, entropyCoef], reduceBuffers(scratch));
+    // Cloning's accuracy per branch: column sums of the rows' hits into this step's slot.
+    if (imitation && !box) recordColumnSum(rec, k, variant, m, branches, { buffer: this.get('hits'), offset: 0, stride: branches }, this.get('branchHits'), step.slot * branches, scalars, partials);
     rec.dispatch(box ? k.gaussian_backward : k.categorical_backward, heads, headBuffers, groups(m));
 
     // Backward, heads first: dW = dY^T X with db = column sums of dY in the same pass, dX = dY W (times act' of
@@ -439,7 +495,7 @@ export class WebGPUTrainer implements Trainer {
     const maxGradNorm = Number.isFinite(ppo.maxGradNorm) && ppo.maxGradNorm > 0 ? ppo.maxGradNorm : 0;
     recordGradNorm(rec, k, variant, layout.size, step.slot, maxGradNorm, reduceBuffers(grads));
     if (step.adam) {
-      rec.dispatch(k.adam_step, [layout.size, 0, 0, 0, this.hyper.learningRate, ppo.weightDecay, ppo.adamEps, 0, step.adam.correction1, step.adam.correction2],
+      rec.dispatch(k.adam_step, [layout.size, 0, 0, 0, imitation ? imitation.learningRate : this.hyper.learningRate, ppo.weightDecay, ppo.adamEps, 0, step.adam.correction1, step.adam.correction2],
         { 1: grads, 2: scalars, 3: params, 4: this.get('adamM'), 5: this.get('adamV') }, groups(layout.size, 256));
     }
   }
@@ -583,12 +639,19 @@ export class WebGPUTrainer implements Trainer {
       this.buffer(`act${i}`, m * node.entry.outputs * 4);
       if (i !== graph.actorHead && i !== graph.criticHead) this.buffer(`dy${i}`, m * node.entry.outputs * 4);
     });
+    this.buffer('hits', m * Math.max(1, categoricalBranches(space)) * 4);
+    this.buffer('branchHits', steps * Math.max(1, categoricalBranches(space)) * 4);
     this.buffer('dHead', m * width * 4);
     this.buffer('logStdRows', m * width * 4);
     this.buffer('scratch', m * SCRATCH_STRIDE * 4);
     this.buffer('partials', partialFloats(m, this.layout.layers, width) * 4);
     q.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
     q.writeBuffer(this.buffer('stats', steps * STAT_SLOT * 4), 0, new Float32Array(steps * STAT_SLOT));
+  }
+
+  /** The per-branch hit sums to read back with an imitation call (none otherwise). */
+  private hitsSource(count: number): [GPUBuffer, number][] {
+    return count > 0 ? [[this.get('branchHits'), count]] : [];
   }
 
   /** Branch sizes (categorical) or log(scale) per dim (tanh_normal) for heads.wgsl. */
@@ -691,4 +754,9 @@ export class WebGPUTrainer implements Trainer {
 
 function statsOf(stats: Float32Array, slot: number): LossStats {
   return Object.fromEntries(STAT_NAMES.map((name, k) => [name, stats[slot * STAT_SLOT + k]])) as unknown as LossStats;
+}
+
+/** Branches of a categorical space (0 for a Box). */
+function categoricalBranches(space: ActionSpace): number {
+  return space.kind === 'box' ? 0 : actionSize(space);
 }
