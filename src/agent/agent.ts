@@ -377,8 +377,13 @@ export class Agent {
     for (let e = 0; e < n; e++) {
       if (slots.deciding[e] === 0) continue;
       const policy = slots.heuristics[e] === null && slots.driven[e] === 0;
-      // A slot handed to a heuristic or driver still needs its current value, to end its stored stretch exactly.
+      // A slot handed to a heuristic or driver still needs its current value, to end its stored stretch exactly;
+      // a stretch that already ended (its episode did) goes to the rollout as it is.
       this.cutting[e] = !policy && this.staging.open[e] === 1 ? 1 : 0;
+      if (!policy && this.cutting[e] === 0 && this.staging.count[e] > 0) {
+        this.inGameLoop = true;
+        this.staging.flush(e, this.stream, true);
+      }
       if (policy || this.cutting[e] === 1) rows.add(e);
     }
     this.decided = 0;
