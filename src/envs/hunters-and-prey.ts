@@ -218,7 +218,7 @@ export class HuntersAndPrey implements ParallelEnv<HuntersAndPreyId> {
 
   private observe(i: number): Float32Array {
     const o = this.options;
-    const out = new Float32Array(this.isHunter(i) ? this.hunterObservation.kind === 'box' ? this.hunterObservation.size : 0 : 2 + 2 * o.hunters);
+    const out = new Float32Array(this.isHunter(i) ? 2 + 3 * o.prey + 2 * (o.hunters - 1) : 2 + 2 * o.hunters);
     out[0] = this.x[i];
     out[1] = this.y[i];
     let k = 2;
