@@ -29,7 +29,8 @@ const env = new DuelVsBaseline(envOptions);
 console.log(`PaddleDuel-v0: PPO ${JSON.stringify(preset)}; env ${JSON.stringify(envOptions)}; win rate over ${games} games every ${every} steps, target ${target}`);
 const summary: string[] = [];
 for (const seed of seeds) {
-  const agent = await Agent.create({ ...preset, observationSpace: env.observationSpace, actionSpace: env.actionSpace, backend: 'cpu', seed });
+  // The learning rate anneals over the whole budget, however often training stops to evaluate.
+  const agent = await Agent.create({ ...preset, observationSpace: env.observationSpace, actionSpace: env.actionSpace, backend: 'cpu', seed, totalSteps: budget });
   console.log(`\nseed ${seed}\n\n| steps | win rate | wins / draws / losses | wall s |\n|---|---|---|---|`);
   const started = performance.now();
   let reached: number | undefined;

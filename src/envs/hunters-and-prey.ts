@@ -1,7 +1,7 @@
 // A multi-agent arena where agents come and go: hunters chase prey; a caught prey leaves the game (terminated)
 // and a new one spawns in its slot after a delay, so `agents` shrinks and grows within an episode. Hunters and
 // prey have different observations and actions (two behaviours).
-import { checkInteger, checkKeys, checkNumber, fail } from '../errors.js';
+import { checkInteger, checkKeys, checkNumber, fail, failState } from '../errors.js';
 import { PCG32 } from '../rng.js';
 import { Box, Discrete, type Space } from '../spaces.js';
 import type { EnvAction, Info } from './env.js';
@@ -128,7 +128,7 @@ export class HuntersAndPrey implements ParallelEnv<HuntersAndPreyId> {
 
   /** Moves every live agent, resolves catches, respawns prey whose delay is over. */
   step(actions: Partial<Record<HuntersAndPreyId, EnvAction>>): ParallelStepResult<HuntersAndPreyId> {
-    if (this.agents.length === 0) throw new Error('HuntersAndPrey: call reset() before step() (the episode has ended)');
+    if (this.agents.length === 0) failState('HuntersAndPrey.step()', 'reset() first (the episode has ended)', 'a step after the end');
     const o = this.options;
     const acted = this.agents;
     const moves = acted.map((id) => {

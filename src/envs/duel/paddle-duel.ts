@@ -1,6 +1,6 @@
 // A two-team competitive env: two paddles and one ball, first to `pointsToWin` points. Each side observes the
 // world mirrored so that it always plays from the left, so one policy can play both sides (self-play).
-import { checkInteger, checkKeys, checkNumber, fail } from '../../errors.js';
+import { checkInteger, checkKeys, checkNumber, fail, failState } from '../../errors.js';
 import { PCG32 } from '../../rng.js';
 import { Box, Discrete } from '../../spaces.js';
 import type { EnvAction, Info } from '../env.js';
@@ -135,7 +135,7 @@ export class PaddleDuel implements ParallelEnv<DuelSide> {
 
   /** Moves both paddles, then the ball for one `dt`; both sides must act while the game runs. */
   step(actions: Partial<Record<DuelSide, EnvAction>>): ParallelStepResult<DuelSide> {
-    if (this.agents.length === 0) throw new Error('PaddleDuel: call reset() before step() (the game has ended)');
+    if (this.agents.length === 0) failState('PaddleDuel.step()', 'reset() first (the game has ended)', 'a step after the end');
     const left = this.direction(actions, 'left');
     const right = this.direction(actions, 'right');
     const p = this.physics;
