@@ -25,6 +25,11 @@ const PRESETS: Record<string, Preset> = {
       ppo: { numSteps: 1024, numEpochs: 10, numMinibatches: 64, learningRate: 1e-3, gamma: 0.9, gaeLambda: 0.95, entropyCoef: 0, normalizeRewards: true },
     },
   },
+  // 8 games side by side, 256-step rollouts, annealed learning rate: the learner against the scripted baseline.
+  'PaddleDuel-v0': {
+    totalSteps: 2_000_000,
+    agent: { numAgents: 8, network: { hidden: [64, 64] }, ppo: { numSteps: 256, learningRate: 1e-3, entropyCoef: 0.01 } },
+  },
 };
 
 /** The preset for an env id; unknown ids get `{ totalSteps: 100_000, agent: {} }` (the library's defaults). */

@@ -9,7 +9,8 @@ export class EnvError extends WebppoError {
   /** Stable code for programs. */
   override readonly code: ErrorCode = 'E_ENV';
   /**
-   * The message names the env, the step and the env's own error, which is kept as `cause`.
+   * The message names the env, the step and the env's own error, which is kept as `cause` (a
+   * `ValidationError` naming the field, the expected and the actual value when the env's answer was rejected).
    * @param cause What the env threw, or why its answer was rejected.
    */
   constructor(
@@ -18,6 +19,8 @@ export class EnvError extends WebppoError {
     /** Env steps train() had completed before the failing one (0 = the first step of this call). */
     readonly step: number,
     cause: unknown,
+    /** The agent of a multi-agent env whose answer was rejected (`'prey_3'`), when one is to blame. */
+    readonly agent?: string,
   ) {
     super(`env ${env} failed at step ${step}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }

@@ -5,3 +5,7 @@ export { Pendulum, angleNormalize } from './pendulum.js';
 export { TimeLimit } from './time-limit.js';
 export { SyncVectorEnv, vectorize } from './vector.js';
 export { ENV_IDS, makeEnv } from './registry.js';
+export { type ParallelEnv, type ParallelResetResult, type ParallelStepResult, isParallelEnv } from './parallel.js';
+export { checkParallelEnv, type ParallelEnvChecker } from './check-parallel.js';
+export * from './duel/index.js';
+export { HuntersAndPrey, type HuntersAndPreyId, type HuntersAndPreyOptions } from './hunters-and-prey.js';
