@@ -6,12 +6,10 @@ import { Box, Discrete } from '../../spaces.js';
 import type { EnvAction, Info } from '../env.js';
 import type { ParallelEnv, ParallelResetResult, ParallelStepResult } from '../parallel.js';
 import { DUEL_PHYSICS, type DuelPhysics, foldY } from './physics.js';
+import type { GameResult } from '../../selfplay/elo.js';
 
 /** The two sides of a {@link PaddleDuel}. */
 export type DuelSide = 'left' | 'right';
-
-/** How a game ended for one side. */
-export type GameResult = 'win' | 'draw' | 'loss';
 
 /** Actions of a {@link PaddleDuel} side: move up (+y), stay, move down (-y). */
 export const DUEL_ACTIONS = Object.freeze({ up: 0, stay: 1, down: 2 } as const);
