@@ -50,7 +50,7 @@ async function run(seed: number, period: number): Promise<void> {
   });
   const critic = new CpuPolicy({ observationSize: SIZE, actionSpace: Discrete(3), network: agent.options.network }, { parameters: await agent.getParameters(), maxAgents: N });
   const criticOut = { actions: new Int32Array(N), logProbs: new Float32Array(N), values: new Float32Array(N) };
-  const valueOf = (obs: Float32Array) => { critic.act(obs, criticOut, { deterministic: true }); return criticOut.values[0]; };
+  const criticValue = (obs: Float32Array) => { critic.act(obs, criticOut, { deterministic: true }); return criticOut.values[0]; };
 
   // Every full rollout is captured with the advantages the agent computes for it; no update runs, so the
   // policy (and the critic above) stays the initial one.
@@ -127,7 +127,7 @@ async function run(seed: number, period: number): Promise<void> {
       if (!alive[e]) continue;
       if (open[e]) lastOf(e).reward += rewards[e];
       if (terminated[e] || truncated[e]) {
-        endOpen(e, terminated[e] === 1, truncated[e] === 1, valueOf(finals.subarray(e * SIZE, (e + 1) * SIZE)));
+        endOpen(e, terminated[e] === 1, truncated[e] === 1, criticValue(finals.subarray(e * SIZE, (e + 1) * SIZE)));
         fresh[e] = true;
         ticks[e] = 0;
       }
@@ -138,7 +138,7 @@ async function run(seed: number, period: number): Promise<void> {
       const cut = !filler && u() < 0.5;
       const final = new Float32Array(SIZE).map(() => u() * 2 - 1);
       agent.leave(e, cut ? { truncated: true, finalObservation: final } : undefined);
-      endOpen(e, !cut, cut, valueOf(final));
+      endOpen(e, !cut, cut, criticValue(final));
     }
     if (!filler) {
       while (agent.alive.indexOf(0) >= 0 && u() < 0.4) {

@@ -60,7 +60,7 @@ export function oracleImitationLoss(
     logProbs: new Float32Array(m), values: new Float32Array(m), advantages: new Float32Array(m), returns: new Float32Array(m),
   };
   const terms = { bc: 0, critic: 0, logLikelihood: 0 };
-  let actorOutputs = new Float32Array(0);
+  let actorOutputs: Float32Array = new Float32Array(0);
   const grads = tf.tidy(() => {
     const rows = toRows(policy, batch, 1);
     const w = tf.tensor1d(weights ?? new Float32Array(m).fill(1));

@@ -3,7 +3,7 @@
 // one frame budget shared between them, and validation that names `behaviours.<name>.<field>`.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { Behaviours } from '../../src/behaviours/behaviours.js';
 import { extractBehaviour, packBehaviours, unpackBehaviours } from '../../src/behaviours/checkpoint.js';
 import type { BehavioursEvents } from '../../src/behaviours/events.js';
