@@ -106,6 +106,19 @@ function resolveMemorySpec(input: MemorySpec, field: string): MemorySpec {
   return Object.freeze({ cell, size, sequenceLength: checkInteger(`${field}.sequenceLength`, input.sequenceLength, 1) });
 }
 
+/**
+ * Sequences per env segment of `numSteps` steps: the segment is cut at t = 0, L, 2L, ... with
+ * L = `memory.sequenceLength` (default: the whole segment, one sequence).
+ */
+export function sequenceCount(numSteps: number, memory: MemorySpec): number {
+  return Math.ceil(numSteps / sequenceLength(numSteps, memory));
+}
+
+/** The backpropagation length of a segment of `numSteps` steps: `memory.sequenceLength`, at most numSteps. */
+export function sequenceLength(numSteps: number, memory: MemorySpec): number {
+  return Math.min(numSteps, memory.sequenceLength ?? numSteps);
+}
+
 /** Outputs of the actor head: logits for categorical spaces, means for boxes. */
 export function actorOutputSize(space: ActionSpace): number {
   return space.kind === 'box' ? space.size : logitCount(space);
