@@ -18,6 +18,8 @@ export interface Sequences {
   resets: number;
   states: number;
   stateSize: number;
+  /** One step of acting: each cell's state at `states` is replaced by the state it carries out of the step. */
+  carry?: boolean;
 }
 
 const ACTIVATION = { none: 0, tanh: 1, relu: 2 } as const;
@@ -188,7 +190,7 @@ export class CpuNetwork {
     for (let s = 0, t0 = 0; t0 < seq.steps; s++, t0 += seq.length) {
       const T = Math.min(seq.length, seq.steps - t0);
       const state = seq.states + ((s * B) * seq.stateSize + cell.entry.stateOffset) * 4;
-      cell.forward(T, B, t0 * B, x + t0 * B * cell.inputs * 4, seq.resets + t0 * B, state, seq.stateSize, 0);
+      cell.forward(T, B, t0 * B, x + t0 * B * cell.inputs * 4, seq.resets + t0 * B, state, seq.stateSize, seq.carry ? state : 0);
     }
     return cell.rows.ptr.out;
   }
