@@ -115,3 +115,31 @@ describe('CPU trainer with memory against the oracle', () => {
     plain.dispose();
   });
 });
+
+describe('CPU trainer with memory against finite differences of its own loss', () => {
+  beforeAll(() => init());
+  for (const cell of ['lstm', 'gru'] as const) {
+    it(`${cell}: every parameter, episode ends and a sequence start inside the segment`, async () => {
+      const policy = policySpec(3, Discrete(3), { hidden: [3], memory: { cell, size: 3, sequenceLength: 3 } });
+      const trainer = createCpuTrainer({ policy, ppo: resolvePPOConfig({ clipEpsilon: 0.3 }), seed: 1, parameters: perturbed(policy, 5) });
+      const batch = recurrentBatch(policy, 3);
+      const { grads } = await trainer.computeGradients(batch);
+      const theta = await trainer.getParameters();
+      const loss = async (q: Float32Array) => {
+        trainer.setParameters(q);
+        const s = (await trainer.computeGradients(batch)).stats;
+        return s.loss_objective + s.loss_entropy + s.loss_critic;
+      };
+      const h = 1e-2;
+      let worst = 0;
+      for (let i = 0; i < theta.length; i++) {
+        const up = theta.slice(); up[i] += h;
+        const down = theta.slice(); down[i] -= h;
+        const fd = ((await loss(up)) - (await loss(down))) / (2 * h);
+        worst = Math.max(worst, Math.abs(fd - grads[i]) / (Math.abs(fd) + 1e-2));
+      }
+      expect(worst).toBeLessThan(0.03);
+      trainer.dispose();
+    });
+  }
+});
