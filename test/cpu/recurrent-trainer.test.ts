@@ -143,3 +143,22 @@ describe('CPU trainer with memory against finite differences of its own loss', (
     });
   }
 });
+
+describe('CPU trainer with memory in frame-budget slices', () => {
+  beforeAll(() => init());
+  it('an update run in tiny slices gives the bits of update()', async () => {
+    const policy = policySpec(3, Discrete(3), { hidden: [4], memory: { cell: 'lstm', size: 4, sequenceLength: 3 } });
+    const batch = recurrentBatch(policy, 8, { vtrace: true });
+    const plan: MinibatchPlan = { unit: 'segments', numEpochs: 2, numMinibatches: 2, unitsPerMinibatch: 2, indices: Int32Array.from([2, 0, 3, 1, 1, 3, 0, 2]) };
+    const make = () => createCpuTrainer({ policy, ppo: resolvePPOConfig({}), seed: 1, parameters: perturbed(policy, 8) });
+    const whole = make();
+    await whole.update(batch, plan);
+    const sliced = make();
+    const job = sliced.startUpdate!(batch, plan);
+    while (!job.run(0.001));
+    expect(job.slices).toBeGreaterThan(2);
+    expect(await sliced.getParameters()).toEqual(await whole.getParameters());
+    whole.dispose();
+    sliced.dispose();
+  });
+});
