@@ -75,7 +75,7 @@ export function validateBatch(batch: Batch, policy: PolicySpec, samplesMcEntropy
     checkArray('batch.bootstrapValues', batch.bootstrapValues, Float32Array, rows);
     checkArray('batch.lastValues', batch.lastValues, Float32Array, N);
   }
-  const memory = policy.network.memory;
+  const memory = policy.network?.memory; // callers that check only the data may pass no network
   if (memory !== undefined) {
     // Recurrent: episode ends reset the state inside sequences, and each sequence starts from a stored state.
     checkArray('batch.terminated', batch.terminated, Uint8Array, rows);
