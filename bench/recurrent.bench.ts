@@ -5,6 +5,7 @@
 // 64 agents with a 64-unit LSTM (goal: under 100 us per tick). Prints medians and ratios.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { measure } from 'mitata';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -146,7 +147,15 @@ async function main() {
   const done = new Uint8Array(agents);
   cpu.act(obs, out);
   const stats = await measure(() => { cpu.act(obs, out); cpu.resetStates(done); });
-  console.log(`\nact + resetStates, ${agents} agents, ${SIZE}-unit LSTM (actor and critic): ${fmt(stats.p50)} (p99 ${fmt(stats.p99)}), goal < 100 us`);
+  // Zero allocation: no garbage collection over many ticks after warm-up.
+  let collections = 0;
+  const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
+  observer.observe({ entryTypes: ['gc'] });
+  const ticks = 2_000;
+  for (let i = 0; i < ticks; i++) { cpu.act(obs, out); cpu.resetStates(done); }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  console.log(`\nact + resetStates, ${agents} agents, ${SIZE}-unit LSTM (actor and critic): ${fmt(stats.p50)} (p99 ${fmt(stats.p99)}), goal < 100 us; ${collections} GCs in ${ticks} ticks`);
   cpu.dispose();
 }
 

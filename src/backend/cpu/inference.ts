@@ -12,7 +12,7 @@ import { logitCount } from '../../spaces.js';
 import { memoryBuffer, ViewSet } from '../../wasm-memory.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
-import { CpuNetwork } from './network.js';
+import { CpuNetwork, type Sequences } from './network.js';
 
 const RNG_STREAM = 0x6163; // the policy's own PCG32 stream
 
@@ -81,6 +81,7 @@ export class CpuPolicy {
   private states = new Float32Array(0);
   /** Recurrent networks: each agent's state [agents, stateSize], and never-set reset flags for act's one step. */
   private readonly hidden: BlockSet<'states' | 'resets'>;
+  private readonly step: Sequences = { steps: 1, columns: 0, length: 1, resets: 0, states: 0, stateSize: 0, carry: true };
   private disposed = false;
 
   /** The validated policy spec this inference was built for. */
@@ -116,6 +117,7 @@ export class CpuPolicy {
       observations: (n) => n * this.observationSize * 4, masks: (n) => n * this.logits,
       actions: (n) => n * act * 4, squashed: (n) => n * act * 4, logProbs: f32, values: f32,
     });
+    this.step.stateSize = this.layout.stateSize;
     this.hidden = new BlockSet({ states: (n) => n * this.layout.stateSize * 4, resets: (n) => n });
     this.views = new ViewSet((buffer) => this.buildViews(buffer));
     this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
@@ -207,8 +209,12 @@ export class CpuPolicy {
     if (masks !== undefined) this.masks.set(masks);
     const io = this.io.ptr;
     if (this.network.recurrent) {
-      const h = this.hidden.ptr;
-      this.network.setSequences({ steps: 1, columns: agents, length: 1, resets: h.resets, states: h.states, stateSize: this.layout.stateSize, carry: true });
+      // One step per agent, carried in place; the object is reused so acting allocates nothing.
+      const step = this.step;
+      step.columns = agents;
+      step.resets = this.hidden.ptr.resets;
+      step.states = this.hidden.ptr.states;
+      this.network.setSequences(step);
     }
     this.network.forward(io.observations, agents);
     head.act(agents, this.state.ptr.params, this.network.actorOut, masks === undefined ? 0 : io.masks,
