@@ -56,7 +56,7 @@ function tfTrainer(cell: Cell) {
     let c: tf.Tensor2D = tf.zeros([B, SIZE]);
     for (let t = 0; t < STEPS; t++) {
       if (t % SEQUENCE === 0) {
-        const s = states.slice([t / SEQUENCE, 0, which * S], [1, B, S]).reshape([B, S]);
+        const s = states.slice([t / SEQUENCE, 0, which * S], [1, B, S]).reshape([B, S]) as tf.Tensor2D;
         h = s.slice([0, 0], [B, SIZE]);
         if (cell === 'lstm') c = s.slice([0, SIZE], [B, SIZE]);
       } else {

@@ -34,7 +34,7 @@ describe('CpuPolicy with memory', () => {
       const values = new Float32Array(T * N);
       let saved = new Float32Array(0);
       for (let t = 0; t < T; t++) {
-        const at = (a: Float32Array | Int32Array, w: number) => a.subarray(t * N * w, (t + 1) * N * w);
+        const at = <A extends Float32Array | Int32Array>(a: A, w: number) => a.subarray(t * N * w, (t + 1) * N * w) as A;
         cpu.act(observations.subarray(t * N * 3, (t + 1) * N * 3), { actions: at(actions, per), logProbs: at(logProbs, 1), values: at(values, 1) });
         cpu.resetStates(done.subarray(t * N, (t + 1) * N));
         if (t === 2) {
