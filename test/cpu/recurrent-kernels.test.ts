@@ -114,3 +114,19 @@ describe('recurrent cells (wasm) against the oracle', () => {
     });
   }
 });
+
+describe('recurrent cells (wasm), any shape', () => {
+  beforeAll(() => init());
+  it('match the float64 PyTorch equations for random sizes, resets and carried states, and stepping equals unrolling', async () => {
+    const fc = await import('fast-check');
+    fc.assert(fc.property(
+      fc.constantFrom('lstm' as const, 'gru' as const), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 1000 }),
+      (cell, T, B, I, H, seed) => {
+        const r = run(cell, { T, B, I, H }, seed);
+        return mismatch(r.out, r.reference.outputs, TOL) === null && mismatch(r.stateT, r.reference.state, TOL) === null
+          && r.stepped.every((v, i) => v === r.out[i]);
+      },
+    ), { numRuns: 30, seed: 12 });
+  });
+});
