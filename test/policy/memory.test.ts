@@ -90,3 +90,18 @@ describe('network.memory where it is not supported yet', () => {
     expect(() => policyToOnnx({ policy, layout: networkLayout(policy), parameters: new Float32Array(networkLayout(policy).size) } as never)).toThrow(expect.objectContaining({ field: 'network.memory' }));
   });
 });
+
+describe("backend 'auto' with network.memory", () => {
+  it('builds the CPU trainer without measuring, and says why', async () => {
+    const { init } = await import('../../src/init.js');
+    const { createTrainer } = await import('../../src/backend/index.js');
+    const { resolvePPOConfig } = await import('../../src/config.js');
+    await init();
+    const policy = { observationSize: 3, actionSpace: Discrete(2), network: resolveNetworkSpec({ hidden: [4], memory: { cell: 'lstm', size: 4 } }) };
+    const reports: { backend: string; reason: string }[] = [];
+    const trainer = await createTrainer({ policy, ppo: resolvePPOConfig({}), seed: 1, backend: 'auto', onBackendReport: (r) => reports.push(r) });
+    expect(trainer.backend).toBe('cpu');
+    expect(reports).toEqual([expect.objectContaining({ backend: 'cpu', reason: expect.stringContaining('network.memory') })]);
+    trainer.dispose();
+  });
+});
