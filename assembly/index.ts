@@ -1,6 +1,7 @@
 // The one wasm module of webppo. Each file below owns one job; this file only re-exports.
 export { alloc, allocZeroed, free } from './memory';
 export { transposeMatrix, denseForward, denseBackward, activationBackward, gemm, tanhApprox } from './nn/dense';
+export { recurrentForward, recurrentBackward } from './nn/recurrent';
 export { categoricalForward, categoricalBackward, categoricalAct, categoricalModeAccuracy } from './nn/categorical';
 export { imitationLoss } from './nn/imitation-loss';
 export { gaussianForward, gaussianBackward, gaussianAct } from './nn/gaussian';

@@ -5,7 +5,7 @@ export { setLogLevel, getLogLevel, setLogger, LOG_LEVELS, type LogLevel, type Lo
 export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace, type BoxSpace, type DiscreteSpace, type MultiDiscreteSpace } from './spaces.js';
 export { DEFAULT_PPO_CONFIG, resolvePPOConfig, type PPOConfig, type PPOConfigInput } from './config.js';
 export { ppoPreset, PPO_PRESET_NAMES, type PPOPresetName } from './ppo-presets.js';
-export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry } from './policy/network.js';
+export { DEFAULT_NETWORK, networkLayout, resolveNetworkSpec, type NetworkSpec, type PolicySpec, type ParameterEntry, type MemorySpec, type MemoryCell } from './policy/network.js';
 export { initialParameters } from './policy/init.js';
 export type { Batch, MinibatchPlan, LossStats, UpdateStats, Trainer, TrainerOptions, Hyperparameters, OptimizerState, BackendName, DemoBatch, ImitationOptions, ImitationStats, ImitationUpdateStats } from './backend/trainer.js';
 export { createTrainer, type BackendChoice, type BackendReport, type CreateTrainerOptions } from './backend/index.js';

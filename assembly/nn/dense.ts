@@ -286,7 +286,8 @@ const TANH = memory.data<f32>([
   0.46020758152008057, 0.02274339273571968, 0.00019354511459823698,
 ]);
 
-function tanhInPlace(y: usize, n: i32): void {
+/** y = tanh(y) for n floats in place (the rational fit above). */
+export function tanhInPlace(y: usize, n: i32): void {
   const sMax = v128.load32_splat(TANH);
   const p1 = v128.load32_splat(TANH, 4), p2 = v128.load32_splat(TANH, 8);
   const p3 = v128.load32_splat(TANH, 12), p4 = v128.load32_splat(TANH, 16);

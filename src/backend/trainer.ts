@@ -44,8 +44,17 @@
 //   ess = (sum r)^2 / (sum r^2) / m; explained_variance = 1 - var(R - V) / var(R) (0 when var(R) = 0);
 //   grad_norm = L2 norm of the gradient of total over all parameters, before clipping.
 //
+// Recurrent networks (network.memory): minibatches are whole env segments (plan unit 'segments'; the default
+//   plan shuffles segments). Each segment of T steps is cut into sequences of L = min(T, sequenceLength ?? T)
+//   steps starting at t = 0, L, 2L, ... (the last may be shorter). A sequence starts from the state
+//   batch.hiddenStates holds for it (a constant: no gradient flows into stored states or across a sequence
+//   start); within it the state carried out of a step where terminated or truncated is 1 is zero (no value and
+//   no gradient crosses an episode end). The loss and everything after it are the same as for a feed-forward
+//   network, over the same rows.
+//
 // Slicing (CPU, startUpdate): a minibatch's forward and backward passes may run in row chunks; each parameter
 // gradient is one running f32 sum over the minibatch's rows in order, so chunks give the unsliced bits.
+// A recurrent network's passes couple rows through time, so they run whole (a slice holds at least one pass).
 //
 // Optimizer (one step per minibatch): g = grad; if maxGradNorm is finite and > 0, g *= min(1, maxGradNorm /
 // (||g|| + 1e-6)); step += 1; theta *= 1 - lr * weightDecay; m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g^2;
@@ -106,6 +115,14 @@ export interface Batch {
   bootstrapValues?: Float32Array;
   /** numEnvs: the value of the observation after each segment's last step. */
   lastValues?: Float32Array;
+  /**
+   * Recurrent networks only (required there): the state entering each sequence, `numSequences x numEnvs x
+   * stateSize` floats with numSequences = ceil(numSteps / L), L = min(numSteps, memory.sequenceLength ??
+   * numSteps); entry `(s * numEnvs + e) * stateSize + k` belongs to step t = s * L of env e. The state vector
+   * is the cells' states in layout order (`layout.memories`: one shared, or actor's then critic's), each h
+   * [size] then, for an LSTM, c [size]. terminated and truncated are required with it (they reset the state).
+   */
+  hiddenStates?: Float32Array;
   /** samplesMcEntropy x rows x dims standard normals for the tanh_normal entropy; drawn by the trainer if absent. */
   entropyNoise?: Float32Array;
 }

@@ -1,16 +1,22 @@
 // Batch and plan validation shared by both backends: runs before any dispatch or write, so a rejected call
 // leaves parameters and optimizer state as they were.
 import { checkArray, checkInteger, fail } from '../errors.js';
-import { resolveNetworkSpec, type PolicySpec } from '../policy/network.js';
+import { networkLayout, resolveNetworkSpec, sequenceCount, type PolicySpec } from '../policy/network.js';
 import { actionSize, logitCount, validateSpace } from '../spaces.js';
 import type { Batch, MinibatchPlan } from './trainer.js';
 
-/** What a backend is built from, checked at construction so a bad spec fails with the field named. */
-export function validatePolicy(policy: PolicySpec, field = 'policy'): PolicySpec {
+/**
+ * What a backend is built from, checked at construction so a bad spec fails with the field named. A backend
+ * without recurrent kernels leaves `withMemory` false, and a network with `memory` is rejected there.
+ */
+export function validatePolicy(policy: PolicySpec, field = 'policy', withMemory = false): PolicySpec {
   if (typeof policy !== 'object' || policy === null) fail(field, 'a PolicySpec', policy);
   checkInteger(`${field}.observationSize`, policy.observationSize, 1);
   validateSpace(`${field}.actionSpace`, policy.actionSpace);
   const network = resolveNetworkSpec(policy.network, `${field}.network`);
+  if (network.memory !== undefined && !withMemory) {
+    fail(`${field}.network.memory`, 'no memory (this backend has no recurrent kernels yet)', network.memory);
+  }
   const space = policy.actionSpace;
   if (space.kind === 'box' && network.distribution === 'tanh_normal') {
     for (let d = 0; d < space.size; d++) {
@@ -69,15 +75,27 @@ export function validateBatch(batch: Batch, policy: PolicySpec, samplesMcEntropy
     checkArray('batch.bootstrapValues', batch.bootstrapValues, Float32Array, rows);
     checkArray('batch.lastValues', batch.lastValues, Float32Array, N);
   }
+  const memory = policy.network?.memory; // callers that check only the data may pass no network
+  if (memory !== undefined) {
+    // Recurrent: episode ends reset the state inside sequences, and each sequence starts from a stored state.
+    checkArray('batch.terminated', batch.terminated, Uint8Array, rows);
+    checkArray('batch.truncated', batch.truncated, Uint8Array, rows);
+    const stateSize = networkLayout(policy).stateSize;
+    checkArray('batch.hiddenStates', batch.hiddenStates, Float32Array, sequenceCount(T, memory) * N * stateSize, stateSize);
+  } else if (batch.hiddenStates !== undefined) {
+    fail('batch.hiddenStates', 'undefined for a network without memory', batch.hiddenStates);
+  }
   if (batch.entropyNoise !== undefined) {
     if (space.kind !== 'box') fail('batch.entropyNoise', 'undefined for a categorical action space', batch.entropyNoise);
     checkArray('batch.entropyNoise', batch.entropyNoise, Float32Array, samplesMcEntropy * rows * space.size);
   }
 }
 
-export function validatePlan(plan: MinibatchPlan, batch: Batch): void {
+/** A plan over the batch; a recurrent network (`recurrent`) trains on whole segments only. */
+export function validatePlan(plan: MinibatchPlan, batch: Batch, recurrent = false): void {
   if (typeof plan !== 'object' || plan === null) fail('plan', 'an object', plan);
   if (plan.unit !== 'rows' && plan.unit !== 'segments') fail('plan.unit', "'rows' or 'segments'", plan.unit);
+  if (recurrent && plan.unit !== 'segments') fail('plan.unit', "'segments' for a recurrent network (network.memory)", plan.unit);
   const epochs = checkInteger('plan.numEpochs', plan.numEpochs, 1);
   const minibatches = checkInteger('plan.numMinibatches', plan.numMinibatches, 1);
   const units = checkInteger('plan.unitsPerMinibatch', plan.unitsPerMinibatch, 1);
@@ -87,7 +105,7 @@ export function validatePlan(plan: MinibatchPlan, batch: Batch): void {
     if (indices[i] < 0 || indices[i] >= count) fail(`plan.indices[${i}]`, `an index in [0, ${count - 1}]`, indices[i]);
   }
   if (plan.weights !== undefined) checkArray('plan.weights', plan.weights, Float32Array, indices.length);
-  if (plan.unit === 'segments' && batch.rewards === undefined) {
+  if (plan.unit === 'segments' && batch.rewards === undefined && !recurrent) {
     fail('batch.rewards', "rewards, terminated, truncated, bootstrapValues and lastValues for a 'segments' plan", undefined);
   }
 }

@@ -6,6 +6,7 @@ import type { NetworkLayout } from './network.js';
 /**
  * Seeded orthogonal initialization (CleanRL's layer_init, like `torch.nn.init.orthogonal_`): weights with
  * gain sqrt(2) for hidden layers, 0.01 for the policy head and 1 for the value head; biases and `log_std` 0.
+ * Recurrent cells as PyTorch's nn.LSTM / nn.GRU: every weight and bias uniform in [-1/sqrt(size), 1/sqrt(size)].
  * The same seed gives the same parameters in every runtime.
  */
 export function initialParameters(layout: NetworkLayout, seed: number): Float32Array {
@@ -13,6 +14,16 @@ export function initialParameters(layout: NetworkLayout, seed: number): Float32A
   const rng = new PCG32(seed, 0x1417);
   for (const layer of layout.layers) {
     flat.set(orthogonal(layer.outputs, layer.inputs, layer.gain, rng), layer.weightOffset);
+  }
+  // Recurrent cells draw from their own stream, so adding memory leaves the dense layers' values unchanged.
+  const memoryRng = new PCG32(seed, 0x1418);
+  for (const cell of layout.memories) {
+    const bound = 1 / Math.sqrt(cell.size);
+    const rows = cell.gates * cell.size;
+    const ranges = [[cell.weightIhOffset, rows * cell.inputs], [cell.weightHhOffset, rows * cell.size], [cell.biasIhOffset, rows], [cell.biasHhOffset, rows]];
+    for (const [offset, count] of ranges) {
+      for (let i = 0; i < count; i++) flat[offset + i] = (2 * memoryRng.nextFloat() - 1) * bound;
+    }
   }
   return flat;
 }

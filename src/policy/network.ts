@@ -7,6 +7,20 @@ import { type ActionSpace, logitCount } from '../spaces.js';
 export type Activation = 'tanh' | 'relu';
 /** How a Box action is drawn: a Gaussian, or a Gaussian squashed by tanh into the box's bounds. */
 export type ContinuousDistribution = 'normal' | 'tanh_normal';
+/** The recurrent cell: PyTorch's nn.LSTM (gates i, f, g, o) or nn.GRU (gates r, z, n). */
+export type MemoryCell = 'lstm' | 'gru';
+
+/**
+ * A recurrent cell after the hidden layers (actor and critic each have one; a shared network shares one).
+ * @property cell `'lstm'` or `'gru'`.
+ * @property size Hidden units of the cell (its state is h, plus c for an LSTM).
+ * @property sequenceLength Steps gradients flow back through (truncated BPTT); default: the whole segment.
+ */
+export interface MemorySpec {
+  cell: MemoryCell;
+  size: number;
+  sequenceLength?: number;
+}
 
 /** The actor-critic network: MLPs for the actor and the critic (or one shared trunk). */
 export interface NetworkSpec {
@@ -31,6 +45,11 @@ export interface NetworkSpec {
    * @default 'normal'
    */
   distribution: ContinuousDistribution;
+  /**
+   * A recurrent cell after the hidden layers; absent: a feed-forward network.
+   * @default undefined
+   */
+  memory?: MemorySpec;
 }
 
 export type NetworkSpecInput = Partial<NetworkSpec>;
@@ -65,8 +84,10 @@ export interface ParameterEntry {
 
 /** Fills the defaults of a partial network spec and validates it; errors name `network.<field>`. */
 export function resolveNetworkSpec(input: NetworkSpecInput = {}, field = 'network'): NetworkSpec {
-  checkKeys(field, input, Object.keys(DEFAULT_NETWORK));
+  checkKeys(field, input, [...Object.keys(DEFAULT_NETWORK), 'memory']);
   const spec = { ...DEFAULT_NETWORK, ...input };
+  if (spec.memory === undefined) delete spec.memory;
+  else spec.memory = resolveMemorySpec(spec.memory, `${field}.memory`);
   if (!Array.isArray(spec.hidden)) fail(`${field}.hidden`, 'an array of layer sizes', spec.hidden);
   spec.hidden.forEach((h, i) => checkInteger(`${field}.hidden[${i}]`, h, 1, 65536));
   checkOneOf(`${field}.activation`, spec.activation, ['tanh', 'relu'] as const);
@@ -74,6 +95,28 @@ export function resolveNetworkSpec(input: NetworkSpecInput = {}, field = 'networ
   checkOneOf(`${field}.distribution`, spec.distribution, ['normal', 'tanh_normal'] as const);
   if (spec.shared && spec.hidden.length === 0) fail(`${field}.hidden`, 'at least one layer when shared is true', spec.hidden);
   return { ...spec, hidden: Object.freeze([...spec.hidden]) };
+}
+
+/** Validates a memory spec; errors name `network.memory.<field>`. */
+function resolveMemorySpec(input: MemorySpec, field: string): MemorySpec {
+  checkKeys(field, input, ['cell', 'size', 'sequenceLength']);
+  const cell = checkOneOf(`${field}.cell`, input.cell, ['lstm', 'gru'] as const);
+  const size = checkInteger(`${field}.size`, input.size, 1, 65536);
+  if (input.sequenceLength === undefined) return Object.freeze({ cell, size });
+  return Object.freeze({ cell, size, sequenceLength: checkInteger(`${field}.sequenceLength`, input.sequenceLength, 1) });
+}
+
+/**
+ * Sequences per env segment of `numSteps` steps: the segment is cut at t = 0, L, 2L, ... with
+ * L = `memory.sequenceLength` (default: the whole segment, one sequence).
+ */
+export function sequenceCount(numSteps: number, memory: MemorySpec): number {
+  return Math.ceil(numSteps / sequenceLength(numSteps, memory));
+}
+
+/** The backpropagation length of a segment of `numSteps` steps: `memory.sequenceLength`, at most numSteps. */
+export function sequenceLength(numSteps: number, memory: MemorySpec): number {
+  return Math.min(numSteps, memory.sequenceLength ?? numSteps);
 }
 
 /** Outputs of the actor head: logits for categorical spaces, means for boxes. */
@@ -96,9 +139,36 @@ export interface LayerEntry {
   readonly biasOffset: number;
 }
 
+/**
+ * A recurrent cell in the layout: PyTorch's `weight_ih_l0 [G*size, inputs]`, `weight_hh_l0 [G*size, size]`,
+ * `bias_ih_l0 [G*size]`, `bias_hh_l0 [G*size]`, G = 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n).
+ */
+export interface MemoryEntry {
+  /** Prefix: `actor.memory`, `critic.memory`, or `trunk.memory` for a shared network. */
+  readonly name: string;
+  readonly role: 'trunk' | 'actor' | 'critic';
+  readonly cell: MemoryCell;
+  readonly inputs: number;
+  readonly size: number;
+  /** Gates: 4 (LSTM) or 3 (GRU). */
+  readonly gates: number;
+  readonly weightIhOffset: number;
+  readonly weightHhOffset: number;
+  readonly biasIhOffset: number;
+  readonly biasHhOffset: number;
+  /** Where this cell's state starts in a recurrent state vector: h [size], then c [size] for an LSTM. */
+  readonly stateOffset: number;
+  /** Floats of this cell's state: 2 size (LSTM: h, c) or size (GRU: h). */
+  readonly stateSize: number;
+}
+
 export interface NetworkLayout {
   readonly parameters: readonly ParameterEntry[];
   readonly layers: readonly LayerEntry[];
+  /** The recurrent cells in layout order (none, one shared, or actor's then critic's). */
+  readonly memories: readonly MemoryEntry[];
+  /** Floats of the whole recurrent state of one agent: the cells' states concatenated (0 without memory). */
+  readonly stateSize: number;
   /** Offset of `log_std` (Box actions), or -1. */
   readonly logStdOffset: number;
   readonly size: number;
@@ -107,6 +177,9 @@ export interface NetworkLayout {
 /**
  * Separate networks: `actor.0, actor.2, ..., actor.{2L}` then `critic.0, ..., critic.{2L}`, then `log_std`.
  * Shared trunk: `trunk.0, ..., trunk.{2(L-1)}`, then the heads `actor.0` and `critic.0`, then `log_std`.
+ * With memory, each stack's cell follows its hidden layers and precedes its head: `actor.memory.weight_ih_l0`,
+ * `actor.memory.weight_hh_l0`, `actor.memory.bias_ih_l0`, `actor.memory.bias_hh_l0` (then `critic.memory.*`),
+ * or one `trunk.memory.*` after the shared trunk.
  */
 export function networkLayout(policy: PolicySpec): NetworkLayout {
   const { observationSize, actionSpace, network } = policy;
@@ -124,11 +197,31 @@ export function networkLayout(policy: PolicySpec): NetworkLayout {
     const biasOffset = add(`${name}.bias`, [outputs]);
     layers.push(Object.freeze({ name, role, inputs, outputs, gain, activated, weightOffset, biasOffset }));
   };
+  const memories: MemoryEntry[] = [];
+  let stateSize = 0;
+  const memory = network.memory;
+  const cell = (role: MemoryEntry['role'], inputs: number): number => {
+    if (!memory) return inputs;
+    const { size } = memory;
+    const gates = memory.cell === 'lstm' ? 4 : 3;
+    const name = `${role}.memory`;
+    const weightIhOffset = add(`${name}.weight_ih_l0`, [gates * size, inputs]);
+    const weightHhOffset = add(`${name}.weight_hh_l0`, [gates * size, size]);
+    const biasIhOffset = add(`${name}.bias_ih_l0`, [gates * size]);
+    const biasHhOffset = add(`${name}.bias_hh_l0`, [gates * size]);
+    const cellState = memory.cell === 'lstm' ? 2 * size : size;
+    memories.push(Object.freeze({
+      name, role, cell: memory.cell, inputs, size, gates, weightIhOffset, weightHhOffset, biasIhOffset, biasHhOffset,
+      stateOffset: stateSize, stateSize: cellState,
+    }));
+    stateSize += cellState;
+    return size;
+  };
   const stack = (role: 'actor' | 'critic' | 'trunk', inputs: number): number => {
     network.hidden.forEach((h, i) => {
       layer(`${role}.${2 * i}`, role, i === 0 ? inputs : network.hidden[i - 1], h, Math.SQRT2, true);
     });
-    return network.hidden.length === 0 ? inputs : network.hidden[network.hidden.length - 1];
+    return cell(role, network.hidden.length === 0 ? inputs : network.hidden[network.hidden.length - 1]);
   };
   const outputs = actorOutputSize(actionSpace);
   if (network.shared) {
@@ -141,5 +234,8 @@ export function networkLayout(policy: PolicySpec): NetworkLayout {
     layer(`critic.${depth}`, 'critic', stack('critic', observationSize), 1, 1, false);
   }
   const logStdOffset = actionSpace.kind === 'box' ? add('log_std', [actionSpace.size]) : -1;
-  return Object.freeze({ parameters: Object.freeze(parameters), layers: Object.freeze(layers), logStdOffset, size: offset });
+  return Object.freeze({
+    parameters: Object.freeze(parameters), layers: Object.freeze(layers), memories: Object.freeze(memories), stateSize,
+    logStdOffset, size: offset,
+  });
 }

@@ -20,7 +20,11 @@ export interface PackedBatch {
 }
 
 const BATCH_ARRAYS = ['observations', 'actions', 'logProbs', 'values', 'advantages', 'returns', 'masks', 'weights', 'rewards',
-  'terminated', 'truncated', 'bootstrapValues', 'lastValues', 'entropyNoise'] as const;
+  'terminated', 'truncated', 'bootstrapValues', 'lastValues', 'entropyNoise', 'hiddenStates'] as const;
+/** Batch's array fields that BATCH_ARRAYS misses: a field added to Batch but not sent fails to compile here. */
+type Unsent = Exclude<{ [K in keyof Batch]-?: NonNullable<Batch[K]> extends Typed ? K : never }[keyof Batch], typeof BATCH_ARRAYS[number]>;
+const EVERY_ARRAY_SENT: [Unsent] extends [never] ? true : Unsent = true;
+void EVERY_ARRAY_SENT;
 
 function typeName(array: Typed): TypedName {
   if (array instanceof Float32Array) return 'f32';

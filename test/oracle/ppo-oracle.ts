@@ -13,14 +13,17 @@
 // - oracleLoss recomputes V-trace whenever the batch carries rewards (its one minibatch is all segments).
 // - A minibatch of segments is the sub-batch numSteps x k (row t * k + j is step t of the j-th segment of the
 //   minibatch); a minibatch of rows is 1 x m. The tanh_normal entropy noise is gathered with its rows.
+// - Recurrent networks: the batch's numSteps x numEnvs rows are numEnvs segments; each is cut into sequences
+//   that start from batch.hiddenStates (constants) and reset where terminated or truncated (trainer.ts).
 // - Loss stats are the reduced terms (sums under reduction 'sum'); grad_norm is the norm of the gradient
 //   returned (with separateLosses, the trunk's part is that of loss_objective + loss_entropy).
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, LossStats, MinibatchPlan, OptimizerState, UpdateStats } from '../../src/backend/trainer.js';
 import { STAT_NAMES } from '../../src/backend/trainer.js';
 import { clipRange, valueClipRange, type PPOConfig } from '../../src/config.js';
-import { networkLayout, type NetworkLayout, type PolicySpec } from '../../src/policy/network.js';
+import { networkLayout, sequenceCount, sequenceLength, type MemoryEntry, type NetworkLayout, type PolicySpec } from '../../src/policy/network.js';
 import { actionSize, logitCount } from '../../src/spaces.js';
+import { oracleCellSequence } from './recurrent-oracle.js';
 
 await tf.setBackend('cpu');
 
@@ -57,22 +60,43 @@ interface Rows {
   /** [K, m, dims] */
   noise?: tf.Tensor3D;
   m: number;
+  /** Recurrent networks: the rows as numEnvs segments of numSteps steps. */
+  sequences?: { steps: number; columns: number; length: number; resets: Uint8Array; states: Float32Array; stateSize: number };
 }
 
-export function forward(policy: PolicySpec, layout: NetworkLayout, flat: tf.Tensor1D, obs: tf.Tensor2D, detachCritic: boolean) {
+export function forward(policy: PolicySpec, layout: NetworkLayout, flat: tf.Tensor1D, obs: tf.Tensor2D, detachCritic: boolean, sequences?: Rows['sequences']) {
   const activation = policy.network.activation === 'tanh' ? tf.tanh : tf.relu;
+  const memory = (role: string): MemoryEntry | undefined => layout.memories.find((entry) => entry.role === role);
+  const cell = (entry: MemoryEntry, x: tf.Tensor2D): tf.Tensor2D => {
+    if (!sequences) throw new Error('oracle: a recurrent network needs the rows as sequences');
+    const { steps, columns: B, length, resets, states, stateSize } = sequences;
+    const initial = (s: number) => tf.tensor2d(Float32Array.from({ length: B * entry.stateSize }, (_, i) => {
+      const e = Math.floor(i / entry.stateSize);
+      return states[(s * B + e) * stateSize + entry.stateOffset + (i % entry.stateSize)];
+    }), [B, entry.stateSize]);
+    return oracleCellSequence(entry, flat, x, steps, B, initial, resets, length);
+  };
+  /** A stack: its hidden layers, its cell (if any), its head (if any). */
+  const stack = (role: string, input: tf.Tensor2D): tf.Tensor2D => {
+    let x = input;
+    const entry = memory(role);
+    for (const layer of layout.layers) {
+      if (layer.role !== role) continue;
+      if (entry && !layer.activated) x = cell(entry, x);
+      x = dense(x, layer);
+    }
+    if (entry && role === 'trunk') x = cell(entry, x);
+    return x;
+  };
   const dense = (x: tf.Tensor2D, layer: NetworkLayout['layers'][number]): tf.Tensor2D => {
     const w = flat.slice(layer.weightOffset, layer.outputs * layer.inputs).reshape([layer.outputs, layer.inputs]) as tf.Tensor2D;
     const b = flat.slice(layer.biasOffset, layer.outputs);
     const y = tf.add(tf.matMul(x, w, false, true), b) as tf.Tensor2D;
     return layer.activated ? activation(y) : y;
   };
-  let trunk = obs;
-  for (const layer of layout.layers) if (layer.role === 'trunk') trunk = dense(trunk, layer);
-  let actor = trunk;
-  for (const layer of layout.layers) if (layer.role === 'actor') actor = dense(actor, layer);
-  let critic = detachCritic ? (stopGradient(trunk) as tf.Tensor2D) : trunk;
-  for (const layer of layout.layers) if (layer.role === 'critic') critic = dense(critic, layer);
+  const trunk = stack('trunk', obs);
+  const actor = stack('actor', trunk);
+  const critic = stack('critic', detachCritic ? (stopGradient(trunk) as tf.Tensor2D) : trunk);
   const logStd = layout.logStdOffset >= 0 ? flat.slice(layout.logStdOffset, layout.size - layout.logStdOffset) : undefined;
   return { actor, value: critic.reshape([-1]) as tf.Tensor1D, logStd };
 }
@@ -130,7 +154,14 @@ export function toRows(policy: PolicySpec, batch: Batch, samplesMcEntropy: numbe
   const m = batch.numSteps * batch.numEnvs;
   const space = policy.actionSpace;
   const perRow = actionSize(space);
+  const memory = policy.network.memory;
+  const sequences = memory && {
+    steps: batch.numSteps, columns: batch.numEnvs, length: sequenceLength(batch.numSteps, memory),
+    resets: Uint8Array.from(batch.terminated!, (t, i) => t | batch.truncated![i]),
+    states: batch.hiddenStates!, stateSize: networkLayout(policy).stateSize,
+  };
   return {
+    sequences,
     m,
     observations: tf.tensor2d(batch.observations, [m, policy.observationSize]),
     actions: space.kind === 'box'
@@ -149,7 +180,7 @@ export function oracleEvaluate(policy: PolicySpec, params: Float32Array, batch: 
   const layout = networkLayout(policy);
   return tf.tidy(() => {
     const rows = toRows(policy, batch as Batch, samplesMcEntropy);
-    const net = forward(policy, layout, tf.tensor1d(params), rows.observations, false);
+    const net = forward(policy, layout, tf.tensor1d(params), rows.observations, false, rows.sequences);
     const dist = distribution(policy, net.actor, net.logStd, rows, samplesMcEntropy);
     return {
       actorOutputs: net.actor.dataSync().slice() as Float32Array,
@@ -249,7 +280,7 @@ function minibatchGradients(policy: PolicySpec, ppo: PPOConfig, params: Float32A
       }
     };
     const loss = (flat: tf.Tensor): tf.Scalar => {
-      const net = forward(policy, layout, flat as tf.Tensor1D, rows.observations, detachCritic);
+      const net = forward(policy, layout, flat as tf.Tensor1D, rows.observations, detachCritic, rows.sequences);
       const { logp, entropy } = distribution(policy, net.actor, net.logStd, rows, K);
       if (!entropy) throw new Error('oracle: no entropy');
       const ratio = tf.exp(tf.sub(logp, logpOld));
@@ -395,10 +426,23 @@ export function gatherMinibatch(policy: PolicySpec, ppo: PPOConfig, batch: Batch
   }
   if (segments && batch.rewards) {
     sub.rewards = pick(batch.rewards);
-    sub.terminated = pick(batch.terminated!);
-    sub.truncated = pick(batch.truncated!);
     sub.bootstrapValues = pick(batch.bootstrapValues!);
     sub.lastValues = Float32Array.from(units, (e) => batch.lastValues![e]);
+  }
+  if (segments && batch.terminated) {
+    sub.terminated = pick(batch.terminated);
+    sub.truncated = pick(batch.truncated!);
+  }
+  const memory = policy.network.memory;
+  if (memory) {
+    if (!segments) throw new Error('oracle: a recurrent network trains on segments');
+    const S = networkLayout(policy).stateSize;
+    const sequences = sequenceCount(T, memory);
+    const states = new Float32Array(sequences * k * S);
+    for (let s = 0; s < sequences; s++) {
+      units.forEach((e, j) => states.set(batch.hiddenStates!.subarray((s * N + e) * S, (s * N + e + 1) * S), (s * k + j) * S));
+    }
+    sub.hiddenStates = states;
   }
   return sub;
 }

@@ -10,7 +10,7 @@ function batch(): Batch {
     numSteps: T, numEnvs: N, observations: f32(rows * 3), actions: Int32Array.from({ length: rows }, (_, i) => i % 2),
     logProbs: f32(rows, -0.1), values: f32(rows, 0.2), advantages: f32(rows, 0.3), returns: f32(rows, 0.4),
     masks: Uint8Array.from({ length: rows * 2 }, (_, i) => i % 3 ? 1 : 0), terminated: Uint8Array.of(0, 1, 0, 0, 1, 0),
-    rewards: f32(rows, 2), lastValues: f32(N, 5),
+    rewards: f32(rows, 2), lastValues: f32(N, 5), hiddenStates: f32(N * 4, 0.7),
   };
 }
 

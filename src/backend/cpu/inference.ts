@@ -1,6 +1,8 @@
 // Fast inference for Agent.act: the actor-critic forward for a batch of agents, action selection (seeded
 // PCG32 sampling or deterministic), log-probs and values, all in wasm memory. After the first call at a
 // given agent count nothing is allocated: the caller's arrays are filled from views kept over wasm memory.
+// A recurrent policy keeps each agent's hidden state in wasm memory: act() carries it one step, and the
+// caller resets it where an episode ended.
 import { checkArray, checkInteger, checkKeys, fail, failState, UnknownOptionError } from '../../errors.js';
 import { validatePolicy } from '../validate.js';
 import { wasm } from '../../init.js';
@@ -10,7 +12,7 @@ import { logitCount } from '../../spaces.js';
 import { memoryBuffer, ViewSet } from '../../wasm-memory.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
-import { CpuNetwork } from './network.js';
+import { CpuNetwork, type Sequences } from './network.js';
 
 const RNG_STREAM = 0x6163; // the policy's own PCG32 stream
 
@@ -76,6 +78,10 @@ export class CpuPolicy {
   private squashed = new Float32Array(0);
   private logProbs = new Float32Array(0);
   private values = new Float32Array(0);
+  private states = new Float32Array(0);
+  /** Recurrent networks: each agent's state [agents, stateSize], and never-set reset flags for act's one step. */
+  private readonly hidden: BlockSet<'states' | 'resets'>;
+  private readonly step: Sequences = { steps: 1, columns: 0, length: 1, resets: 0, states: 0, stateSize: 0, carry: true };
   private disposed = false;
 
   /** The validated policy spec this inference was built for. */
@@ -86,7 +92,7 @@ export class CpuPolicy {
    * @param options - Seed, initial parameters and how many agents to make room for.
    */
   constructor(policy: PolicySpec, options: CpuPolicyOptions = {}) {
-    this.policy = policy = validatePolicy(policy);
+    this.policy = policy = validatePolicy(policy, 'policy', true);
     checkKeys('options', options, ['seed', 'parameters', 'maxAgents'], 'option');
     const seed = checkInteger('options.seed', options.seed ?? 0, 0);
     this.layout = networkLayout(policy);
@@ -111,6 +117,8 @@ export class CpuPolicy {
       observations: (n) => n * this.observationSize * 4, masks: (n) => n * this.logits,
       actions: (n) => n * act * 4, squashed: (n) => n * act * 4, logProbs: f32, values: f32,
     });
+    this.step.stateSize = this.layout.stateSize;
+    this.hidden = new BlockSet({ states: (n) => n * this.layout.stateSize * 4, resets: (n) => n });
     this.views = new ViewSet((buffer) => this.buildViews(buffer));
     this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
   }
@@ -200,6 +208,14 @@ export class CpuPolicy {
     this.observations.set(observations);
     if (masks !== undefined) this.masks.set(masks);
     const io = this.io.ptr;
+    if (this.network.recurrent) {
+      // One step per agent, carried in place; the object is reused so acting allocates nothing.
+      const step = this.step;
+      step.columns = agents;
+      step.resets = this.hidden.ptr.resets;
+      step.states = this.hidden.ptr.states;
+      this.network.setSequences(step);
+    }
     this.network.forward(io.observations, agents);
     head.act(agents, this.state.ptr.params, this.network.actorOut, masks === undefined ? 0 : io.masks,
       options?.deterministic === true, this.state.ptr.rng, io.actions, io.squashed, io.logProbs);
@@ -214,6 +230,52 @@ export class CpuPolicy {
     }
   }
 
+  /** Floats of one agent's recurrent state (`layout.stateSize`: each cell's h, then c for an LSTM); 0 without memory. */
+  get stateSize(): number {
+    return this.layout.stateSize;
+  }
+
+  /**
+   * Zeroes the recurrent state of every agent whose flag is 1 (its episode ended or its slot was respawned),
+   * or of all agents when no flags are given. Allocates nothing.
+   */
+  resetStates(flags?: Uint8Array): void {
+    this.checkAlive();
+    this.views.refresh();
+    const S = this.layout.stateSize;
+    if (flags === undefined) {
+      this.states.fill(0);
+      return;
+    }
+    const agents = this.states.length / Math.max(1, S);
+    if (!(flags instanceof Uint8Array) || flags.length > agents) fail('flags', `a Uint8Array of at most ${agents} entries`, flags);
+    for (let a = 0; a < flags.length; a++) if (flags[a] !== 0) this.states.fill(0, a * S, (a + 1) * S);
+  }
+
+  /**
+   * Copies the recurrent states of the first `out.length / stateSize` agents into out ([agents, stateSize]):
+   * what a rollout stores at a sequence start, or a checkpoint keeps. Allocates nothing.
+   */
+  copyStates(out: Float32Array): void {
+    this.checkAlive();
+    this.views.refresh();
+    if (!(out instanceof Float32Array) || out.length > this.states.length || out.length % Math.max(1, this.layout.stateSize) !== 0) {
+      fail('out', `a Float32Array of agents x ${this.layout.stateSize} floats (at most ${this.states.length})`, out);
+    }
+    out.set(this.states.subarray(0, out.length));
+  }
+
+  /** Replaces the recurrent states of the first `states.length / stateSize` agents (from copyStates or a checkpoint). */
+  setStates(states: Float32Array): void {
+    this.checkAlive();
+    const S = Math.max(1, this.layout.stateSize);
+    if (!(states instanceof Float32Array) || states.length % S !== 0) fail('states', `a Float32Array of agents x ${this.layout.stateSize} floats`, states);
+    checkArray('states', states, Float32Array, states.length, S);
+    this.reserve(states.length / S);
+    this.views.refresh();
+    this.states.set(states);
+  }
+
   /** Frees the wasm memory; the policy cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
@@ -221,13 +283,20 @@ export class CpuPolicy {
     this.network.dispose();
     this.head.dispose();
     this.io.free();
+    this.hidden.free();
     this.state.free();
   }
 
   private reserve(agents: number): void {
     if (agents <= this.io.rows) return;
+    // Growing keeps the agents' recurrent states (the blocks are new).
+    const kept = this.network.recurrent && this.io.rows > 0 ? copyOutF32(this.hidden.ptr.states, this.io.rows * this.layout.stateSize) : undefined;
     this.io.reserve(agents);
     this.network.reserve(agents);
+    if (this.network.recurrent) {
+      this.hidden.reserve(agents);
+      if (kept) copyIn(this.hidden.ptr.states, kept);
+    }
     this.buildViews(memoryBuffer());
   }
 
@@ -241,6 +310,7 @@ export class CpuPolicy {
     this.squashed = new Float32Array(buffer, io.squashed, n * per);
     this.logProbs = new Float32Array(buffer, io.logProbs, n);
     this.values = new Float32Array(buffer, this.network.criticOut, n);
+    this.states = new Float32Array(buffer, this.hidden.ptr.states, this.network.recurrent ? n * this.layout.stateSize : 0);
   }
 
   /** Masks are 0/1, and every branch of every agent allows at least one action. */

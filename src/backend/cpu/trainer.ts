@@ -5,7 +5,7 @@ import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../
 import { checkArray, checkInteger, checkNumber, fail, failState } from '../../errors.js';
 import { wasm } from '../../init.js';
 import { initialParameters } from '../../policy/init.js';
-import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
+import { networkLayout, sequenceLength, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
 import { PCG32 } from '../../rng.js';
 import { logitCount } from '../../spaces.js';
 import { allocBlock, freeBlock, memoryBuffer, ViewSet, viewsSurvivingGrowth } from '../../wasm-memory.js';
@@ -36,6 +36,8 @@ interface BatchShape {
   masks: boolean;
   rewards: boolean;
   entropyNoise: boolean;
+  /** Recurrent networks: the backpropagation length of the batch's segments (0 without memory). */
+  sequenceLength: number;
 }
 
 /** The uploaded plan's shape (its indices and weights live in wasm memory). */
@@ -47,10 +49,12 @@ interface PlanShape {
   weighted: boolean;
 }
 
-function shapeOf(batch: Batch): BatchShape {
+function shapeOf(batch: Batch, policy: PolicySpec): BatchShape {
+  const memory = policy.network.memory;
   return {
     numSteps: batch.numSteps, numEnvs: batch.numEnvs, masks: batch.masks !== undefined,
     rewards: batch.rewards !== undefined, entropyNoise: batch.entropyNoise !== undefined,
+    sequenceLength: memory === undefined ? 0 : sequenceLength(batch.numSteps, memory),
   };
 }
 
@@ -101,7 +105,7 @@ class CpuTrainer implements Trainer {
 
   constructor(options: TrainerOptions) {
     if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-    this.policy = validatePolicy(options.policy);
+    this.policy = validatePolicy(options.policy, 'policy', true);
     this.ppo = resolvePPOConfig(options.ppo);
     const seed = checkInteger('seed', options.seed, 0);
     this.layout = networkLayout(this.policy);
@@ -136,11 +140,13 @@ class CpuTrainer implements Trainer {
     const noise = this.samples * this.noisePerRow * 4;
     const f32 = (rows: number) => rows * 4;
     const u8 = (rows: number) => rows;
+    const states = (rows: number) => rows * this.layout.stateSize * 4;
     // The uploaded batch (rows = numSteps x numEnvs; envs and identity rows sized by rows too).
     this.batchBlocks = new BlockSet({
       observations: (r) => r * obs, actions: (r) => r * act, logProbs: f32, values: f32, advantages: f32,
       returns: f32, weights: f32, masks: (r) => r * logits, rewards: f32, terminated: u8, truncated: u8,
       bootstrapValues: f32, lastValues: f32, entropyNoise: (r) => r * noise, identity: f32,
+      resets: u8, hiddenStates: states,
     });
     // One minibatch (rows = m).
     this.miniBlocks = new BlockSet({
@@ -149,6 +155,7 @@ class CpuTrainer implements Trainer {
       logpNew: f32, entropy: f32, gLogp: f32, gEntropy: f32, noise: (r) => r * noise, ratios: f32,
       rewards: f32, terminated: u8, truncated: u8, bootstrapValues: f32, lastValues: f32, vtraceReturns: f32,
       hits: (r) => r * act,
+      resets: u8, states, stateRows: f32,
     });
   }
 
@@ -211,10 +218,11 @@ class CpuTrainer implements Trainer {
     const identity = new Int32Array(memoryBuffer(), b.identity, rows);
     for (let i = 0; i < rows; i++) identity[i] = i;
     const sums = new Float64Array(STAT_NAMES.length);
-    // The whole batch is one minibatch of all its segments: with rewards, V-trace recomputes it.
-    const segments = batch.rewards !== undefined ? batch.numEnvs : 0;
+    // The whole batch is one minibatch of all its segments: with rewards, V-trace recomputes it; a recurrent
+    // network runs it as segments in any case.
+    const segments = batch.rewards !== undefined || this.network.recurrent ? batch.numEnvs : 0;
     // Identity segments make identity rows, so per-row weights line up with the minibatch rows.
-    const steps = this.minibatch(shapeOf(batch), b.identity, rows, batch.weights ? b.weights : 0, false, segments, b.identity, false, sums);
+    const steps = this.minibatch(shapeOf(batch, this.policy), b.identity, rows, batch.weights ? b.weights : 0, false, segments, b.identity, false, sums);
     this.pacer.beginSlice(Infinity);
     try {
       while (!steps.next().done);
@@ -261,7 +269,7 @@ class CpuTrainer implements Trainer {
   startUpdate(batch: Batch, plan?: MinibatchPlan): UpdateJob {
     this.checkIdle();
     validateBatch(batch, this.policy, this.samples);
-    if (plan !== undefined) validatePlan(plan, batch);
+    if (plan !== undefined) validatePlan(plan, batch, this.network.recurrent);
     const current = viewsSurvivingGrowth(batch);
     const p = plan ?? this.defaultPlan(batch);
     this.upload(batch, current);
@@ -271,7 +279,7 @@ class CpuTrainer implements Trainer {
     copyIn(this.planBlocks.ptr.indices, p.indices);
     if (p.weights) copyIn(this.planBlocks.ptr.weights, p.weights);
     const planShape = { unit: p.unit, numEpochs: p.numEpochs, numMinibatches: p.numMinibatches, unitsPerMinibatch: p.unitsPerMinibatch, weighted: p.weights !== undefined };
-    const steps = this.updateSteps(shapeOf(batch), planShape);
+    const steps = this.updateSteps(shapeOf(batch, this.policy), planShape);
     this.pacer.resetStats();
     const pacer = this.pacer;
     const job = {
@@ -390,6 +398,7 @@ class CpuTrainer implements Trainer {
       w.gatherRows(b.returns, mb.returns, rowsPtr, m, 4);
       masks = batch.masks ? mb.masks : 0;
       if (masks) w.gatherRows(b.masks, mb.masks, rowsPtr, m, this.head.outputs);
+      if (this.network.recurrent) this.gatherSequences(batch, segmentCount, segmentList, rowsPtr, m);
       if (this.head.squash) {
         if (batch.entropyNoise) w.gatherSampledRows(b.entropyNoise, mb.noise, rowsPtr, m, rows, this.samples, this.noisePerRow * 4);
         else w.fillNormals(this.rng, mb.noise, this.samples * m * this.noisePerRow);
@@ -398,7 +407,9 @@ class CpuTrainer implements Trainer {
     });
     const mb = this.miniBlocks.ptr;
 
-    yield* paced(pacer, 'forward', m, ROW_GRANULE, (start, count) => this.network.forwardRows(mb.observations, start, count));
+    // A recurrent pass couples rows through time: it runs whole.
+    const granule = this.network.recurrent ? m : ROW_GRANULE;
+    yield* paced(pacer, 'forward', m, granule, (start, count) => this.network.forwardRows(mb.observations, start, count));
 
     yield* paced(pacer, 'loss', 1, 1, () => {
       const actorOut = this.network.actorOut;
@@ -436,7 +447,7 @@ class CpuTrainer implements Trainer {
       this.head.backward(m, this.params, this.grads, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.gLogp, mb.gEntropy, this.network.actorGrad);
     });
 
-    yield* paced(pacer, 'backward', m, ROW_GRANULE, (start, count) => {
+    yield* paced(pacer, 'backward', m, granule, (start, count) => {
       this.network.backwardRows(mb.observations, start, count, this.ppo.separateLosses, start > 0);
     });
 
@@ -447,6 +458,26 @@ class CpuTrainer implements Trainer {
       sums[LOSS_STATS] += norm;
       if (step) this.adam(norm);
     });
+  }
+
+  /**
+   * A recurrent minibatch of `count` segments: the reset flag of each of its m rows, and the stored state of
+   * each of its sequences ([sequences, count, stateSize], from batch.hiddenStates [sequences, numEnvs, ...]).
+   */
+  private gatherSequences(batch: BatchShape, count: number, segmentList: number, rowsPtr: number, m: number): void {
+    const w = wasm();
+    const b = this.batchBlocks.ptr;
+    const mb = this.miniBlocks.ptr;
+    const L = batch.sequenceLength;
+    const sequences = Math.ceil(batch.numSteps / L);
+    w.gatherRows(b.resets, mb.resets, rowsPtr, m, 1);
+    const buffer = memoryBuffer();
+    const segments = new Int32Array(buffer, segmentList, count);
+    const stateRows = new Int32Array(buffer, mb.stateRows, sequences * count);
+    for (let s = 0; s < sequences; s++) for (let j = 0; j < count; j++) stateRows[s * count + j] = s * batch.numEnvs + segments[j];
+    const stateSize = this.layout.stateSize;
+    w.gatherRows(b.hiddenStates, mb.states, mb.stateRows, sequences * count, stateSize * 4);
+    this.network.setSequences({ steps: batch.numSteps, columns: count, length: L, resets: mb.resets, states: mb.states, stateSize });
   }
 
   /** Recomputes the minibatch's advantages on its segments with the current ratios (V-trace). */
@@ -498,14 +529,24 @@ class CpuTrainer implements Trainer {
       copyIn(b.lastValues, batch.lastValues!);
     }
     if (batch.entropyNoise) copyIn(b.entropyNoise, batch.entropyNoise);
+    if (batch.hiddenStates) {
+      copyIn(b.hiddenStates, batch.hiddenStates);
+      const resets = new Uint8Array(memoryBuffer(), b.resets, batch.numSteps * batch.numEnvs);
+      for (let i = 0; i < resets.length; i++) resets[i] = batch.terminated![i] | batch.truncated![i];
+    }
   }
 
-  /** Shuffled rows from the config, a fresh permutation per epoch and per update. */
+  /**
+   * Shuffled rows from the config, a fresh permutation per epoch and per update; shuffled whole segments for
+   * a recurrent network.
+   */
   private defaultPlan(batch: Batch): MinibatchPlan {
+    const segments = this.network.recurrent;
+    const units = segments ? batch.numEnvs : batch.numSteps * batch.numEnvs;
     return createMinibatchPlan({
       numSteps: batch.numSteps, numEnvs: batch.numEnvs, numEpochs: this.ppo.numEpochs,
-      numMinibatches: Math.min(this.ppo.numMinibatches, batch.numSteps * batch.numEnvs),
-      unit: 'rows', mode: 'shuffled', seed: this.planRng.nextU32(),
+      numMinibatches: Math.min(this.ppo.numMinibatches, units),
+      unit: segments ? 'segments' : 'rows', mode: 'shuffled', seed: this.planRng.nextU32(),
     });
   }
 

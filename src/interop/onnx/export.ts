@@ -1,6 +1,7 @@
 // ONNX export entry points: from a live agent's policy (Agent.exportOnnx) or from checkpoint bytes alone
 // (`webppo export-onnx`), which needs neither the wasm module nor a trainer.
 import { optionsFromJson } from '../../agent/options.js';
+import { fail } from '../../errors.js';
 import { decodeCheckpoint, readCheckpointConfig } from '../../policy/checkpoint.js';
 import { networkLayout, type PolicySpec } from '../../policy/network.js';
 import { flatSize } from '../../spaces.js';
@@ -18,6 +19,7 @@ const VERSION = '0.1.0';
  */
 export function policyToOnnx(source: PolicyGraphSource): Promise<Uint8Array> {
   const { policy } = source;
+  if (policy.network.memory !== undefined) fail('network.memory', 'no memory (ONNX export has no recurrent cells yet)', policy.network.memory);
   return encodeModel(policyGraph(source), {
     producerVersion: VERSION,
     doc: 'webppo policy: deterministic actions and critic value',
