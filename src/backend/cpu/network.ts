@@ -217,12 +217,14 @@ export class CpuNetwork {
     const w = wasm();
     let input = x;
     const cut = cell ? cellPosition(layers) : -1;
-    layers.forEach((layer, l) => {
+    // A plain loop: this runs on every act(), where a callback would be an allocation per tick.
+    for (let l = 0; l < layers.length; l++) {
+      const layer = layers[l];
       if (l === cut) input = this.cellForward(cell!, input);
       const out = layer.out + start * layer.entry.outputs * 4;
       w.denseForward(input, layer.weight, layer.transposed, layer.bias, out, rows, layer.entry.inputs, layer.entry.outputs, layer.activation);
       input = out;
-    });
+    }
     if (cut === layers.length) input = this.cellForward(cell!, input);
     return input;
   }
@@ -259,6 +261,7 @@ export class CpuNetwork {
 
 /** Where a stack's cell sits: before its first unactivated layer (the head), or after all layers (a trunk). */
 function cellPosition(layers: Layer[]): number {
-  const head = layers.findIndex((layer) => !layer.entry.activated);
-  return head === -1 ? layers.length : head;
+  let head = 0;
+  while (head < layers.length && layers[head].entry.activated) head++; // no callback: acting calls this per tick
+  return head;
 }
