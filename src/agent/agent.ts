@@ -695,9 +695,12 @@ export class Agent {
    * ELO rating and its opponent's move by `eloK * (score - expected)`; against the current policy itself
    * ('latest') nothing moves. Returns the learner's rating change. Needs `AgentOptions.selfPlay`.
    * @example
-   * <!-- test: no-run: needs a self-play agent in a game -->
    * ```ts
-   * if (infos.left?.result) agent.reportResult(0, infos.left.result);   // slot 0 (team 0) is the left paddle
+   * import { Agent, Box, Discrete } from 'webppo';
+   * const agent = await Agent.create({ observationSpace: Box(6), actionSpace: Discrete(3), numAgents: 2, backend: 'cpu', selfPlay: {} });
+   * agent.reportResult(0, 'win');                     // slot 0 plays for team 0, which won
+   * console.log(agent.selfPlay!.elo > 1200); // true
+   * agent.dispose();
    * ```
    */
   reportResult(team: number, result: GameResult): number {
