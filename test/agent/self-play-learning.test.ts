@@ -28,7 +28,10 @@ describe('self-play learning on PaddleDuel', () => {
     duels.forEach((d, k) => show(k, d.reset({ seed: k }).observations));
     // The scripted baseline as a second, outside yardstick (reported, not asserted: ELO is what self-play measures).
     const rows = new Float32Array(N * OBS);
-    const versusBaseline = () => evaluateVersusBaseline((o) => (rows.set(o), agent.predict(rows)[0]), { games: 40, duel: { pointsToWin: 1, maxSteps: 300 } }).winRate;
+    const versusBaseline = () => evaluateVersusBaseline((o) => {
+      rows.set(o);
+      return agent.predict(rows)[0];
+    }, { games: 40, duel: { pointsToWin: 1, maxSteps: 300 } }).winRate;
     const before = versusBaseline();
     const trace: SelfPlaySummary[] = [];
     agent.on('update', (e) => trace.push(e.selfPlay!));

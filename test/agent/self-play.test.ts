@@ -3,7 +3,7 @@
 // move the ratings by the ELO formula, saves / swaps / team changes happen on schedule through real updates
 // and show in events, and a save mid-game resumes bit-exact (with decision periods, leave and spawn).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent, type AgentOptions, type DuelResultInfo, type GameResult, opponentSeed, OpponentPolicy, PaddleDuel, type SelfPlayEvent, type UpdateEvent, StateError, ValidationError } from '../../src/index.js';
+import { Agent, type AgentOptions, loadPolicy, type DuelResultInfo, type GameResult, opponentSeed, OpponentPolicy, PaddleDuel, type SelfPlayEvent, type UpdateEvent, StateError, ValidationError } from '../../src/index.js';
 import { init } from '../../src/init.js';
 import { resolveNetworkSpec } from '../../src/policy/network.js';
 import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.js';
@@ -261,6 +261,10 @@ describe('self-play in the agent', () => {
     const restored = await Agent.load(bytes, { backend: 'cpu' });
     expect(restored.options.selfPlay).toEqual(agent.options.selfPlay);
     expect(restored.options.selfPlay!.saveSteps).toBe(7);
+    // The policy alone loads from it too (self-play's tensors belong to the running game).
+    const policy = await loadPolicy(bytes);
+    expect(policy.predict(new Float32Array(2 * OBS)).length).toBe(2);
+    policy.dispose();
     restored.dispose();
     // Without its self-play state the file is refused, naming the tensor.
     const without = (name: string) => {
