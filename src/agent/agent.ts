@@ -714,6 +714,7 @@ export class Agent {
     const host = {
       numAgents: this.numAgents, seed: this.options.seed, policy: this.policy, normalizer: this.obsNorm,
       addDriver: (slots: readonly number[], driver: Driver) => this.addDriver(slots, driver),
+      hasHeuristic: (slot: number) => this.slots.heuristics[slot] !== null,
       betweenTicks: () => this.phase === 'act',
     };
     return extra === undefined ? AgentSelfPlay.create(host, options, this.mirror.parameters) : AgentSelfPlay.restore(host, options, this.layout.size, extra);

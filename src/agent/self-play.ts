@@ -44,6 +44,8 @@ export interface SelfPlayHost {
   normalizer: ObservationNormalizer | undefined;
   /** agent.addDriver. */
   addDriver(slots: readonly number[], driver: Driver): () => void;
+  /** Whether a heuristic (a script or a player) holds the slot: it keeps it, whatever team learns. */
+  hasHeuristic(slot: number): boolean;
   /** Whether the agent is between observe() and the next act() (drivers may change then). */
   betweenTicks(): boolean;
 }
@@ -208,8 +210,8 @@ export class AgentSelfPlay {
     for (let t = 0; t < teams; t++) {
       if (t === learning) continue;
       const slots: number[] = [];
-      for (let e = t; e < this.host.numAgents; e += teams) slots.push(e);
-      this.detach.push(this.host.addDriver(slots, this.drivers[t]));
+      for (let e = t; e < this.host.numAgents; e += teams) if (!this.host.hasHeuristic(e)) slots.push(e);
+      if (slots.length > 0) this.detach.push(this.host.addDriver(slots, this.drivers[t]));
     }
     this.drivenFor = learning;
   }
