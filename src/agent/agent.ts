@@ -15,7 +15,7 @@ import { type Driver, type Heuristic, Slots } from './slots.js';
 import { RolloutStream } from './stream.js';
 import { Trajectories } from './trajectories.js';
 import { AgentEmitter, type AgentEvents, type AgentHealth } from './events.js';
-import { AgentSelfPlay } from './self-play.js';
+import { AgentSelfPlay, type SelfPlayEvent } from './self-play.js';
 import type { GameResult } from '../selfplay/elo.js';
 import type { SelfPlaySummary } from '../selfplay/self-play.js';
 import { createLog, type Logger, type LogOptions } from '../log.js';
@@ -810,8 +810,9 @@ export class Agent {
   }
 
   /**
-   * Subscribes to `'update'` ({@link UpdateEvent}), `'episode'` ({@link EpisodeEvent}) or `'error'` (an update
-   * failed; the error is also thrown by the next `whenIdle()`). Returns a function that unsubscribes.
+   * Subscribes to `'update'` ({@link UpdateEvent}), `'episode'` ({@link EpisodeEvent}), `'error'` (an update
+   * failed; the error is also thrown by the next `whenIdle()`), `'selfPlay'` ({@link SelfPlayEvent}) or the
+   * other {@link AgentEvents}. Returns a function that unsubscribes.
    * @example
    * <!-- test: needs agent -->
    * ```ts
