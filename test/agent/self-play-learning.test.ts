@@ -21,7 +21,7 @@ describe('self-play learning on PaddleDuel', () => {
     const duels = Array.from({ length: DUELS }, () => new PaddleDuel({ pointsToWin: 1, maxSteps: 300, hitReward: 0.1 }));
     const observations = new Float32Array(N * OBS);
     const rewards = new Float32Array(N), terminated = new Uint8Array(N), truncated = new Uint8Array(N);
-    const show = (k: number, obs: Partial<Record<'left' | 'right', Float32Array>>) => {
+    const show = (k: number, obs: Partial<Record<'left' | 'right', ArrayLike<number>>>) => {
       observations.set(obs.left!, 2 * k * OBS);
       observations.set(obs.right!, (2 * k + 1) * OBS);
     };

@@ -75,7 +75,7 @@ class DuelGame {
     return taken;
   }
 
-  private write(k: number, obs: Partial<Record<'left' | 'right', Float32Array>>): void {
+  private write(k: number, obs: Partial<Record<'left' | 'right', ArrayLike<number>>>): void {
     this.observations.set(obs.left!, 2 * k * OBS);
     this.observations.set(obs.right!, (2 * k + 1) * OBS);
   }
