@@ -9,6 +9,8 @@ import { type Schedules, validateSchedules } from '../schedule.js';
 import { checkLogOptions, type Logger, type LogLevel, type LogOptions } from '../log.js';
 import { type ActionSpace, type Space, validateSpace } from '../spaces.js';
 import { checkTrainInWorker, type TrainInWorker } from '../worker/index.js';
+import type { BehavioralCloningOptions } from '../imitation/behavioral-cloning.js';
+import { behavioralCloningSettings, checkBehavioralCloning } from './imitation.js';
 
 export type { BackendChoice };
 
@@ -89,6 +91,15 @@ export interface AgentOptions extends LogOptions {
    * and `agent.requestDecision(slot)` ask for decisions off this clock.
    */
   decisionPeriod?: number;
+  /**
+   * Behaviour cloning during PPO (ML-Agents' `behavioral_cloning`): after each update, passes over these
+   * demonstrations at `strength` x the policy's learning rate, annealed to 0 over `steps`; its stats join the
+   * update event as `behavioralCloning`. Unset fields default to PPO's minibatch size and epochs. Checkpoints
+   * keep the settings but not the demonstrations (nor cloning's own Adam state): `Agent.load(bytes,
+   * { demonstrations })` resumes cloning; without them the loaded agent trains without it (and says so).
+   * @default none
+   */
+  behavioralCloning?: BehavioralCloningOptions;
 }
 
 export interface ResolvedAgentOptions {
@@ -106,6 +117,8 @@ export interface ResolvedAgentOptions {
   maxPendingUpdates: number;
   frameBudgetMs: number;
   decisionPeriod: number;
+  /** Cloning during PPO; after Agent.load without demonstrations, undefined. */
+  behavioralCloning: BehavioralCloningOptions | undefined;
   /** This agent's log level and logger (not saved in checkpoints); undefined follows the global ones. */
   logLevel: LogLevel | undefined;
   logger: Logger | undefined;
@@ -114,7 +127,7 @@ export interface ResolvedAgentOptions {
 /** Training work per event-loop turn (ms) on the CPU backend in the game's thread, unless set. */
 export const DEFAULT_FRAME_BUDGET_MS = 2;
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'decisionPeriod', 'logLevel', 'logger'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'decisionPeriod', 'behavioralCloning', 'logLevel', 'logger'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   checkKeys('options', options, KNOWN, 'option');
@@ -136,8 +149,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 4, 1, 64);
   const frameBudgetMs = checkNumber('frameBudgetMs', options.frameBudgetMs ?? DEFAULT_FRAME_BUDGET_MS, 0);
   const decisionPeriod = checkInteger('decisionPeriod', options.decisionPeriod ?? 1, 1);
+  const behavioralCloning = checkBehavioralCloning(options.behavioralCloning);
   checkLogOptions(options);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, logLevel: options.logLevel, logger: options.logger };
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, behavioralCloning, logLevel: options.logLevel, logger: options.logger };
 }
 
 // Infinity has no JSON form: it travels as a string.
@@ -147,7 +161,7 @@ const reviver = (_key: string, value: unknown) => (value === 'Infinity' ? Infini
 export function optionsToJson(o: ResolvedAgentOptions): unknown {
   // Where and how training runs and where messages go belong to the session, not the agent.
   const { trainInWorker: _where, frameBudgetMs: _budget, logLevel: _level, logger: _logger, ...saved } = o;
-  return JSON.parse(JSON.stringify({ ...saved, observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
+  return JSON.parse(JSON.stringify({ ...saved, behavioralCloning: behavioralCloningSettings(saved.behavioralCloning), observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
 }
 
 /** Rebuilds (and re-validates) options from a checkpoint's config; errors name the checkpoint field. */
