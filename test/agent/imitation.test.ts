@@ -1,6 +1,9 @@
 // Imitation through the agent: recording heuristic slots, pretraining from the recording, cloning during PPO
 // (its anneal, its stats in update events, its settings in checkpoints), and heuristic steps stored for
 // training with the policy's own log-prob of the heuristic's action (checked against a float64 forward).
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, Box, CartPole, type Demonstration, DemonstrationRecorder, Discrete, loadDemonstration, type UpdateEvent, ValidationError } from '../../src/index.js';
 import type { Batch, MinibatchPlan, UpdateStats } from '../../src/backend/trainer.js';
@@ -167,5 +170,195 @@ describe('AgentOptions.behavioralCloning', () => {
     await expect(Agent.create({ ...spaces, backend: 'cpu', behavioralCloning: { demonstrations: demo, strength: -1 } })).rejects.toThrow(/behavioralCloning\.strength/);
     await expect(Agent.create({ ...spaces, backend: 'cpu', behavioralCloning: { demonstrations: demo, strenght: 1 } as never })).rejects.toThrow(/strenght/);
     await expect(Agent.create({ observationSpace: Box(4), actionSpace: Discrete(2), backend: 'cpu', behavioralCloning: { demonstrations: demo } })).rejects.toThrow(/observationSpace/);
+  });
+});
+
+describe('agent.record', () => {
+  it('records what the heuristics saw and did, rewards summed per decision and episode ends, and round-trips through save/loadDemonstration exactly', async () => {
+    const n = 3, logits = 3;
+    const agent = await Agent.create({ observationSpace: Box(2), actionSpace: Discrete(3), numAgents: n, masks: true, decisionPeriod: 2, backend: 'cpu', network: { hidden: [8] }, ppo: { numSteps: 8, numMinibatches: 2 } });
+    type Step = { obs: number[]; action: number; mask: number[]; reward: number; terminated: number; truncated: number; slot: number };
+    const expected: Step[] = [];
+    const held: (Step | null)[] = [null, null, null];
+    const close = (slot: number, terminated: number, truncated: number) => {
+      const step = held[slot];
+      if (step === null) return;
+      expected.push({ ...step, terminated, truncated });
+      held[slot] = null;
+    };
+    let tick = 0;
+    let masks = new Uint8Array(n * logits);
+    const heuristic = (slot: number, o: Float32Array, actions: Int32Array | Float32Array) => {
+      const mask = Array.from(masks.subarray(slot * logits, slot * logits + logits));
+      const wanted = tick % 3;
+      actions[slot] = mask[wanted] === 1 ? wanted : mask.indexOf(1);
+      close(slot, 0, 0);
+      held[slot] = { obs: [o[slot * 2], o[slot * 2 + 1]], action: actions[slot], mask, reward: 0, terminated: 0, truncated: 0, slot };
+    };
+    agent.setHeuristic(0, heuristic);
+    agent.setHeuristic(2, heuristic, { train: true });
+    agent.setHeuristic(1, heuristic); // driven but not recorded
+    const recorder = new DemonstrationRecorder({ observationSpace: Box(2), actionSpace: Discrete(3), chunkSteps: 16 });
+    agent.record(recorder, [0, 2]);
+    const rng = new PCG32(4, 2);
+    const obs = new Float32Array(n * 2), rewards = new Float32Array(n), terminated = new Uint8Array(n), truncated = new Uint8Array(n);
+    for (tick = 0; tick < 60; tick++) {
+      for (let i = 0; i < obs.length; i++) obs[i] = rng.nextNormal();
+      masks = masks.map(() => (rng.nextU32() % 2)) as Uint8Array;
+      for (let e = 0; e < n; e++) masks[e * logits + (rng.nextU32() % logits)] = 1;
+      agent.act(obs, { masks });
+      held[1] = null; // slot 1 is not recorded
+      if (tick % 7 === 3 && agent.alive[0]) {
+        agent.addReward(0, 0.25);
+        if (held[0]) held[0].reward += 0.25;
+      }
+      for (let e = 0; e < n; e++) {
+        rewards[e] = (rng.nextU32() % 8) / 4;
+        terminated[e] = rng.nextU32() % 9 === 0 ? 1 : 0;
+        truncated[e] = !terminated[e] && rng.nextU32() % 13 === 0 ? 1 : 0;
+      }
+      agent.observe(rewards, terminated, truncated);
+      for (const e of [0, 2]) {
+        if (!agent.alive[e]) continue;
+        if (held[e]) held[e]!.reward += rewards[e];
+        if (terminated[e] || truncated[e]) close(e, terminated[e], truncated[e]);
+      }
+      if (tick === 20) {
+        agent.leave(2, { truncated: true });
+        close(2, 0, 1);
+      }
+      if (tick === 25) expect(agent.spawn()).toBe(2);
+    }
+    agent.stopRecording();
+    close(0, 0, 1);
+    close(2, 0, 1);
+    expect(expected.length).toBeGreaterThan(40);
+    expect(expected.filter((s) => s.terminated).length).toBeGreaterThan(3);
+    expect(recorder.steps).toBe(expected.length);
+    const demo = loadDemonstration(recorder.save());
+    expect(demo).toEqual(recorder.toDemonstration());
+    expect({
+      observations: Array.from(demo.observations), actions: Array.from(demo.actions), masks: Array.from(demo.masks!),
+      rewards: Array.from(demo.rewards), terminated: Array.from(demo.terminated), truncated: Array.from(demo.truncated), slots: Array.from(demo.slots),
+    }).toEqual({
+      observations: expected.flatMap((s) => s.obs.map(Math.fround)), actions: expected.map((s) => s.action), masks: expected.flatMap((s) => s.mask),
+      rewards: expected.map((s) => s.reward), terminated: expected.map((s) => s.terminated), truncated: expected.map((s) => s.truncated), slots: expected.map((s) => s.slot),
+    });
+    expect(() => agent.record(new DemonstrationRecorder({ observationSpace: Box(3), actionSpace: Discrete(3) }))).toThrow(/recorder\.observationSpace/);
+    expect(() => agent.record(recorder, [3])).toThrow(/slots\[0\]/);
+    agent.dispose();
+  });
+});
+
+describe('setHeuristic(slot, h, { train: true })', () => {
+  it("stores the heuristic's actions with the policy's log-prob and value of them (a float64 forward of the agent's parameters)", async () => {
+    const n = 3, logits = 4, numSteps = 8;
+    const options = { observationSpace: Box(3), actionSpace: Discrete(4), numAgents: n, masks: true, backend: 'cpu' as const, frameBudgetMs: 0, seed: 6, network: { hidden: [16] }, ppo: { numSteps, numMinibatches: 2 } };
+    const agent = await Agent.create(options);
+    const parameters = await agent.getParameters();
+    const chosen: number[] = [];
+    // The last allowed action: rarely the one the policy would sample.
+    agent.setHeuristic(1, (slot, _o, actions) => {
+      actions[slot] = masks.subarray(slot * logits, slot * logits + logits).lastIndexOf(1);
+      chosen.push(actions[slot]);
+    }, { train: true });
+    let captured: Batch | undefined;
+    const trainer = (agent as unknown as { trainer: { update(b: Batch, p: MinibatchPlan): Promise<UpdateStats> } }).trainer;
+    const update = trainer.update.bind(trainer);
+    trainer.update = (batch, plan) => {
+      captured ??= structuredClone(batch);
+      return update(batch, plan);
+    };
+    const rng = new PCG32(8, 1);
+    const obs = new Float32Array(n * 3), rewards = new Float32Array(n).fill(1), flags = new Uint8Array(n);
+    let masks = new Uint8Array(n * logits);
+    for (let t = 0; t <= numSteps && captured === undefined; t++) {
+      for (let i = 0; i < obs.length; i++) obs[i] = rng.nextNormal();
+      masks = masks.map(() => rng.nextU32() % 2) as Uint8Array;
+      for (let e = 0; e < n; e++) masks[e * logits] = 1;
+      agent.act(obs, { masks });
+      agent.observe(rewards, flags, flags);
+      await agent.whenIdle();
+    }
+    expect(captured).toBeDefined();
+    const batch = captured!;
+    const ref = referenceForward(policySpec(3, Discrete(4), { hidden: [16] }), parameters, batch.observations);
+    let differs = 0;
+    for (let t = 0; t < numSteps; t++) {
+      for (let e = 0; e < n; e++) {
+        const row = t * n + e, a = batch.actions[row];
+        const z = ref.actor[row].filter((_, k) => batch.masks![row * logits + k] === 1);
+        const top = Math.max(...z);
+        const lse = top + Math.log(z.reduce((s, v) => s + Math.exp(v - top), 0));
+        expect(batch.logProbs[row]).toBeCloseTo(ref.actor[row][a] - lse, 5);
+        expect(batch.values[row]).toBeCloseTo(ref.values[row], 5);
+        if (e === 1) {
+          expect(a).toBe(chosen[t]);
+          if (ref.actor[row].indexOf(Math.max(...z)) !== a) differs++;
+        }
+      }
+    }
+    expect(differs).toBeGreaterThan(0); // the heuristic's actions are not simply the policy's favourites
+    expect(agent.updates).toBe(1);
+    agent.dispose();
+  });
+
+  it("rejects a trained heuristic's action outside the space or masked, naming the slot", async () => {
+    const agent = await Agent.create({ observationSpace: Box(2), actionSpace: Discrete(3), numAgents: 2, masks: true, backend: 'cpu', network: { hidden: [8] }, ppo: { numSteps: 4, numMinibatches: 2 } });
+    agent.setHeuristic(1, (slot, _o, actions) => { actions[slot] = 2; }, { train: true });
+    expect(() => agent.act(new Float32Array(4), { masks: Uint8Array.of(1, 1, 1, 1, 1, 0) })).toThrow(/heuristic action \(slot 1, branch 0\)/);
+    expect(() => agent.setHeuristic(0, () => {}, { train: 1 as never })).toThrow(/options\.train/);
+    agent.dispose();
+  });
+});
+
+describe('zero allocation per tick while recording', () => {
+  it('act, observe, addReward, leave and spawn with recorded heuristics (one trained on) allocate nothing once the recorder holds its chunk', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const n = 6;
+    // numSteps so large that no rollout fills: the update is not on the per-tick path.
+    const agent = await Agent.create({ observationSpace: Box(2), actionSpace: Discrete(3), numAgents: n, masks: true, decisionPeriod: 2, backend: 'cpu', network: { hidden: [8] }, ppo: { numSteps: 65536, numMinibatches: 2 } });
+    const obs = new Float32Array(n * 2).fill(0.25), rewards = new Float32Array(n).fill(0.5), masks = new Uint8Array(n * 3).fill(1);
+    const terminated = new Uint8Array(n), truncated = new Uint8Array(n);
+    const withMasks = { masks };
+    agent.setHeuristic(1, (slot, _o, actions) => { actions[slot] = 2; });
+    agent.setHeuristic(4, (slot, o, actions) => { actions[slot] = o[slot * 2] > 0 ? 1 : 0; }, { train: true });
+    // One chunk, reused once full: the recorder allocates nothing after the warm-up.
+    const recorder = new DemonstrationRecorder({ observationSpace: Box(2), actionSpace: Discrete(3), chunkSteps: 4096, maxSteps: 4096 });
+    agent.record(recorder, [1, 4]);
+    const tick = (t: number) => {
+      obs[8] = (t % 5) - 2;
+      agent.act(obs, withMasks);
+      if (agent.alive[t % n]) agent.addReward(t % n, 1);
+      terminated[(t * 7) % n] = t % 4 === 0 ? 1 : 0;
+      agent.observe(rewards, terminated, truncated);
+      const slot = (t * 5) % n;
+      if (agent.alive[slot] && t % 3 === 0) agent.leave(slot);
+      if (t % 2 === 1 && agent.alive.indexOf(0) >= 0) agent.spawn();
+    };
+    let t = 0;
+    for (; t < 20_000; t++) tick(t);
+    expect(recorder.droppedSteps).toBeGreaterThan(0); // the chunk is being reused
+    let collections = 0;
+    const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
+    observer.observe({ entryTypes: ['gc'] });
+    let grown = Infinity;
+    for (let attempt = 0, clean = 0; attempt < 8 && clean < 3; attempt++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      collections = 0;
+      const before = process.memoryUsage().heapUsed;
+      for (let end = t + 50_000; t < end; t++) tick(t);
+      const after = process.memoryUsage().heapUsed;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (collections === 0) {
+        grown = Math.min(grown, after - before);
+        clean++;
+      }
+    }
+    observer.disconnect();
+    expect(grown).toBeLessThan(700_000);
+    agent.dispose();
   });
 });
