@@ -695,13 +695,17 @@ export class Agent {
    * cancelStep() and stopRecording() end a held one as truncated; a cancelled one is not recorded). Allocates
    * nothing per tick (the recorder allocates a chunk when it starts one). Replaces an earlier recording.
    * @example
-   * <!-- test: needs agent, DemonstrationRecorder -->
+   * <!-- test: needs agent, observations, rewards, terminated, truncated -->
    * ```ts
+   * import { DemonstrationRecorder } from 'webppo';
    * const recorder = new DemonstrationRecorder({ observationSpace: agent.observationSpace, actionSpace: agent.actionSpace });
+   * agent.setHeuristic(0, (slot, obs, actions) => { actions[slot] = obs[slot * 8] > 0 ? 1 : 0; }); // a script plays slot 0
    * agent.record(recorder, [0]);
-   * // ... ticks with a heuristic on slot 0 ...
+   * agent.act(observations);
+   * agent.observe(rewards, terminated, truncated);
    * agent.stopRecording();
-   * const bytes = recorder.save();
+   * console.log(recorder.steps === 1); // true
+   * const bytes = recorder.save(); // safetensors, for loadDemonstration
    * ```
    */
   record(recorder: DemonstrationRecorder, slots?: readonly number[]): void {
@@ -730,10 +734,14 @@ export class Agent {
    * normalization the demonstrated observations first join its statistics. The new parameters reach act()
    * when it resolves, with each epoch's stats (`accuracy` for categorical actions, `log_likelihood`).
    * @example
-   * <!-- test: needs agent, demonstration -->
+   * <!-- test: needs agent, observations, rewards, terminated, truncated -->
    * ```ts
-   * const epochs = await agent.pretrain(demonstration, { epochs: 20, batchSize: 256 });
-   * console.log(epochs.at(-1)!.accuracy);
+   * import { DemonstrationRecorder } from 'webppo';
+   * const recorder = new DemonstrationRecorder({ observationSpace: agent.observationSpace, actionSpace: agent.actionSpace });
+   * const shown = Int32Array.from({ length: 16 }, (_, i) => i % 4); // what a script did in 16 states
+   * for (let t = 0; t < 32; t++) recorder.record(observations, shown, undefined, rewards, terminated, truncated);
+   * const epochs = await agent.pretrain(recorder.toDemonstration(), { epochs: 30, batchSize: 128, learningRate: 0.01 });
+   * console.log(epochs[29].accuracy! > epochs[0].accuracy!); // true
    * ```
    */
   pretrain(demonstrations: Demonstration | readonly Demonstration[], options: PretrainOptions): Promise<PretrainEpoch[]> {
