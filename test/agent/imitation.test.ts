@@ -11,6 +11,7 @@ import { init } from '../../src/init.js';
 import { readCheckpointConfig } from '../../src/policy/checkpoint.js';
 import { PCG32 } from '../../src/rng.js';
 import { policySpec, referenceForward } from '../cpu/helpers.js';
+import { networkLayout } from '../../src/policy/network.js';
 
 beforeAll(() => init());
 
@@ -300,6 +301,56 @@ describe('setHeuristic(slot, h, { train: true })', () => {
     }
     expect(differs).toBeGreaterThan(0); // the heuristic's actions are not simply the policy's favourites
     expect(agent.updates).toBe(1);
+    agent.dispose();
+  });
+
+  it("tanh_normal: the heuristic's box action is stored through the inverse squash, with the policy's log-prob of it", async () => {
+    const n = 2, numSteps = 8, space = Box(2, -1, 2);
+    const network = { hidden: [16], distribution: 'tanh_normal' as const };
+    const agent = await Agent.create({ observationSpace: Box(3), actionSpace: space, numAgents: n, backend: 'cpu', frameBudgetMs: 0, seed: 9, network, ppo: { numSteps, numMinibatches: 2 } });
+    const parameters = await agent.getParameters();
+    const chosen: number[][] = [];
+    agent.setHeuristic(1, (slot, o, actions) => {
+      actions[slot * 2] = o[slot * 3] > 0 ? 2 : 0.5 * o[slot * 3 + 1]; // the box's edge, or inside it
+      actions[slot * 2 + 1] = -0.25;
+      chosen.push([actions[slot * 2], actions[slot * 2 + 1]]);
+    }, { train: true });
+    let captured: Batch | undefined;
+    const trainer = (agent as unknown as { trainer: { update(b: Batch, p: MinibatchPlan): Promise<UpdateStats> } }).trainer;
+    const update = trainer.update.bind(trainer);
+    trainer.update = (batch, plan) => {
+      captured ??= structuredClone(batch);
+      return update(batch, plan);
+    };
+    const rng = new PCG32(3, 1);
+    const obs = new Float32Array(n * 3), rewards = new Float32Array(n).fill(1), flags = new Uint8Array(n);
+    for (let t = 0; t <= numSteps && captured === undefined; t++) {
+      for (let i = 0; i < obs.length; i++) obs[i] = rng.nextNormal();
+      const actions = agent.act(obs);
+      expect([actions[2], actions[3]]).toEqual(chosen[t].map(Math.fround)); // the game gets the heuristic's action
+      agent.observe(rewards, flags, flags);
+      await agent.whenIdle();
+    }
+    const batch = captured!;
+    const policy = policySpec(3, space, network);
+    const ref = referenceForward(policy, parameters, batch.observations);
+    const logStdAt = networkLayout(policy).logStdOffset;
+    const loc = [0.5, 0.5], scale = [1.5, 1.5];
+    for (let t = 0; t < numSteps; t++) {
+      for (let e = 0; e < n; e++) {
+        const row = t * n + e;
+        let lp = 0;
+        for (let d = 0; d < 2; d++) {
+          const u = batch.actions[row * 2 + d], ls = parameters[logStdAt + d];
+          const z = (u - ref.actor[row][d]) / Math.exp(ls);
+          lp += -0.5 * z * z - ls - 0.5 * Math.log(2 * Math.PI) - Math.log(1 - Math.tanh(u) ** 2) - Math.log(scale[d]);
+          if (e === 1) expect(loc[d] + scale[d] * Math.tanh(u)).toBeCloseTo(chosen[t][d], 4);
+        }
+        expect(batch.logProbs[row]).toBeCloseTo(lp, 2);
+        expect(Math.abs(batch.logProbs[row] - lp) / Math.max(1, Math.abs(lp))).toBeLessThan(1e-4);
+      }
+    }
+    expect(chosen.some((a) => a[0] === 2)).toBe(true); // an action on the box's edge stayed finite
     agent.dispose();
   });
 
