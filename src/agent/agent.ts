@@ -67,7 +67,8 @@ export interface LoadOptions extends LogOptions {
   actionSpace?: ActionSpace;
   /**
    * The demonstrations of a checkpoint saved with `behavioralCloning` (checkpoints hold its settings, not its
-   * demonstrations): cloning resumes with them (and a fresh cloning Adam state). Without them it is dropped.
+   * demonstrations): cloning resumes with them (and a fresh cloning Adam state). Without them it is dropped
+   * (a warning says so); given for a checkpoint saved without cloning, a `ValidationError`.
    */
   demonstrations?: Demonstration | readonly Demonstration[];
 }
@@ -286,6 +287,7 @@ export class Agent {
     if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
       throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(spaceToJson(options.actionSpace))} (as asked), the file has ${JSON.stringify(spaceToJson(saved.actionSpace))}`, 'actionSpace');
     }
+    if (!saved.behavioralCloning && options.demonstrations !== undefined) fail('options.demonstrations', 'undefined: this checkpoint was saved without behavioralCloning', 'demonstrations');
     if (saved.behavioralCloning && options.demonstrations === undefined) {
       createLog(options).warn('webppo: Agent.load: the checkpoint clones demonstrations (behavioralCloning) but none were given (options.demonstrations): this agent trains without cloning');
     }
