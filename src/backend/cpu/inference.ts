@@ -77,6 +77,8 @@ export class CpuPolicy {
   private logProbs = new Float32Array(0);
   private values = new Float32Array(0);
   private disposed = false;
+  /** Branch sizes (categorical spaces), for checking given actions without allocating. */
+  private readonly nvec: readonly number[] | undefined;
 
   /** The validated policy spec this inference was built for. */
   readonly policy: PolicySpec;
@@ -94,6 +96,7 @@ export class CpuPolicy {
     this.observationSize = policy.observationSize;
     const space = policy.actionSpace;
     this.logits = space.kind === 'box' ? 0 : logitCount(space);
+    this.nvec = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? space.nvec : undefined;
     const size = this.layout.size;
     this.state = new BlockSet({ params: () => size * 4, rng: () => 16 });
     this.state.reserve(1);
@@ -233,7 +236,7 @@ export class CpuPolicy {
     if (!(out.logProbs instanceof Float32Array) || out.logProbs.length < rows) fail('out.logProbs', `a Float32Array of at least ${rows} entries`, out.logProbs);
     if (!(out.values instanceof Float32Array) || out.values.length < rows) fail('out.values', `a Float32Array of at least ${rows} entries`, out.values);
     if (masks !== undefined) this.checkMasks(masks, rows);
-    const nvec = this.policy.actionSpace.kind === 'discrete' ? [this.policy.actionSpace.n] : this.policy.actionSpace.kind === 'multi_discrete' ? this.policy.actionSpace.nvec : undefined;
+    const nvec = this.nvec;
     for (let i = 0; nvec !== undefined && i < actions.length; i++) {
       const n = nvec[i % perRow];
       if (!Number.isInteger(actions[i]) || actions[i] < 0 || actions[i] >= n) fail(`actions[row ${Math.floor(i / perRow)}, ${i % perRow}]`, `an integer in [0, ${n - 1}]`, actions[i]);
