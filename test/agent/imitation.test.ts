@@ -1,7 +1,8 @@
 // Imitation through the agent: recording heuristic slots, pretraining from the recording, cloning during PPO
 // (its anneal, its stats in update events, its settings in checkpoints), and heuristic steps stored for
-// training with the policy's own log-prob of the heuristic's action (checked against a float64 forward); and no allocation per tick while recording, measured after the other tests
-// have run (several action spaces through the same code, as a game with several behaviours has).
+// training with the policy's own log-prob of the heuristic's action (checked against a float64 forward); and
+// no allocation per tick while recording, measured after the other tests have run (several action spaces
+// through the same code, as a game with several behaviours has).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { PerformanceObserver } from 'node:perf_hooks';
