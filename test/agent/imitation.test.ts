@@ -209,7 +209,7 @@ describe('agent.record', () => {
     const obs = new Float32Array(n * 2), rewards = new Float32Array(n), terminated = new Uint8Array(n), truncated = new Uint8Array(n);
     for (tick = 0; tick < 60; tick++) {
       for (let i = 0; i < obs.length; i++) obs[i] = rng.nextNormal();
-      masks = masks.map(() => (rng.nextU32() % 2)) as Uint8Array;
+      masks = masks.map(() => rng.nextU32() % 2);
       for (let e = 0; e < n; e++) masks[e * logits + (rng.nextU32() % logits)] = 1;
       agent.act(obs, { masks });
       held[1] = null; // slot 1 is not recorded
@@ -279,7 +279,7 @@ describe('setHeuristic(slot, h, { train: true })', () => {
     let masks = new Uint8Array(n * logits);
     for (let t = 0; t <= numSteps && captured === undefined; t++) {
       for (let i = 0; i < obs.length; i++) obs[i] = rng.nextNormal();
-      masks = masks.map(() => rng.nextU32() % 2) as Uint8Array;
+      masks = masks.map(() => rng.nextU32() % 2);
       for (let e = 0; e < n; e++) masks[e * logits] = 1;
       agent.act(obs, { masks });
       agent.observe(rewards, flags, flags);
