@@ -21,7 +21,7 @@ export { samplePrioritized, type PrioritizedInput } from './storage/sampler.js';
 export { createMinibatchPlan, type MinibatchPlanInput } from './storage/plan.js';
 export { MinibatchStager, stagingLayout, type StagingLayout } from './storage/gather.js';
 export { createWorkerTrainer, RemoteTrainer, serveTrainer, type TrainInWorker, type WorkerSource, type WorkerTrainerOptions, type MessageEndpoint, type NodeWorkerLike } from './worker/index.js';
-export { Agent, type AgentOptions, type ActOptions as AgentActOptions, type ObserveOptions, type LoadOptions, type UpdateEvent, type EpisodeEvent, type AgentEvents, type AgentHealth, type DivergedEvent, type RecoveredEvent, type DroppedEvent, type LeaveOptions, type Heuristic, type Driver, type SelfPlayEvent } from './agent/agent.js';
+export { Agent, type AgentOptions, type ActOptions as AgentActOptions, type ObserveOptions, type LoadOptions, type UpdateEvent, type EpisodeEvent, type AgentEvents, type AgentHealth, type DivergedEvent, type RecoveredEvent, type DroppedEvent, type LeaveOptions, type Heuristic, type HeuristicOptions, type Driver, type SelfPlayEvent, type BehavioralCloningSettings } from './agent/agent.js';
 export { opponentSeed } from './agent/self-play.js';
 export { Behaviours, extractBehaviour, type BehaviourOptions, type BehavioursOptions, type BehavioursLoadOptions, type BehavioursEvents, type Tagged } from './behaviours/index.js';
 export { train, evaluateAgent, type TrainOptions, type TrainResult, type ProgressEvent, type EvaluateOptions } from './train.js';

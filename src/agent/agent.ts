@@ -36,10 +36,19 @@ import { type Schedules, scheduleValue } from '../schedule.js';
 import { actionSize, flatSize, logitCount, type ActionSpace, type Space, validateSpace } from '../spaces.js';
 import { createMinibatchPlan } from '../storage/plan.js';
 import { RolloutBuffer } from '../storage/rollout-buffer.js';
+import { BehavioralCloning } from '../imitation/behavioral-cloning.js';
+import type { Demonstration, DemonstrationRecorder } from '../imitation/demonstration.js';
+import type { ImitationHost } from '../imitation/host.js';
+import { pretrain, type PretrainEpoch, type PretrainOptions } from '../imitation/pretrain.js';
+import { imitationHost } from './imitation.js';
+import { HeuristicRecording } from './recording.js';
+import { type HeuristicOptions, scoreHeuristicRows } from './heuristic-training.js';
 
 export type { AgentOptions, BackendChoice } from './options.js';
 export type { ActOptions, LeaveOptions, ObserveOptions } from './inputs.js';
 export type { Driver, Heuristic } from './slots.js';
+export type { HeuristicOptions } from './heuristic-training.js';
+export type { BehavioralCloningSettings } from './imitation.js';
 export type { DivergedEvent } from './divergence.js';
 export type { AgentEvents, AgentHealth, DroppedEvent, EpisodeEvent, UpdateEvent } from './events.js';
 export type { RecoveredEvent } from './recovery.js';
@@ -60,9 +69,15 @@ export interface LoadOptions extends LogOptions {
   observationSpace?: Space;
   /** When given, the checkpoint must have been saved for this action space (a `CheckpointError` otherwise). */
   actionSpace?: ActionSpace;
+  /**
+   * The demonstrations of a checkpoint saved with `behavioralCloning` (checkpoints hold its settings, not its
+   * demonstrations): cloning resumes with them (and a fresh cloning Adam state). Without them it is dropped
+   * (a warning says so); given for a checkpoint saved without cloning, a `ValidationError`.
+   */
+  demonstrations?: Demonstration | readonly Demonstration[];
 }
 
-const LOAD_OPTIONS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace', 'frameBudgetMs', 'logLevel', 'logger'];
+const LOAD_OPTIONS = ['backend', 'trainInWorker', 'observationSpace', 'actionSpace', 'frameBudgetMs', 'logLevel', 'logger', 'demonstrations'];
 const PLAN_STREAM = 0x5eed;
 const NOISE_STREAM = 0x401e;
 
@@ -122,6 +137,8 @@ export class Agent {
   private readonly oneRow: Float32Array;
   private readonly deadFree: { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array };
   private version = 0;
+  /** Slots whose heuristic's steps are stored (setHeuristic's train). */
+  private trainedHeuristics = 0;
   private phase: 'act' | 'observe' = 'act';
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
@@ -150,6 +167,10 @@ export class Agent {
   private readonly planRng: PCG32;
   private readonly noiseRng: PCG32;
   private staged: Batch | undefined;
+  /** Cloning after each update (AgentOptions.behavioralCloning). */
+  private cloning: BehavioralCloning | undefined;
+  /** Where heuristic decisions are recorded (record()). */
+  private recording: HeuristicRecording | undefined;
 
   private counters = { steps: 0, updates: 0, episodes: 0 };
   /** Self-play (AgentOptions.selfPlay): the opponent teams' drivers, pool and ratings. */
@@ -234,6 +255,12 @@ export class Agent {
       const agent = new Agent(options, trainer, inference, state);
       agent.backendReport = report;
       if (options.selfPlay) agent.selfPlayRun = agent.startSelfPlay(options.selfPlay, extra);
+      const ppo = options.ppo;
+      if (options.behavioralCloning) {
+        agent.cloning = new BehavioralCloning(agent.imitationHost(), options.behavioralCloning, {
+          learningRate: ppo.learningRate, batchSize: Math.floor((ppo.numSteps * options.numAgents) / ppo.numMinibatches), numEpoch: ppo.numEpochs,
+        });
+      }
       return agent;
     } catch (error) {
       inference?.dispose();
@@ -268,7 +295,12 @@ export class Agent {
     if (options.actionSpace && !sameSpace(options.actionSpace, saved.actionSpace)) {
       throw new CheckpointError(`checkpoint: actionSpace: expected ${JSON.stringify(spaceToJson(options.actionSpace))} (as asked), the file has ${JSON.stringify(spaceToJson(saved.actionSpace))}`, 'actionSpace');
     }
-    const resolved = resolveAgentOptions({ ...saved, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker, frameBudgetMs: options.frameBudgetMs, logLevel: options.logLevel, logger: options.logger });
+    if (!saved.behavioralCloning && options.demonstrations !== undefined) fail('options.demonstrations', 'undefined: this checkpoint was saved without behavioralCloning', 'demonstrations');
+    if (saved.behavioralCloning && options.demonstrations === undefined) {
+      createLog(options).warn('webppo: Agent.load: the checkpoint clones demonstrations (behavioralCloning) but none were given (options.demonstrations): this agent trains without cloning');
+    }
+    const behavioralCloning = saved.behavioralCloning && options.demonstrations !== undefined ? { ...saved.behavioralCloning, demonstrations: options.demonstrations } : undefined;
+    const resolved = resolveAgentOptions({ ...saved, behavioralCloning, totalSteps: saved.totalSteps ?? undefined, backend: options.backend ?? saved.backend, trainInWorker: options.trainInWorker, frameBudgetMs: options.frameBudgetMs, logLevel: options.logLevel, logger: options.logger });
     const policy: PolicySpec = { observationSize: flatSize(resolved.observationSpace), actionSpace: resolved.actionSpace, network: resolved.network };
     // Every tensor and value is checked against the config before the agent's memory is sized and taken.
     const contents = decodeCheckpoint(file, config, {
@@ -385,7 +417,7 @@ export class Agent {
     rows.clear();
     for (let e = 0; e < n; e++) {
       if (slots.deciding[e] === 0) continue;
-      const policy = slots.heuristics[e] === null && slots.driven[e] === 0;
+      const policy = slots.stores(e);
       // A slot handed to a heuristic or driver still needs its current value, to end its stored stretch exactly;
       // a stretch that already ended (its episode did) goes to the rollout as it is.
       this.cutting[e] = !policy && this.staging.open[e] === 1 ? 1 : 0;
@@ -398,7 +430,7 @@ export class Agent {
     this.decided = 0;
     if (rows.count > 0) this.decideRows(observations, masks, options?.deterministic === true);
     this.selfPlayRun?.beginTick(masks);
-    if (deciding > this.decided) this.actForOthers(observations);
+    if (deciding > this.decided) this.actForOthers(observations, masks);
     this.phase = 'observe';
     return this.held;
   }
@@ -415,6 +447,7 @@ export class Agent {
       if (masks !== undefined) rowMasks = packed.masks;
     }
     inference.act(input, rowMasks, deterministic);
+    if (this.trainedHeuristics > 0) scoreHeuristicRows(this.slots, rows, inference, this.held, observations, input, masks, rowMasks, this.actionSpace, this.options.network.distribution, this.recording);
     const capacity = this.options.ppo.numSteps, act = actionSize(this.actionSpace);
     const game = inference.gameActions;
     this.inGameLoop = true;
@@ -434,11 +467,13 @@ export class Agent {
   }
 
   /** Heuristics and drivers write their slots' rows of the returned actions; nothing of theirs is stored. */
-  private actForOthers(observations: Float32Array): void {
+  private actForOthers(observations: Float32Array, masks: Uint8Array | undefined): void {
     const slots = this.slots;
     for (let e = 0; e < this.numAgents; e++) {
       const heuristic = slots.heuristics[e];
-      if (heuristic !== null && slots.deciding[e] === 1) heuristic(e, observations, this.held);
+      if (heuristic === null || slots.deciding[e] === 0 || slots.trained[e] === 1) continue;
+      heuristic(e, observations, this.held);
+      if (this.recording?.recorded[e] === 1) this.recording.decide(e, observations, this.held, masks);
     }
     for (const { slots: driven, driver } of slots.drivers) driver.act(driven, slots.deciding, observations, this.held);
   }
@@ -520,7 +555,9 @@ export class Agent {
       staging.addReward(e, this.scaledRewards[e]);
       this.episodeReturns[e] += rewards[e];
       this.episodeLengths[e]++;
+      this.recording?.reward(e, rewards[e]);
       if (terminated[e] || truncated[e]) {
+        this.recording?.end(e, terminated[e] === 1, truncated[e] === 1);
         staging.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
         this.slots.restart(e);
         this.endEpisode(e, terminated[e] === 1);
@@ -551,7 +588,9 @@ export class Agent {
     const n = this.numAgents, slots = this.slots, staging = this.staging;
     let waiting = false;
     for (let e = 0; e < n; e++) {
-      if (slots.deciding[e] === 1 && slots.heuristics[e] === null && slots.driven[e] === 0) {
+      if (slots.deciding[e] === 1 && slots.heuristics[e] !== null) this.recording?.drop(e);
+      this.recording?.end(e, false, true);
+      if (slots.deciding[e] === 1 && slots.stores(e)) {
         staging.drop(e);
         staging.cut(e);
       } else if (staging.open[e] === 1) {
@@ -609,6 +648,7 @@ export class Agent {
     const inEpisode = staging.open[slot] === 1 || this.episodeLengths[slot] > 0;
     staging.end(slot, !truncated, truncated, bootstrap);
     staging.cut(slot);
+    this.recording?.end(slot, !truncated, truncated);
     this.inGameLoop = true;
     staging.flush(slot, this.stream, true);
     this.slots.alive[slot] = 0;
@@ -629,6 +669,7 @@ export class Agent {
     const scaled = this.rewardScaler ? scaleReward(reward, this.rewardScaler.stats.var[0]) : reward;
     this.staging.addReward(slot, scaled);
     this.episodeReturns[slot] += reward;
+    this.recording?.reward(slot, reward);
   }
 
   /** The slot decides on the next act(), whatever its clock says. */
@@ -641,16 +682,102 @@ export class Agent {
   /**
    * Hands the slot to a heuristic (a scripted function, or a player at the keyboard), or back to the policy
    * with null. The heuristic writes the slot's action row on each of its decisions and its action replaces
-   * the policy's; its steps are not stored (the slot's stored trajectory ends cleanly where it took over).
-   * The heuristic belongs to the slot: it stays when agents leave and spawn there.
+   * the policy's. By default its steps are not stored (the slot's stored trajectory ends cleanly where it took
+   * over); with `{ train: true }` they are, like the policy's, with the current policy's log-prob and value of
+   * the heuristic's action (a categorical action must be in range and allowed by the mask: a `ValidationError`
+   * from act() otherwise). The heuristic belongs to the slot: it stays when agents leave and spawn there.
    */
-  setHeuristic(slot: number, heuristic: Heuristic | null): void {
+  setHeuristic(slot: number, heuristic: Heuristic | null, options?: HeuristicOptions): void {
     this.live();
     checkInteger('slot', slot, 0, this.numAgents - 1);
     if (heuristic !== null && typeof heuristic !== 'function') fail('heuristic', 'a function (slot, observations, actions) => void, or null', heuristic);
+    if (options !== undefined) checkKeys('options', options, ['train'], 'option');
+    const train = options?.train === undefined ? false : checkBoolean('options.train', options.train);
     if (this.slots.driven[slot] === 1) fail('slot', 'a slot no driver acts for', `slot ${slot}, driven`);
+    if (heuristic === null) this.recording?.end(slot, false, true);
+    this.trainedHeuristics += (heuristic !== null && train ? 1 : 0) - (this.slots.heuristics[slot] !== null && this.slots.trained[slot] === 1 ? 1 : 0);
     this.slots.heuristics[slot] = heuristic;
+    this.slots.trained[slot] = heuristic !== null && train ? 1 : 0;
     this.slots.requested[slot] = 1;
+  }
+
+  /**
+   * Records the decisions of heuristic-driven slots (all slots, or those listed) into `recorder`: the raw
+   * observation each heuristic saw, its action, the mask, the rewards until the slot's next decision and the
+   * episode ends. A decision reaches the recorder when the slot decides again or its episode ends (leave(),
+   * cancelStep() and stopRecording() end a held one as truncated; a cancelled one is not recorded). Allocates
+   * nothing per tick (the recorder allocates a chunk when it starts one). Replaces an earlier recording.
+   * @example
+   * <!-- test: needs agent, observations, rewards, terminated, truncated -->
+   * ```ts
+   * import { DemonstrationRecorder } from 'webppo';
+   * const recorder = new DemonstrationRecorder({ observationSpace: agent.observationSpace, actionSpace: agent.actionSpace });
+   * agent.setHeuristic(0, (slot, obs, actions) => { actions[slot] = obs[slot * 8] > 0 ? 1 : 0; }); // a script plays slot 0
+   * agent.record(recorder, [0]);
+   * agent.act(observations);
+   * agent.observe(rewards, terminated, truncated);
+   * agent.stopRecording();
+   * console.log(recorder.steps === 1); // true
+   * const bytes = recorder.save(); // safetensors, for loadDemonstration
+   * ```
+   */
+  record(recorder: DemonstrationRecorder, slots?: readonly number[]): void {
+    this.live();
+    if (typeof recorder !== 'object' || recorder === null || typeof (recorder as DemonstrationRecorder).record !== 'function') fail('recorder', 'a DemonstrationRecorder', recorder);
+    if (!sameSpace(recorder.observationSpace, this.observationSpace)) fail('recorder.observationSpace', "the agent's observation space", recorder.observationSpace);
+    if (!sameSpace(recorder.actionSpace, this.actionSpace)) fail('recorder.actionSpace', "the agent's action space", recorder.actionSpace);
+    const list = slots === undefined ? Array.from({ length: this.numAgents }, (_, e) => e) : slots;
+    if (!Array.isArray(list) || list.length === 0) fail('slots', 'a non-empty array of slot indices', slots);
+    list.forEach((slot, i) => checkInteger(`slots[${i}]`, slot, 0, this.numAgents - 1));
+    this.stopRecording();
+    this.recording = new HeuristicRecording(recorder, list, this.numAgents, this.observationSize, actionSize(this.actionSpace),
+      this.options.masks ? logitCount(this.actionSpace) : 0, this.actionSpace.kind !== 'box');
+  }
+
+  /** Stops recording: each slot's held decision goes to the recorder, as the end of its stretch (truncated). */
+  stopRecording(): void {
+    this.recording?.close();
+    this.recording = undefined;
+  }
+
+  /**
+   * Behaviour cloning of `demonstrations` (same spaces as the agent) before or between PPO updates: epochs of
+   * shuffled minibatches maximizing the demonstrated actions' log-likelihood (see `pretrain`), with their own
+   * Adam state (PPO's is kept). It runs in turn with the updates, never during one; with observation
+   * normalization the demonstrated observations first join its statistics. The new parameters reach act()
+   * when it resolves, with each epoch's stats (`accuracy` for categorical actions, `log_likelihood`).
+   * @example
+   * <!-- test: needs agent, observations, rewards, terminated, truncated -->
+   * ```ts
+   * import { DemonstrationRecorder } from 'webppo';
+   * const recorder = new DemonstrationRecorder({ observationSpace: agent.observationSpace, actionSpace: agent.actionSpace });
+   * const shown = Int32Array.from({ length: 16 }, (_, i) => i % 4); // what a script did in 16 states
+   * for (let t = 0; t < 32; t++) recorder.record(observations, shown, undefined, rewards, terminated, truncated);
+   * const epochs = await agent.pretrain(recorder.toDemonstration(), { epochs: 30, batchSize: 128, learningRate: 0.01 });
+   * console.log(epochs[29].accuracy! > epochs[0].accuracy!); // true
+   * ```
+   */
+  pretrain(demonstrations: Demonstration | readonly Demonstration[], options: PretrainOptions): Promise<PretrainEpoch[]> {
+    this.live();
+    const run = this.chain.then(() => {
+      this.live();
+      return pretrain(this.imitationHost(), demonstrations, options);
+    });
+    this.chain = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** The agent as behaviour cloning sees it: its trainer (the current one), spaces, normalization and parameter hook. */
+  private imitationHost(): ImitationHost {
+    return imitationHost({
+      trainer: () => this.trainer, observationSpace: this.observationSpace, actionSpace: this.actionSpace,
+      observationSize: this.observationSize, normalizer: this.obsNorm,
+      parametersChanged: (parameters, optimizer) => {
+        this.mirror = { parameters: parameters.slice(), optimizer: { m: optimizer.m.slice(), v: optimizer.v.slice(), step: optimizer.step } };
+        this.inference.setParameters(parameters);
+        this.version++; // decisions taken before count as lagged
+      },
+    });
   }
 
   /**
@@ -969,12 +1096,15 @@ export class Agent {
         this.events.emit('diverged', { updates: this.counters.updates, steps, what: diverged, cause, message: `${diverged}: ${cause}`, divergences: this.faults.divergences });
         return;
       }
+      // Cloning runs on the new parameters before they reach act(); its stats join the update event.
+      const behavioralCloning = this.cloning ? await this.cloning.afterUpdate(steps) : undefined;
+      if (this.disposed) return;
       this.inference.setParameters(this.mirror.parameters);
       this.version++;
       this.counters.updates++;
       const changed = this.selfPlayRun?.trained(batch.numSteps * batch.numEnvs, this.mirror.parameters, this.counters.updates);
       if (this.events.has('update')) {
-        const event = { updates: this.counters.updates, steps, stats, hyperparameters, lagged, durationMs: performance.now() - started };
+        const event = { updates: this.counters.updates, steps, stats, hyperparameters, lagged, durationMs: performance.now() - started, ...(behavioralCloning ? { behavioralCloning } : {}) };
         this.events.emit('update', this.selfPlayRun ? { ...event, selfPlay: this.selfPlayRun.state.summary() } : event);
       }
       if (changed && this.events.has('selfPlay')) this.events.emit('selfPlay', changed);

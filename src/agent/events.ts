@@ -1,4 +1,5 @@
 // The agent's events: their payloads, and the emitter that calls listeners without ever letting one stop the agent.
+import type { BehavioralCloningStats } from '../imitation/behavioral-cloning.js';
 import type { DivergedEvent } from './divergence.js';
 import type { Logger } from '../log.js';
 import type { UpdateStats, Hyperparameters } from '../backend/trainer.js';
@@ -23,6 +24,8 @@ export interface UpdateEvent {
   durationMs: number;
   /** Self-play's state after this update (with `AgentOptions.selfPlay` only). */
   selfPlay?: SelfPlaySummary;
+  /** What behaviour cloning did after this update (AgentOptions.behavioralCloning); absent once its strength reached 0. */
+  behavioralCloning?: BehavioralCloningStats;
 }
 
 /** What `agent.on('episode', ...)` receives each time an agent's episode ends (terminated or truncated). */

@@ -12,6 +12,12 @@ export interface Inference {
   readonly logProbs: Float32Array;
   readonly values: Float32Array;
   act(observations: Float32Array, masks: Uint8Array | undefined, deterministic: boolean): void;
+  /**
+   * Re-scores the first rows of `actions` (stored form; the caller may have replaced some since act) given
+   * these observation rows (and masks rows): returns their log-probs (a view valid until the next call; the
+   * act() outputs stay as they are). Draws nothing, allocates nothing after the first call at a row count.
+   */
+  evaluate(observations: Float32Array, masks: Uint8Array | undefined): Float32Array;
   /** Values of these observations (a view valid until the next call); draws nothing. */
   criticValues(observations: Float32Array): Float32Array;
   setParameters(flat: Float32Array): void;
@@ -45,6 +51,9 @@ export function createInference(policy: PolicySpec, numAgents: number, seed: num
   const scratch = outputs();
   const actOptions: { masks?: Uint8Array; deterministic: boolean } = { masks: undefined, deterministic: false };
   const deterministic = { deterministic: true };
+  // The first rows of the action array, one view per row count, made on first use.
+  const actionRows: (Int32Array | Float32Array)[] = [];
+  const perAction = actionSize(policy.actionSpace);
   return {
     actions: main.actions,
     gameActions: main.squashedActions ?? main.actions,
@@ -54,6 +63,12 @@ export function createInference(policy: PolicySpec, numAgents: number, seed: num
       actOptions.masks = masks;
       actOptions.deterministic = isDeterministic;
       cpu.actPrevalidated(observations, main, actOptions);
+    },
+    evaluate(observations, masks) {
+      const rows = observations.length / policy.observationSize;
+      const actions = actionRows[rows] ??= main.actions.subarray(0, rows * perAction);
+      cpu.evaluate(observations, actions, scratch, masks);
+      return scratch.logProbs;
     },
     criticValues(observations) {
       // A deterministic act draws no random numbers; only its values are used.

@@ -11,6 +11,8 @@ import { type ActionSpace, type Space, validateSpace } from '../spaces.js';
 import { checkTrainInWorker, type TrainInWorker } from '../worker/index.js';
 import type { ResolvedSelfPlayOptions, SelfPlayOptions } from '../selfplay/options.js';
 import { resolveAgentSelfPlay } from './self-play.js';
+import type { BehavioralCloningOptions } from '../imitation/behavioral-cloning.js';
+import { behavioralCloningSettings, checkBehavioralCloning } from './imitation.js';
 
 export type { BackendChoice };
 
@@ -100,6 +102,15 @@ export interface AgentOptions extends LogOptions {
    * @default none (every slot learns)
    */
   selfPlay?: SelfPlayOptions;
+  /**
+   * Behaviour cloning during PPO (ML-Agents' `behavioral_cloning`): after each update, passes over these
+   * demonstrations at `strength` x the policy's learning rate, annealed to 0 over `steps`; its stats join the
+   * update event as `behavioralCloning`. Unset fields default to PPO's minibatch size and epochs. Checkpoints
+   * keep the settings but not the demonstrations (nor cloning's own Adam state): `Agent.load(bytes,
+   * { demonstrations })` resumes cloning; without them the loaded agent trains without it (and says so).
+   * @default none
+   */
+  behavioralCloning?: BehavioralCloningOptions;
 }
 
 export interface ResolvedAgentOptions {
@@ -119,6 +130,8 @@ export interface ResolvedAgentOptions {
   decisionPeriod: number;
   /** Self-play settings with every field set; undefined without self-play. */
   selfPlay: ResolvedSelfPlayOptions | undefined;
+  /** Cloning during PPO; after Agent.load without demonstrations, undefined. */
+  behavioralCloning: BehavioralCloningOptions | undefined;
   /** This agent's log level and logger (not saved in checkpoints); undefined follows the global ones. */
   logLevel: LogLevel | undefined;
   logger: Logger | undefined;
@@ -127,7 +140,7 @@ export interface ResolvedAgentOptions {
 /** Training work per event-loop turn (ms) on the CPU backend in the game's thread, unless set. */
 export const DEFAULT_FRAME_BUDGET_MS = 2;
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'decisionPeriod', 'selfPlay', 'logLevel', 'logger'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'decisionPeriod', 'selfPlay', 'behavioralCloning', 'logLevel', 'logger'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   checkKeys('options', options, KNOWN, 'option');
@@ -150,8 +163,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const frameBudgetMs = checkNumber('frameBudgetMs', options.frameBudgetMs ?? DEFAULT_FRAME_BUDGET_MS, 0);
   const decisionPeriod = checkInteger('decisionPeriod', options.decisionPeriod ?? 1, 1);
   const selfPlay = resolveAgentSelfPlay(options.selfPlay, numAgents);
+  const behavioralCloning = checkBehavioralCloning(options.behavioralCloning);
   checkLogOptions(options);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, selfPlay, logLevel: options.logLevel, logger: options.logger };
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, selfPlay, behavioralCloning, logLevel: options.logLevel, logger: options.logger };
 }
 
 // Infinity has no JSON form: it travels as a string.
@@ -161,7 +175,7 @@ const reviver = (_key: string, value: unknown) => (value === 'Infinity' ? Infini
 export function optionsToJson(o: ResolvedAgentOptions): unknown {
   // Where and how training runs and where messages go belong to the session, not the agent.
   const { trainInWorker: _where, frameBudgetMs: _budget, logLevel: _level, logger: _logger, ...saved } = o;
-  return JSON.parse(JSON.stringify({ ...saved, observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
+  return JSON.parse(JSON.stringify({ ...saved, behavioralCloning: behavioralCloningSettings(saved.behavioralCloning), observationSpace: spaceToJson(saved.observationSpace), actionSpace: spaceToJson(saved.actionSpace) }, replacer));
 }
 
 /** Rebuilds (and re-validates) options from a checkpoint's config; errors name the checkpoint field. */

@@ -37,6 +37,8 @@ export class Slots {
   readonly drivers: { slots: Int32Array; driver: Driver }[] = [];
   /** 1 = a driver acts for this slot. */
   readonly driven: Uint8Array;
+  /** 1 = the slot's heuristic steps are stored and trained on (setHeuristic's `train`). */
+  readonly trained: Uint8Array;
 
   constructor(readonly count: number, readonly period: number) {
     this.alive = new Uint8Array(count).fill(1);
@@ -46,6 +48,12 @@ export class Slots {
     this.deciding = new Uint8Array(count);
     this.heuristics = new Array<Heuristic | null>(count).fill(null);
     this.driven = new Uint8Array(count);
+    this.trained = new Uint8Array(count);
+  }
+
+  /** Whether the slot's decisions are stored: the policy's, or a heuristic's trained on. */
+  stores(slot: number): boolean {
+    return (this.heuristics[slot] === null || this.trained[slot] === 1) && this.driven[slot] === 0;
   }
 
   /** Whether every slot is alive and decides on every tick (lockstep: the simplest case). */

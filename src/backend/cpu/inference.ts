@@ -77,6 +77,8 @@ export class CpuPolicy {
   private logProbs = new Float32Array(0);
   private values = new Float32Array(0);
   private disposed = false;
+  /** Branch sizes (categorical spaces), for checking given actions without allocating. */
+  private readonly nvec: readonly number[] | undefined;
 
   /** The validated policy spec this inference was built for. */
   readonly policy: PolicySpec;
@@ -94,6 +96,7 @@ export class CpuPolicy {
     this.observationSize = policy.observationSize;
     const space = policy.actionSpace;
     this.logits = space.kind === 'box' ? 0 : logitCount(space);
+    this.nvec = space.kind === 'discrete' ? [space.n] : space.kind === 'multi_discrete' ? space.nvec : undefined;
     const size = this.layout.size;
     this.state = new BlockSet({ params: () => size * 4, rng: () => 16 });
     this.state.reserve(1);
@@ -110,6 +113,7 @@ export class CpuPolicy {
     this.io = new BlockSet({
       observations: (n) => n * this.observationSize * 4, masks: (n) => n * this.logits,
       actions: (n) => n * act * 4, squashed: (n) => n * act * 4, logProbs: f32, values: f32,
+      probs: (n) => n * Math.max(this.logits, 1) * 4, entropy: f32,
     });
     this.views = new ViewSet((buffer) => this.buildViews(buffer));
     this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
@@ -211,6 +215,47 @@ export class CpuPolicy {
     for (let i = 0; i < agents; i++) {
       out.logProbs[i] = this.logProbs[i];
       out.values[i] = values[i];
+    }
+  }
+
+  /**
+   * The log-probability under the policy of given actions (stored form: indices, or the pre-squash u of
+   * tanh_normal, as `act` writes them into `out.actions`) and the critic's values, one row per observation
+   * row; `masks` as for act. Draws nothing and allocates nothing once it has seen this many rows.
+   */
+  evaluate(observations: Float32Array, actions: Int32Array | Float32Array, out: { logProbs: Float32Array; values: Float32Array }, masks?: Uint8Array): void {
+    this.checkAlive();
+    const obsSize = this.observationSize, head = this.head, perRow = head.actionSize;
+    if (!(observations instanceof Float32Array) || observations.length === 0 || observations.length % obsSize !== 0) {
+      fail('observations', `a Float32Array of rows x ${obsSize} floats`, observations);
+    }
+    const rows = observations.length / obsSize;
+    if (!(head.categorical ? actions instanceof Int32Array : actions instanceof Float32Array) || actions.length !== rows * perRow) {
+      fail('actions', `${head.categorical ? 'an Int32Array' : 'a Float32Array'} of ${rows * perRow} entries`, actions);
+    }
+    if (!(out.logProbs instanceof Float32Array) || out.logProbs.length < rows) fail('out.logProbs', `a Float32Array of at least ${rows} entries`, out.logProbs);
+    if (!(out.values instanceof Float32Array) || out.values.length < rows) fail('out.values', `a Float32Array of at least ${rows} entries`, out.values);
+    if (masks !== undefined) this.checkMasks(masks, rows);
+    const nvec = this.nvec;
+    for (let i = 0; nvec !== undefined && i < actions.length; i++) {
+      const n = nvec[i % perRow];
+      if (!Number.isInteger(actions[i]) || actions[i] < 0 || actions[i] >= n) fail(`actions[row ${Math.floor(i / perRow)}, ${i % perRow}]`, `an integer in [0, ${n - 1}]`, actions[i]);
+    }
+    for (let i = 0; nvec === undefined && i < actions.length; i++) {
+      if (!Number.isFinite(actions[i])) fail(`actions[row ${Math.floor(i / perRow)}, ${i % perRow}]`, 'a finite number', actions[i]);
+    }
+    this.reserve(rows);
+    this.views.refresh();
+    this.observations.set(observations);
+    this.actions.set(actions);
+    if (masks !== undefined) this.masks.set(masks);
+    const io = this.io.ptr;
+    this.network.forward(io.observations, rows);
+    // The trainer's own scoring (its entropy output is scratch here; tanh_normal's needs no noise for log-probs).
+    head.forward(rows, this.state.ptr.params, this.network.actorOut, masks === undefined ? 0 : io.masks, io.actions, 0, 0, io.probs, io.logProbs, io.entropy);
+    for (let i = 0; i < rows; i++) {
+      out.logProbs[i] = this.logProbs[i];
+      out.values[i] = this.values[i];
     }
   }
 
