@@ -2,10 +2,13 @@
 // paddle. Slot 2k is duel k's left paddle (team 0), slot 2k + 1 its right paddle (team 1): the learning team's
 // slots act with the learner and train, the other team's with a frozen snapshot of it. Duel 0 is shown; the
 // visitor can take over its left paddle (a heuristic that reads the keyboard). The last duel's left paddle is
-// the scripted baseline, so the page can tell how the policy fares against it.
+// the scripted baseline, so the page can tell how the policy fares against it. "Record rounds" plays a
+// separate duel against the scripted right side (the visitor's keys, or the script itself, on the left) and
+// records the left side with a DemonstrationRecorder; "Start a learner from them" clones those rounds into a
+// new agent (agent.pretrain) that then goes on learning by self-play.
 // URL options: ?backend=auto|webgpu|cpu &duels=8 &seed=1 &speed=8 &steps=64 (per rollout) &hidden=32,32 &worker=0
 // &swap=2000 (opponent steps between opponent draws; snapshots every 2 swaps, team changes every 8)
-import { Agent, DUEL_ACTIONS, duelBaseline, init, PaddleDuel, type DuelResultInfo, type Heuristic, type SelfPlaySummary } from 'webppo';
+import { Agent, DemonstrationRecorder, DUEL_ACTIONS, duelBaseline, init, PaddleDuel, type DuelResultInfo, type Heuristic, type SelfPlaySummary } from 'webppo';
 import { LineChart } from '../web/chart.js';
 import { DuelRenderer } from './render.js';
 
@@ -28,6 +31,7 @@ const BASELINE_WINDOW = 20;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   canvas: $<HTMLCanvasElement>('duel'), pause: $<HTMLButtonElement>('pause'), takeover: $<HTMLButtonElement>('takeover'),
+  record: $<HTMLButtonElement>('record'), clone: $<HTMLButtonElement>('clone'), recorded: $('recorded'),
   speed: $<HTMLSelectElement>('speed'), backend: $('backend'), control: $('control'), team: $('team'), updates: $('updates'),
   games: $('games'), elo: $('elo'), baseline: $('baseline'), score: $('score'), fps: $('fps'), sps: $('sps'), status: $('status'),
 };
@@ -59,8 +63,14 @@ const state = {
   baselineGames: [] as number[],
   /** The player's games in the shown duel, from the player's side. */
   humanGames: [] as string[],
+  /** Whether the practice duel is being recorded; its recorded steps and games; accuracy of the latest cloning. */
+  recording: false, recordedSteps: 0, recordedGames: 0, cloneAccuracy: NaN, learners: 1,
   errors: [] as string[],
 };
+/** The practice duel: the left side (recorded) against the scripted right side, outside the agent. */
+const practice = new PaddleDuel({ pointsToWin: 3, maxSteps: 1800 });
+const recorder = new DemonstrationRecorder({ observationSpace: practice.observationSpace('left'), actionSpace: practice.actionSpace('left'), maxSteps: 50_000 });
+const one = { observation: new Float32Array(OBS), action: new Int32Array(1), reward: new Float32Array(1), terminated: new Uint8Array(1), truncated: new Uint8Array(1) };
 let agent: Agent;
 
 const keys = new Set<string>();
@@ -70,10 +80,14 @@ addEventListener('keydown', (e) => {
 addEventListener('keyup', (e) => keys.delete(e.key.toLowerCase()));
 addEventListener('blur', () => keys.clear());
 
-/** The player: up while ↑ or W is held, down while ↓ or S is held. */
-const human: Heuristic = (slot, _observations, actions) => {
+/** The keyboard's action: up while ↑ or W is held, down while ↓ or S is held. */
+function keyboard(): number {
   const up = keys.has('arrowup') || keys.has('w'), down = keys.has('arrowdown') || keys.has('s');
-  actions[slot] = up === down ? DUEL_ACTIONS.stay : up ? DUEL_ACTIONS.up : DUEL_ACTIONS.down;
+  return up === down ? DUEL_ACTIONS.stay : up ? DUEL_ACTIONS.up : DUEL_ACTIONS.down;
+}
+/** The player, on the shown duel's left paddle. */
+const human: Heuristic = (slot, _observations, actions) => {
+  actions[slot] = keyboard();
   state.humanAction = actions[slot];
 };
 /** The scripted baseline, on its slot's (mirrored) observation. */
@@ -109,7 +123,27 @@ function applyTakeover(): void {
   setStatus(state.human ? 'you play the left paddle' : '');
 }
 
+/** One step of the practice duel, recorded from the left side: the visitor's keys if they play, else the script. */
+function practiceTick(): void {
+  const left = state.human ? keyboard() : duelBaseline(one.observation);
+  const right = duelBaseline(practiceRight);
+  const step = practice.step({ left, right });
+  const over = step.terminations.left! || step.truncations.left!;
+  one.action[0] = left;
+  one.reward[0] = step.rewards.left!;
+  one.terminated[0] = step.terminations.left! ? 1 : 0;
+  one.truncated[0] = step.truncations.left! ? 1 : 0;
+  state.recordedSteps += recorder.record(one.observation, one.action, undefined, one.reward, one.terminated, one.truncated);
+  if (over) state.recordedGames++;
+  const next = over ? practice.reset().observations : step.observations;
+  one.observation.set(next.left!);
+  practiceRight.set(next.right!);
+  ui.recorded.textContent = `${state.recordedGames} games, ${state.recordedSteps} steps recorded`;
+}
+const practiceRight = new Float32Array(OBS);
+
 function tick(): void {
+  if (state.recording) practiceTick();
   applyTakeover();
   const actions = agent.act(observations);
   for (let k = 0; k < DUELS; k++) {
@@ -199,6 +233,39 @@ ui.pause.addEventListener('click', () => {
   state.running = !state.running;
   ui.pause.textContent = state.running ? 'Pause' : 'Resume';
 });
+ui.record.addEventListener('click', () => {
+  state.recording = !state.recording;
+  if (state.recording) {
+    const first = practice.reset({ seed: SEED + state.recordedGames }).observations;
+    one.observation.set(first.left!);
+    practiceRight.set(first.right!);
+  }
+  renderer.show(state.recording ? practice : duels[0]);
+  ui.record.textContent = state.recording ? 'Stop recording' : 'Record rounds vs the script';
+  ui.clone.disabled = state.recording || recorder.steps === 0;
+  ui.record.blur();
+});
+ui.clone.addEventListener('click', () => startFromRecording().catch(report));
+
+/** A new learner: cloned from the recorded rounds (behaviour cloning), then on to self-play from there. */
+async function startFromRecording(): Promise<void> {
+  ui.clone.disabled = true;
+  state.ready = false;
+  const demonstration = recorder.toDemonstration();
+  const next = await createAgent();
+  const epochs = await next.pretrain(demonstration, { epochs: 30, batchSize: Math.min(64, demonstration.steps) });
+  state.cloneAccuracy = epochs[epochs.length - 1].accuracy ?? NaN;
+  agent.dispose();
+  Object.assign(state, { updates: 0, elo: [], selfPlay: undefined, human: false, pendingHuman: undefined, baselineGames: [], learners: state.learners + 1 });
+  eloChart.clear(); lossChart.clear();
+  ui.takeover.textContent = 'Take over the left side';
+  ui.control.textContent = 'the policy';
+  attach(next);
+  state.ready = true;
+  ui.clone.disabled = false;
+  setStatus(`a new learner cloned ${demonstration.steps} recorded steps (accuracy ${(100 * state.cloneAccuracy).toFixed(0)}%) and learns on by self-play`);
+}
+
 ui.takeover.addEventListener('click', () => {
   state.pendingHuman = !(state.pendingHuman ?? state.human);
   if (agent.selfPlay?.learningTeam !== HUMAN_SLOT % 2) setStatus('the left side changes hands when the left paddles learn again…');
@@ -212,16 +279,20 @@ ui.takeover.addEventListener('click', () => {
   leftAction: () => state.humanAction,
 };
 
-await init();
-try {
-  duels.forEach((duel, k) => show(k, duel.reset({ seed: SEED * 1000 + k }).observations));
-  attach(await Agent.create({
+function createAgent(): Promise<Agent> {
+  return Agent.create({
     observationSpace: duels[0].observationSpace('left'), actionSpace: duels[0].actionSpace('left'), numAgents: SLOTS,
     network: { hidden: HIDDEN, activation: 'tanh' },
     ppo: { numSteps: NUM_STEPS, numEpochs: 4, numMinibatches: 4, learningRate: 1e-3, gamma: 0.99, entropyCoef: 0.01, annealLearningRate: false },
     selfPlay: { saveSteps: 2 * SWAP, swapSteps: SWAP, teamChange: 8 * SWAP, window: 10, playAgainstLatestModelRatio: 0.5 },
-    backend: BACKEND, seed: SEED, trainInWorker: TRAINER,
-  }));
+    backend: BACKEND, seed: SEED + state.learners, trainInWorker: TRAINER,
+  });
+}
+
+await init();
+try {
+  duels.forEach((duel, k) => show(k, duel.reset({ seed: SEED * 1000 + k }).observations));
+  attach(await createAgent());
   state.ready = true;
 } catch (error) {
   report(error);

@@ -179,6 +179,26 @@ describe('the duel page', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, TIMEOUT * 4);
+  it('records rounds against the scripted side and starts a new learner cloned from them, which trains on', async () => {
+    const page = await served.browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${served.url}build/examples/duel/?backend=cpu&worker=0&duels=2&steps=16&speed=16`);
+    await untilDuel(page, 's.ready && s.steps > 0');
+    expect(await page.isDisabled('#clone')).toBe(true);
+    await page.click('#record');
+    await untilDuel(page, 's.recording && s.recordedSteps >= 300');
+    await page.click('#record');
+    const recorded = await untilDuel(page, '!s.recording');
+    expect(await page.textContent('#recorded')).toMatch(/\d+ games, \d+ steps recorded/);
+    await page.click('#clone');
+    const s = await untilDuel(page, 's.learners === 2 && s.ready && s.updates >= 2');
+    expect(s.recordedSteps).toBe(recorded.recordedSteps);
+    // The script's moves are a function of what it sees: cloning them beats chance (1/3) by far.
+    expect(s.cloneAccuracy).toBeGreaterThan(0.5);
+    expect(await page.textContent('#status')).toMatch(/a new learner cloned \d+ recorded steps/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, TIMEOUT * 3);
 });
 
 describe('the arena: hunters and prey', () => {
