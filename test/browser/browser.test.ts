@@ -46,7 +46,8 @@ describe('the demo game', () => {
     const page = await served.browser.newPage();
     const errors = collectErrors(page);
     await page.goto(demo('backend=webgpu&agents=16&steps=8&hidden=16&speed=8'));
-    const s = await waitForUpdates(page, 3);
+    // SwiftShader compiles the training pipelines before the first update: tens of seconds on a busy machine.
+    const s = await waitForUpdates(page, 3, 180_000);
     expect(s.backend).toBe('webgpu');
     expect(s.inWorker).toBe(true);
     expect(await page.textContent('#backend')).toBe('WebGPU');
@@ -57,7 +58,7 @@ describe('the demo game', () => {
     expect(s.losses.at(-1)!.entropy).toBeLessThan(Math.log(5));
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 200_000);
 
   it('trains on the WASM backend in the page with WebGPU disabled, and the mean return rises', async () => {
     const page = await served.browser.newPage();
