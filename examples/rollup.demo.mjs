@@ -6,7 +6,7 @@ import typescript from '@rollup/plugin-typescript';
 
 const root = new URL('../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
-const STATIC = ['web/index.html', 'web/style.css', 'bench/index.html', 'index.html'];
+const STATIC = ['web/index.html', 'web/style.css', 'duel/index.html', 'web/hunters.html', 'bench/index.html', 'index.html'];
 
 /** What a resolver does for a package import: read its "exports" entry. */
 function webppoPackage() {
@@ -32,7 +32,7 @@ function staticFiles() {
 }
 
 export default {
-  input: { 'web/main': 'examples/web/main.ts', 'web/worker': 'examples/web/worker.ts', 'bench/main': 'examples/bench/main.ts' },
+  input: { 'web/main': 'examples/web/main.ts', 'duel/main': 'examples/duel/main.ts', 'web/hunters': 'examples/web/hunters.ts', 'web/worker': 'examples/web/worker.ts', 'bench/main': 'examples/bench/main.ts' },
   output: { dir: 'build/examples', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'shared/[name]-[hash].js' },
   plugins: [webppoPackage(), typescript({ tsconfig: 'examples/tsconfig.json', noEmitOnError: true }), staticFiles()],
 };

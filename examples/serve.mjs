@@ -68,5 +68,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     if (asked === undefined && error.code === 'EADDRINUSE') return serve({ port: 0 });
     throw error;
   });
-  console.log(`webppo examples at ${url}\n  demo game:  ${url}web/\n  benchmark:  ${url}bench/\n(Ctrl-C to stop)`);
+  console.log(`webppo examples at ${url}\n  demo game:  ${url}web/\n  hunters:    ${url}web/hunters.html\n  duel:       ${url}duel/\n  benchmark:  ${url}bench/\n(Ctrl-C to stop)`);
 }

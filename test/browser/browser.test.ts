@@ -1,5 +1,5 @@
-// Real Chromium against the built package and the demo, served as `npm run demo` serves them. One browser
-// launch for the whole file; each test opens its own page.
+// Real Chromium against the built package and the demos (the arena, its hunters and prey, the duel), served as
+// `npm run demo` serves them. One browser launch for the whole file; each test opens its own page.
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -46,7 +46,8 @@ describe('the demo game', () => {
     const page = await served.browser.newPage();
     const errors = collectErrors(page);
     await page.goto(demo('backend=webgpu&agents=16&steps=8&hidden=16&speed=8'));
-    const s = await waitForUpdates(page, 3);
+    // SwiftShader compiles the training pipelines before the first update: tens of seconds on a busy machine.
+    const s = await waitForUpdates(page, 3, 180_000);
     expect(s.backend).toBe('webgpu');
     expect(s.inWorker).toBe(true);
     expect(await page.textContent('#backend')).toBe('WebGPU');
@@ -57,7 +58,7 @@ describe('the demo game', () => {
     expect(s.losses.at(-1)!.entropy).toBeLessThan(Math.log(5));
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 200_000);
 
   it('trains on the WASM backend in the page with WebGPU disabled, and the mean return rises', async () => {
     const page = await served.browser.newPage();
@@ -105,4 +106,119 @@ describe('the demo game', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+});
+
+// The duel and hunters pages: poll the state each page exposes on window, with generous timeouts (the machine
+// may be busy).
+const TIMEOUT = 120_000;
+
+interface DuelState {
+  ready: boolean; steps: number; updates: number; games: number; backend: string; elo: number[];
+  selfPlay?: { elo: number; learningTeam: number }; human: boolean; pendingHuman?: boolean; humanAction: number;
+  baselineGames: number[]; errors: string[];
+}
+interface DuelWindow { webppoDuel?: { state: DuelState; duels: { state: { leftY: number } }[] } }
+interface HuntersState {
+  ready: boolean; steps: number; catches: number; spawns: number; backend: string; preyAlive: number;
+  updates: { hunter: number; prey: number }; returns: { hunter: number[]; prey: number[] }; errors: string[];
+}
+interface HuntersWindow { webppoHunters?: { state: HuntersState } }
+
+const duelState = (page: Page) => page.evaluate(() => (globalThis as unknown as DuelWindow).webppoDuel!.state);
+/** Waits until `done(state)` holds on the duel page, or the page reports an error (then fails on it). */
+async function untilDuel(page: Page, done: string): Promise<DuelState> {
+  await page.waitForFunction(`(() => { const s = globalThis.webppoDuel?.state; return s !== undefined && (s.errors.length > 0 || (${done})); })()`, undefined, { timeout: TIMEOUT, polling: 100 });
+  const s = await duelState(page);
+  expect(s.errors).toEqual([]);
+  return s;
+}
+
+describe('the duel page', () => {
+  it('learns by self-play: updates carry the ELO, games are rated, the baseline games are counted', async () => {
+    const page = await served.browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${served.url}build/examples/duel/?backend=cpu&worker=0&duels=4&steps=16&speed=16&swap=100`);
+    const s = await untilDuel(page, 's.updates >= 3 && s.selfPlay && s.selfPlay.elo !== 1200 && s.baselineGames.length > 0');
+    expect(s.backend).toBe('cpu');
+    expect(s.elo.length).toBeGreaterThanOrEqual(3);
+    expect(s.games).toBeGreaterThan(0);
+    for (const r of s.baselineGames) expect([0, 0.5, 1]).toContain(r);
+    expect(await page.textContent('#elo')).toMatch(/^\d+$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, TIMEOUT * 2);
+
+  it('hands the left paddle to the keyboard: ↑ moves it up, S moves it down, and it can be given back', async () => {
+    const page = await served.browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${served.url}build/examples/duel/?backend=cpu&worker=0&duels=2&steps=16&speed=2`);
+    await untilDuel(page, 's.ready && s.steps > 0');
+    await page.click('#takeover');
+    await untilDuel(page, 's.human');
+    expect(await page.textContent('#control')).toMatch(/^you/);
+    const leftY = () => page.evaluate(() => (globalThis as unknown as DuelWindow).webppoDuel!.duels[0].state.leftY);
+    await page.keyboard.down('ArrowUp');
+    await untilDuel(page, 's.humanAction === 0');
+    const low = await leftY();
+    await page.waitForFunction((y) => (globalThis as unknown as DuelWindow).webppoDuel!.duels[0].state.leftY > y + 0.1, low, { timeout: TIMEOUT, polling: 50 });
+    await page.keyboard.up('ArrowUp');
+    await page.keyboard.down('s');
+    await untilDuel(page, 's.humanAction === 2');
+    const high = await leftY();
+    await page.waitForFunction((y) => (globalThis as unknown as DuelWindow).webppoDuel!.duels[0].state.leftY < y - 0.1, high, { timeout: TIMEOUT, polling: 50 });
+    await page.keyboard.up('s');
+    await untilDuel(page, 's.humanAction === 1');
+    await page.click('#takeover');
+    await untilDuel(page, '!s.human && s.pendingHuman === undefined');
+    expect(await page.textContent('#control')).toBe('the policy');
+    const action = (await duelState(page)).humanAction;
+    await page.keyboard.down('ArrowUp');
+    const steps = (await duelState(page)).steps;
+    await untilDuel(page, `s.steps > ${steps + 10}`);
+    expect((await duelState(page)).humanAction).toBe(action); // the keyboard no longer drives the paddle
+    await page.keyboard.up('ArrowUp');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, TIMEOUT * 4);
+  it('records rounds against the scripted side and starts a new learner cloned from them, which trains on', async () => {
+    const page = await served.browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${served.url}build/examples/duel/?backend=cpu&worker=0&duels=2&steps=16&speed=16`);
+    await untilDuel(page, 's.ready && s.steps > 0');
+    expect(await page.isDisabled('#clone')).toBe(true);
+    await page.click('#record');
+    await untilDuel(page, 's.recording && s.recordedSteps >= 300');
+    await page.click('#record');
+    const recorded = await untilDuel(page, '!s.recording');
+    expect(await page.textContent('#recorded')).toMatch(/\d+ games, \d+ steps recorded/);
+    await page.click('#clone');
+    const s = await untilDuel(page, 's.learners === 2 && s.ready && s.updates >= 2');
+    expect(s.recordedSteps).toBe(recorded.recordedSteps);
+    // The script's moves are a function of what it sees: cloning them beats chance (1/3) by far.
+    expect(s.cloneAccuracy).toBeGreaterThan(0.5);
+    expect(await page.textContent('#status')).toMatch(/a new learner cloned \d+ recorded steps/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, TIMEOUT * 3);
+});
+
+describe('the arena: hunters and prey', () => {
+  it('trains both behaviours in a worker while caught prey leave their slots and respawn into free ones', async () => {
+    const page = await served.browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${served.url}build/examples/web/hunters.html?backend=cpu&speed=16&steps=16`);
+    await page.waitForFunction(() => {
+      const s = (globalThis as unknown as HuntersWindow).webppoHunters?.state;
+      return s !== undefined && (s.errors.length > 0
+        || (s.updates.hunter >= 2 && s.updates.prey >= 2 && s.catches > 0 && s.spawns > 0 && s.returns.prey.length > 0));
+    }, undefined, { timeout: TIMEOUT, polling: 100 });
+    const s = await page.evaluate(() => (globalThis as unknown as HuntersWindow).webppoHunters!.state);
+    expect(s.errors).toEqual([]);
+    expect(s.backend).toBe('cpu');
+    expect(s.preyAlive).toBeGreaterThanOrEqual(0);
+    expect(s.preyAlive).toBeLessThanOrEqual(8);
+    for (const r of [...s.returns.hunter, ...s.returns.prey]) expect(Number.isFinite(r)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, TIMEOUT * 2);
 });
