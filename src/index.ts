@@ -24,6 +24,7 @@ export { createWorkerTrainer, RemoteTrainer, serveTrainer, type TrainInWorker, t
 export { Agent, type AgentOptions, type ActOptions as AgentActOptions, type ObserveOptions, type LoadOptions, type UpdateEvent, type EpisodeEvent, type AgentEvents, type AgentHealth, type DivergedEvent, type RecoveredEvent, type DroppedEvent, type LeaveOptions, type Heuristic, type Driver } from './agent/agent.js';
 export { Behaviours, extractBehaviour, type BehaviourOptions, type BehavioursOptions, type BehavioursLoadOptions, type BehavioursEvents, type Tagged } from './behaviours/index.js';
 export { train, evaluateAgent, type TrainOptions, type TrainResult, type ProgressEvent, type EvaluateOptions } from './train.js';
+export type { MultiAgentTrainOptions, MultiAgentTrainResult, MultiAgentProgressEvent, MultiAgentEvaluateOptions, CheckpointOptions, PolicyMapping } from './train/multi-agent-options.js';
 export { EnvError } from './envs/env-error.js';
 export { CartPole, Pendulum, TimeLimit, SyncVectorEnv, vectorize, makeEnv, ENV_IDS, isVectorEnv, type Env, type VectorEnv, type StepResult, type ResetResult, type VectorStepResult, type VectorResetResult, type EnvAction } from './envs/index.js';
 export { isParallelEnv, checkParallelEnv, HuntersAndPrey, type ParallelEnv, type ParallelResetResult, type ParallelStepResult, type ParallelEnvChecker, type HuntersAndPreyId, type HuntersAndPreyOptions } from './envs/index.js';
