@@ -15,6 +15,9 @@ import { type Driver, type Heuristic, Slots } from './slots.js';
 import { RolloutStream } from './stream.js';
 import { Trajectories } from './trajectories.js';
 import { AgentEmitter, type AgentEvents, type AgentHealth } from './events.js';
+import { AgentSelfPlay } from './self-play.js';
+import type { GameResult } from '../selfplay/elo.js';
+import type { SelfPlaySummary } from '../selfplay/self-play.js';
 import { createLog, type Logger, type LogOptions } from '../log.js';
 import { createAgentTrainer, type TrainInWorker } from '../worker/index.js';
 import type { BackendReport } from '../backend/index.js';
@@ -40,6 +43,7 @@ export type { Driver, Heuristic } from './slots.js';
 export type { DivergedEvent } from './divergence.js';
 export type { AgentEvents, AgentHealth, DroppedEvent, EpisodeEvent, UpdateEvent } from './events.js';
 export type { RecoveredEvent } from './recovery.js';
+export type { SelfPlayEvent } from './self-play.js';
 
 /** Options of `Agent.load`. */
 export interface LoadOptions extends LogOptions {
@@ -148,6 +152,8 @@ export class Agent {
   private staged: Batch | undefined;
 
   private counters = { steps: 0, updates: 0, episodes: 0 };
+  /** Self-play (AgentOptions.selfPlay): the opponent teams' drivers, pool and ratings. */
+  private selfPlayRun: AgentSelfPlay | undefined;
 
   private constructor(options: ResolvedAgentOptions, private trainer: Trainer, private readonly inference: Inference, state: TrainerState) {
     this.options = Object.freeze(options);
@@ -213,7 +219,8 @@ export class Agent {
     return Agent.build(resolved, undefined);
   }
 
-  private static async build(options: ResolvedAgentOptions, parameters: Float32Array | undefined): Promise<Agent> {
+  /** Builds the agent; with self-play, starts it from `extra` (a checkpoint's tensors) or from the initial parameters. */
+  private static async build(options: ResolvedAgentOptions, parameters: Float32Array | undefined, extra?: ReadonlyMap<string, Tensor>): Promise<Agent> {
     const policy: PolicySpec = { observationSize: flatSize(options.observationSpace), actionSpace: options.actionSpace, network: options.network };
     let report: BackendReport | undefined;
     const trainer = await createAgentTrainer({
@@ -226,6 +233,7 @@ export class Agent {
       inference = createInference(policy, options.numAgents, options.seed, state.parameters);
       const agent = new Agent(options, trainer, inference, state);
       agent.backendReport = report;
+      if (options.selfPlay) agent.selfPlayRun = agent.startSelfPlay(options.selfPlay, extra);
       return agent;
     } catch (error) {
       inference?.dispose();
@@ -270,13 +278,14 @@ export class Agent {
         numSteps: resolved.ppo.numSteps, actionSize: actionSize(resolved.actionSpace), categorical: resolved.actionSpace.kind !== 'box',
         maskSize: resolved.masks ? logitCount(resolved.actionSpace) : 0,
       },
+      selfPlay: resolved.selfPlay !== undefined,
     });
     try {
       checkAgentFootprint(resolved);
     } catch (error) {
       throw new CheckpointError(`checkpoint: config: ${(error as Error).message}`, (error as SizeError).field);
     }
-    const agent = await Agent.build(resolved, contents.parameters);
+    const agent = await Agent.build(resolved, contents.parameters, contents.extra ?? new Map());
     try {
       agent.trainer.setOptimizerState(contents.optimizer);
       const { m, v, step } = contents.optimizer;
@@ -388,6 +397,7 @@ export class Agent {
     }
     this.decided = 0;
     if (rows.count > 0) this.decideRows(observations, masks, options?.deterministic === true);
+    this.selfPlayRun?.beginTick(masks);
     if (deciding > this.decided) this.actForOthers(observations);
     this.phase = 'observe';
     return this.held;
@@ -516,6 +526,7 @@ export class Agent {
         this.endEpisode(e, terminated[e] === 1);
       }
     }
+    this.selfPlayRun?.settle();
   }
 
   /** Counts the slot's finished episode, tells the listeners, and starts its tallies over. */
@@ -679,6 +690,37 @@ export class Agent {
     };
   }
 
+  /** Self-play's ratings, learning team and opponents (plain data, a new object per read); undefined without `AgentOptions.selfPlay`. */
+  get selfPlay(): SelfPlaySummary | undefined {
+    return this.selfPlayRun?.state.summary();
+  }
+
+  /**
+   * Reports a finished self-play game: `result` is from `team`'s side ('win', 'draw' or 'loss'). The learner's
+   * ELO rating and its opponent's move by `eloK * (score - expected)`; against the current policy itself
+   * ('latest') nothing moves. Returns the learner's rating change. Needs `AgentOptions.selfPlay`.
+   * @example
+   * <!-- test: no-run: needs a self-play agent in a game -->
+   * ```ts
+   * if (infos.left?.result) agent.reportResult(0, infos.left.result);   // slot 0 (team 0) is the left paddle
+   * ```
+   */
+  reportResult(team: number, result: GameResult): number {
+    this.live();
+    if (this.selfPlayRun === undefined) failState('reportResult', 'an agent created with options.selfPlay', 'an agent without self-play');
+    return this.selfPlayRun.reportResult(team, result);
+  }
+
+  /** Self-play over this agent's slots, from a checkpoint's tensors when given. */
+  private startSelfPlay(options: NonNullable<ResolvedAgentOptions['selfPlay']>, extra: ReadonlyMap<string, Tensor> | undefined): AgentSelfPlay {
+    const host = {
+      numAgents: this.numAgents, seed: this.options.seed, policy: this.policy, normalizer: this.obsNorm,
+      addDriver: (slots: readonly number[], driver: Driver) => this.addDriver(slots, driver),
+      betweenTicks: () => this.phase === 'act',
+    };
+    return extra === undefined ? AgentSelfPlay.create(host, options, this.mirror.parameters) : AgentSelfPlay.restore(host, options, this.layout.size, extra);
+  }
+
   /** The critic's value of one raw observation (normalized like act()'s, without updating the statistics). */
   private criticValue(observation: Float32Array): number {
     let input = observation;
@@ -807,7 +849,7 @@ export class Agent {
       optimizer,
       observationStats: this.obsNorm?.stats.state(),
       rewardStats: this.rewardScaler ? { ...this.rewardScaler.stats.state(), returns: this.rewardScaler.returns.slice() } : undefined,
-      extra: this.runningState(),
+      extra: this.selfPlayRun ? new Map([...this.runningState(), ...this.selfPlayRun.save()]) : this.runningState(),
       rng: { inference: this.inference.getRngState(), plan: rngToString(this.planRng), noise: rngToString(this.noiseRng) },
       counters: {
         ...this.counters,
@@ -852,6 +894,7 @@ export class Agent {
     if (this.disposed) return;
     this.disposed = true;
     const release = () => {
+      this.selfPlayRun?.dispose();
       this.trainer.dispose();
       this.inference.dispose();
       for (const b of new Set([...this.pool, ...this.versions.keys(), ...(this.stream.current ? [this.stream.current] : [])])) b.dispose();
@@ -930,9 +973,12 @@ export class Agent {
       this.inference.setParameters(this.mirror.parameters);
       this.version++;
       this.counters.updates++;
+      const changed = this.selfPlayRun?.trained(batch.numSteps * batch.numEnvs, this.mirror.parameters, this.counters.updates);
       if (this.events.has('update')) {
-        this.events.emit('update', { updates: this.counters.updates, steps, stats, hyperparameters, lagged, durationMs: performance.now() - started });
+        const event = { updates: this.counters.updates, steps, stats, hyperparameters, lagged, durationMs: performance.now() - started };
+        this.events.emit('update', this.selfPlayRun ? { ...event, selfPlay: this.selfPlayRun.state.summary() } : event);
       }
+      if (changed && this.events.has('selfPlay')) this.events.emit('selfPlay', changed);
     } catch (error) {
       if (this.disposed) return;
       this.failure = error instanceof Error ? error : new Error(String(error));

@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import type { UpdateStats, Hyperparameters } from '../backend/trainer.js';
 import type { RecoveredEvent } from './recovery.js';
 import { fail } from '../errors.js';
+import type { SelfPlaySummary } from '../selfplay/self-play.js';
+import type { SelfPlayEvent } from './self-play.js';
 
 /** What `agent.on('update', ...)` receives after each finished update. */
 export interface UpdateEvent {
@@ -19,6 +21,8 @@ export interface UpdateEvent {
   lagged: boolean;
   /** Wall time of the update in milliseconds, from its start to the new parameters reaching inference. */
   durationMs: number;
+  /** Self-play's state after this update (with `AgentOptions.selfPlay` only). */
+  selfPlay?: SelfPlaySummary;
 }
 
 /** What `agent.on('episode', ...)` receives each time an agent's episode ends (terminated or truncated). */
@@ -71,17 +75,19 @@ export interface AgentEvents {
   recovered: RecoveredEvent;
   /** A full rollout was dropped (backpressure). */
   dropped: DroppedEvent;
+  /** Self-play saved a snapshot, swapped opponents or changed the learning team (after an update). */
+  selfPlay: SelfPlayEvent;
 }
 
 /** The event names `agent.on` accepts. */
-export const EVENT_NAMES = ['update', 'episode', 'error', 'diverged', 'recovered', 'dropped'] as const;
+export const EVENT_NAMES = ['update', 'episode', 'error', 'diverged', 'recovered', 'dropped', 'selfPlay'] as const;
 
 type Listeners = { [K in keyof AgentEvents]: Set<(event: AgentEvents[K]) => void> };
 
 /** The listeners of each event; a listener that throws never stops the agent. */
 export class AgentEmitter {
   private readonly listeners: Listeners = {
-    update: new Set(), episode: new Set(), error: new Set(), diverged: new Set(), recovered: new Set(), dropped: new Set(),
+    update: new Set(), episode: new Set(), error: new Set(), diverged: new Set(), recovered: new Set(), dropped: new Set(), selfPlay: new Set(),
   };
   private reported = false;
 

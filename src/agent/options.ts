@@ -9,6 +9,8 @@ import { type Schedules, validateSchedules } from '../schedule.js';
 import { checkLogOptions, type Logger, type LogLevel, type LogOptions } from '../log.js';
 import { type ActionSpace, type Space, validateSpace } from '../spaces.js';
 import { checkTrainInWorker, type TrainInWorker } from '../worker/index.js';
+import type { ResolvedSelfPlayOptions, SelfPlayOptions } from '../selfplay/options.js';
+import { resolveAgentSelfPlay } from './self-play.js';
 
 export type { BackendChoice };
 
@@ -89,6 +91,15 @@ export interface AgentOptions extends LogOptions {
    * and `agent.requestDecision(slot)` ask for decisions off this clock.
    */
   decisionPeriod?: number;
+  /**
+   * Self-play (ML-Agents' semantics): slot e plays for team `e % teams` (numAgents must be a multiple of
+   * teams). The learning team's slots act with the learner and are trained on; every other team's slots act
+   * with a frozen snapshot of it (CPU inference) and are never stored. Report each game's result with
+   * `agent.reportResult(team, result)`; `agent.selfPlay` and the 'update' and 'selfPlay' events carry the
+   * ratings. Saved in checkpoints. Errors name `selfPlay.<field>`.
+   * @default none (every slot learns)
+   */
+  selfPlay?: SelfPlayOptions;
 }
 
 export interface ResolvedAgentOptions {
@@ -106,6 +117,8 @@ export interface ResolvedAgentOptions {
   maxPendingUpdates: number;
   frameBudgetMs: number;
   decisionPeriod: number;
+  /** Self-play settings with every field set; undefined without self-play. */
+  selfPlay: ResolvedSelfPlayOptions | undefined;
   /** This agent's log level and logger (not saved in checkpoints); undefined follows the global ones. */
   logLevel: LogLevel | undefined;
   logger: Logger | undefined;
@@ -114,7 +127,7 @@ export interface ResolvedAgentOptions {
 /** Training work per event-loop turn (ms) on the CPU backend in the game's thread, unless set. */
 export const DEFAULT_FRAME_BUDGET_MS = 2;
 
-const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'decisionPeriod', 'logLevel', 'logger'];
+const KNOWN = ['observationSpace', 'actionSpace', 'numAgents', 'network', 'ppo', 'backend', 'seed', 'masks', 'schedules', 'totalSteps', 'trainInWorker', 'maxPendingUpdates', 'frameBudgetMs', 'decisionPeriod', 'selfPlay', 'logLevel', 'logger'];
 
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   checkKeys('options', options, KNOWN, 'option');
@@ -136,8 +149,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const maxPendingUpdates = checkInteger('maxPendingUpdates', options.maxPendingUpdates ?? 4, 1, 64);
   const frameBudgetMs = checkNumber('frameBudgetMs', options.frameBudgetMs ?? DEFAULT_FRAME_BUDGET_MS, 0);
   const decisionPeriod = checkInteger('decisionPeriod', options.decisionPeriod ?? 1, 1);
+  const selfPlay = resolveAgentSelfPlay(options.selfPlay, numAgents);
   checkLogOptions(options);
-  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, logLevel: options.logLevel, logger: options.logger };
+  return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, selfPlay, logLevel: options.logLevel, logger: options.logger };
 }
 
 // Infinity has no JSON form: it travels as a string.

@@ -1,0 +1,216 @@
+// Self-play inside the agent: slot e belongs to team e % teams; the learning team's slots act with the learner
+// and are stored, every other team's slots are driven by an OpponentPolicy acting with the frozen parameters
+// self-play chose for that team, and are never stored. After each update the agent reports the steps it
+// trained on; swaps reload the opponents, and a team change moves the drivers to the new opponent teams
+// between two ticks (the agent ends the stored stretches of the slots that stop learning at that point).
+import { checkInteger, checkOneOf, fail } from '../errors.js';
+import type { ObservationNormalizer } from '../normalize.js';
+import type { PolicySpec } from '../policy/network.js';
+import { CheckpointError, type Tensor } from '../policy/safetensors.js';
+import type { GameResult } from '../selfplay/elo.js';
+import { OpponentPolicy } from '../selfplay/opponent-policy.js';
+import { resolveSelfPlayOptions, type ResolvedSelfPlayOptions, type SelfPlayOptions } from '../selfplay/options.js';
+import { SelfPlay, type SelfPlayChanges, type SelfPlaySummary } from '../selfplay/self-play.js';
+import type { Driver } from './slots.js';
+
+/** The checkpoint tensor of the opponent steps taken since the last update (not yet counted by self-play). */
+const PENDING_TENSOR = 'self_play.agent.pending_opponent_steps';
+
+/**
+ * The seed of the OpponentPolicy that acts for `team` in an agent seeded `seed`: apart from the learner's
+ * draws and from every other team's, so a game can rebuild the same opponent.
+ */
+export function opponentSeed(seed: number, team: number): number {
+  return (seed + Math.imul(0x9e3779b9, team + 1)) >>> 0;
+}
+
+/**
+ * Validates `AgentOptions.selfPlay` against the agent's slots: errors name `selfPlay.<field>`, and the
+ * number of slots must split into equal teams.
+ */
+export function resolveAgentSelfPlay(input: SelfPlayOptions | undefined, numAgents: number): ResolvedSelfPlayOptions | undefined {
+  if (input === undefined) return undefined;
+  const resolved = resolveSelfPlayOptions(input, 'selfPlay');
+  if (numAgents % resolved.teams !== 0) fail('selfPlay.teams', `a divisor of numAgents (${numAgents}): slot e plays for team e % teams`, resolved.teams);
+  return resolved;
+}
+
+/** What the agent hands its self-play: its slots and policy, how to drive slots and normalize observations. */
+export interface SelfPlayHost {
+  numAgents: number;
+  seed: number;
+  policy: PolicySpec;
+  /** The agent's observation normalizer, when it normalizes (opponents read normalized rows, never update the statistics). */
+  normalizer: ObservationNormalizer | undefined;
+  /** agent.addDriver. */
+  addDriver(slots: readonly number[], driver: Driver): () => void;
+  /** Whether the agent is between observe() and the next act() (drivers may change then). */
+  betweenTicks(): boolean;
+}
+
+/** What `agent.on('selfPlay', ...)` receives when self-play saved a snapshot, swapped opponents or changed the learning team. */
+export interface SelfPlayEvent extends SelfPlayChanges {
+  /** Updates finished so far (the one that triggered it included). */
+  updates: number;
+  /** Self-play's state after the changes. */
+  selfPlay: SelfPlaySummary;
+}
+
+/** One opponent team's driver: gathers its deciding slots and acts for them with the team's frozen policy. */
+class OpponentDriver implements Driver {
+  /** The slots acting this tick (no allocation per tick). */
+  private readonly rows: Int32Array;
+  private readonly options = { masks: undefined as Uint8Array | undefined, deterministic: false };
+  constructor(private readonly owner: AgentSelfPlay, readonly policy: OpponentPolicy, size: number) {
+    this.rows = new Int32Array(size);
+  }
+
+  act(slots: Int32Array, deciding: Uint8Array, observations: Float32Array, actions: Int32Array | Float32Array): void {
+    let count = 0;
+    for (let i = 0; i < slots.length; i++) if (deciding[slots[i]] === 1) this.rows[count++] = slots[i];
+    if (count === 0) return;
+    this.options.masks = this.owner.masks;
+    this.policy.act(this.owner.input(observations), this.rows, count, actions, this.options);
+    this.owner.pendingOpponentSteps += count;
+  }
+}
+
+/** The agent's self-play: the SelfPlay state, one OpponentPolicy per team, and the drivers of the opponent teams. */
+export class AgentSelfPlay {
+  /** The masks of the current act() (set by the agent before drivers run). */
+  masks: Uint8Array | undefined;
+  /** Opponent steps taken since the last update. */
+  pendingOpponentSteps = 0;
+  private readonly policies: OpponentPolicy[];
+  private readonly drivers: OpponentDriver[];
+  private readonly detach: (() => void)[] = [];
+  /** The team whose slots the drivers leave to the learner now (lags `state.learningTeam` until a team change is applied). */
+  private drivenFor = -1;
+  private readonly normalized: Float32Array;
+  private normalizedFor: Float32Array | undefined;
+
+  private constructor(private readonly host: SelfPlayHost, readonly state: SelfPlay) {
+    const { teams } = state.options;
+    const size = host.numAgents / teams;
+    this.policies = Array.from({ length: teams }, (_, t) => new OpponentPolicy(host.policy, state.snapshot(0).parameters, { maxRows: size, seed: opponentSeed(host.seed, t) }));
+    this.drivers = this.policies.map((p) => new OpponentDriver(this, p, size));
+    this.normalized = new Float32Array(host.normalizer ? host.numAgents * host.policy.observationSize : 0);
+    this.loadOpponents();
+    this.attach();
+  }
+
+  /** Self-play from the learner's initial parameters. */
+  static create(host: SelfPlayHost, options: ResolvedSelfPlayOptions, parameters: Float32Array): AgentSelfPlay {
+    return new AgentSelfPlay(host, new SelfPlay(options, parameters, host.seed));
+  }
+
+  /** Self-play continuing from a checkpoint's `self_play.*` tensors. */
+  static restore(host: SelfPlayHost, options: ResolvedSelfPlayOptions, parameterCount: number, tensors: ReadonlyMap<string, Tensor>): AgentSelfPlay {
+    const pending = tensors.get(PENDING_TENSOR);
+    const count = pending?.data[0];
+    if (pending === undefined || pending.dtype !== 'F64' || pending.shape.length !== 1 || pending.shape[0] !== 1 || !Number.isInteger(count) || (count as number) < 0) {
+      throw new CheckpointError(`checkpoint: tensor ${PENDING_TENSOR}: expected F64 [1] holding an integer >= 0, got ${pending ? `${pending.dtype} [${pending.shape}] ${String(count)}` : 'nothing'}`, PENDING_TENSOR);
+    }
+    const own = new Map([...tensors].filter(([name]) => name !== PENDING_TENSOR));
+    const sp = new AgentSelfPlay(host, SelfPlay.restore(options, parameterCount, own));
+    try {
+      sp.policies.forEach((p, t) => p.restore(own, t));
+    } catch (error) {
+      sp.dispose();
+      throw error;
+    }
+    sp.pendingOpponentSteps = count as number;
+    return sp;
+  }
+
+  /** The team of a slot. */
+  teamOf(slot: number): number {
+    return slot % this.state.options.teams;
+  }
+
+  /** The observations an opponent reads: normalized (once per tick, without updating the statistics) when the agent normalizes. */
+  input(observations: Float32Array): Float32Array {
+    const norm = this.host.normalizer;
+    if (norm === undefined) return observations;
+    // Drivers of every opponent team act on the same tick with the same rows: normalize them once.
+    if (this.normalizedFor !== observations) {
+      norm.normalize(observations, this.normalized, this.host.numAgents, false);
+      this.normalizedFor = observations;
+    }
+    return this.normalized;
+  }
+
+  /** Called at the start of each act(): the masks drivers pass on, and a fresh normalization. */
+  beginTick(masks: Uint8Array | undefined): void {
+    this.masks = masks;
+    this.normalizedFor = undefined;
+  }
+
+  /**
+   * After a successful update: counts the trained and opponent steps, reloads opponents on a swap, and
+   * applies a team change now when between ticks (else at the end of the tick). Returns the event, or
+   * undefined when nothing changed.
+   */
+  trained(steps: number, parameters: Float32Array, updates: number): SelfPlayEvent | undefined {
+    const changes = this.state.onTrainedSteps(steps, parameters, this.pendingOpponentSteps);
+    this.pendingOpponentSteps = 0;
+    if (changes.swapped) this.loadOpponents();
+    if (changes.teamChanged) this.settle();
+    if (!changes.saved && !changes.swapped && !changes.teamChanged) return undefined;
+    return { ...changes, updates, selfPlay: this.state.summary() };
+  }
+
+  /** Moves the drivers to the current opponent teams if the learning team changed and the agent is between ticks. */
+  settle(): void {
+    if (this.drivenFor !== this.state.learningTeam && this.host.betweenTicks()) this.attach();
+  }
+
+  /**
+   * A finished game's result from `team`'s side: rates the learner against the opponent team(s). From the
+   * learning team's side with more than two teams, the result counts against every opponent team.
+   * Returns the learner's rating change.
+   */
+  reportResult(team: number, result: GameResult): number {
+    const teams = this.state.options.teams;
+    checkInteger('team', team, 0, teams - 1);
+    checkOneOf('result', result, ['win', 'draw', 'loss'] as const);
+    const learning = this.state.learningTeam;
+    if (team !== learning) return this.state.reportResult(result === 'win' ? 'loss' : result === 'loss' ? 'win' : 'draw', team);
+    let change = 0;
+    for (let t = 0; t < teams; t++) if (t !== learning) change += this.state.reportResult(result, t);
+    return change;
+  }
+
+  /** Checkpoint tensors: self-play's state, every team's opponent generator, and the uncounted opponent steps. */
+  save(): Map<string, Tensor> {
+    const tensors = this.state.state();
+    this.policies.forEach((p, t) => { for (const [name, tensor] of p.state(t)) tensors.set(name, tensor); });
+    tensors.set(PENDING_TENSOR, { dtype: 'F64', shape: [1], data: Float64Array.of(this.pendingOpponentSteps) });
+    return tensors;
+  }
+
+  /** Frees the opponents' wasm memory. */
+  dispose(): void {
+    for (const p of this.policies) p.dispose();
+  }
+
+  /** Loads every opponent team's chosen parameters into its policy. */
+  private loadOpponents(): void {
+    const learning = this.state.learningTeam;
+    for (let t = 0; t < this.policies.length; t++) if (t !== learning) this.policies[t].load(this.state.opponent(t).parameters);
+  }
+
+  /** Hands every opponent team's slots to its driver (the learning team's back to the learner). */
+  private attach(): void {
+    for (const off of this.detach.splice(0)) off();
+    const { teams } = this.state.options;
+    const learning = this.state.learningTeam;
+    for (let t = 0; t < teams; t++) {
+      if (t === learning) continue;
+      const slots: number[] = [];
+      for (let e = t; e < this.host.numAgents; e += teams) slots.push(e);
+      this.detach.push(this.host.addDriver(slots, this.drivers[t]));
+    }
+    this.drivenFor = learning;
+  }
+}
