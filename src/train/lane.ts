@@ -8,8 +8,7 @@ import { actionSize, flatSize } from '../spaces.js';
 
 /** The self-play teams of an agent, when it plays itself (`AgentOptions.selfPlay`); slot e is on team e % teams. */
 export function selfPlayTeams(agent: Agent): number | undefined {
-  const selfPlay = (agent.options as { selfPlay?: { teams?: number } }).selfPlay;
-  return selfPlay === undefined ? undefined : selfPlay.teams ?? 2;
+  return agent.options.selfPlay?.teams;
 }
 
 /** A behaviour's agent and its per-tick arrays in the multi-agent loop. */

@@ -18,6 +18,7 @@ import { sameSpace, spaceToJson } from '../policy/checkpoint.js';
 import { ProgressReporter } from '../progress.js';
 import { evaluateParallel } from './evaluate-parallel.js';
 import { Lane } from './lane.js';
+import type { GameResult } from '../selfplay/index.js';
 import { checkMultiAgentOptions, type MultiAgentTrainOptions, type MultiAgentTrainResult, type PolicyMapping } from './multi-agent-options.js';
 
 /** Work between two yields to the event loop, in ms: about one frame. */
@@ -267,8 +268,7 @@ function reportResults(acted: readonly string[], out: ParallelStepResult, where:
     if (lane.teams === undefined) continue;
     const result = (out.infos?.[id] as { result?: unknown } | undefined)?.result;
     if (typeof result !== 'string' || !RESULTS.has(result)) continue;
-    const agent = lane.agent as Agent & { selfPlay?: { learningTeam: number }; reportResult(team: number, result: string): void };
     const team = slot % lane.teams;
-    if (team === agent.selfPlay?.learningTeam) agent.reportResult(team, result);
+    if (team === lane.agent.selfPlay?.learningTeam) lane.agent.reportResult(team, result as GameResult);
   }
 }

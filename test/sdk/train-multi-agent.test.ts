@@ -164,4 +164,38 @@ describe('train() on a multi-agent env', () => {
     await expect(train(agent, env, { totalSteps: 300, policyMapping: { left: 'agent' } })).rejects.toThrow(/policyMapping\('right'\)/);
     agent.dispose();
   });
+
+  it('self-play: left and right on slots of different teams, each game rated once from the learning team', async () => {
+    const duel = new PaddleDuel({ maxSteps: 30 });
+    const games: { left: string; right: string }[] = [];
+    const env: ParallelEnv = {
+      possibleAgents: duel.possibleAgents,
+      get agents() { return duel.agents; },
+      observationSpace: (id) => duel.observationSpace(id as never),
+      actionSpace: (id) => duel.actionSpace(id as never),
+      reset: (o) => duel.reset(o),
+      step(actions) {
+        const out = duel.step(actions as never);
+        const left = (out.infos.left as { result?: string } | undefined)?.result;
+        if (left !== undefined) games.push({ left, right: (out.infos.right as { result: string }).result });
+        return out;
+      },
+    };
+    const agent = await Agent.create({
+      observationSpace: duel.observationSpace('left'), actionSpace: duel.actionSpace('left'), numAgents: 2, backend: 'cpu', seed: 5,
+      ppo: { numSteps: 16 }, selfPlay: { saveSteps: 32, swapSteps: 32, teamChange: 96, window: 3, playAgainstLatestModelRatio: 0 },
+    });
+    const reports: { team: number; result: string }[] = [];
+    const report = agent.reportResult.bind(agent);
+    agent.reportResult = (team, result) => { reports.push({ team, result }); return report(team, result); };
+    const result = await train(agent, env, { totalSteps: 400 });
+    expect(result.steps).toBeGreaterThanOrEqual(400);
+    expect(games.length).toBeGreaterThan(5);
+    expect(reports).toHaveLength(games.length);
+    // Team 0 is the left paddle (slot 0), team 1 the right (slot 1): each report is that side's own result.
+    reports.forEach(({ team, result: r }, i) => expect(r).toBe(team === 0 ? games[i].left : games[i].right));
+    expect(new Set(reports.map((r) => r.team))).toEqual(new Set([0, 1]));
+    expect(agent.selfPlay!.elo).not.toBe(1200);
+    agent.dispose();
+  });
 });
