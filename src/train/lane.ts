@@ -17,8 +17,11 @@ export class Lane<N extends string = string> {
   readonly observations: Float32Array;
   /** Final observations of the slots truncated in this step (their bootstrap). */
   readonly finals: Float32Array;
+  /** Each acting slot's reward in this step. */
   readonly rewards: Float32Array;
+  /** 1 where the slot's id was terminated in this step. */
   readonly terminated: Uint8Array;
+  /** 1 where the slot's id was truncated (and not terminated) in this step. */
   readonly truncated: Uint8Array;
   /** 1 for the slots whose id is live in this step: only they decide. */
   readonly decide: Uint8Array;
@@ -28,12 +31,17 @@ export class Lane<N extends string = string> {
   readonly teams: number | undefined;
   /** Whether act() ran on this tick (so observe() is due). */
   acted = false;
+  /** Floats per observation row. */
   readonly observationSize: number;
   private readonly width: number;
   private readonly scalar: boolean;
   private views: (Int32Array | Float32Array)[] = [];
   private viewsOf: Int32Array | Float32Array | undefined;
 
+  /**
+   * @param name The behaviour's name (events are tagged with it).
+   * @param agent The behaviour's agent.
+   */
   constructor(readonly name: N, readonly agent: Agent) {
     const n = agent.numAgents;
     this.observationSize = flatSize(agent.observationSpace);

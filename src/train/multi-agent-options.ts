@@ -63,6 +63,12 @@ export interface MultiAgentTrainOptions<N extends string = string> {
 /**
  * What multi-agent `train()` passes to `onProgress`: the single-agent events, each tagged with the behaviour it
  * came from, an evaluation with each behaviour's mean return, and each checkpoint saved.
+ * @property type Which event: `'rollout'`, `'update'`, `'episode'`, `'diverged'`, `'recovered'`, `'eval'` or `'checkpoint'`.
+ * @property behaviour The behaviour the event came from (not on `'eval'` and `'checkpoint'`, which cover all).
+ * @property steps Agent steps taken so far (`'rollout'`, `'eval'`, `'checkpoint'`: summed over the behaviours).
+ * @property sps `'rollout'`: agent steps per second since train() started, over all behaviours.
+ * @property meanReturns `'eval'`: per behaviour, the mean over episodes of its ids' mean return.
+ * @property bytes `'checkpoint'`: the size of the file handed to `checkpoint.save`.
  */
 export type MultiAgentProgressEvent<N extends string = string> =
   | { type: 'rollout'; behaviour: N; steps: number; sps: number }

@@ -240,6 +240,7 @@ function reset(env: ParallelEnv, state: Running, laneOf: ReadonlyMap<string, Lan
   for (const id of env.agents) enter(id, result.observations[id], laneOf, teamOf, state.where);
 }
 
+/** Places an id that just appeared in a slot of its behaviour. */
 function enter(id: string, observation: ArrayLike<number>, laneOf: ReadonlyMap<string, Lane>, teamOf: ReadonlyMap<string, number>, where: Map<string, { lane: Lane; slot: number }>): void {
   const lane = laneOf.get(id)!;
   where.set(id, { lane, slot: lane.place(id, observation, teamOf.get(id)) });
