@@ -24,7 +24,9 @@ function counted(options: HuntersAndPreyOptions = ARENA) {
   const inner = new HuntersAndPrey(options);
   const steps = { hunter: 0, prey: 0 };
   const lengths = { hunter: [] as number[], prey: [] as number[] };
+  const returns = { hunter: [] as number[], prey: [] as number[] };
   const open = new Map<string, number>();
+  const total = new Map<string, number>();
   let resets = 0;
   let failAt = -1;
   let stepped = 0;
@@ -36,6 +38,7 @@ function counted(options: HuntersAndPreyOptions = ARENA) {
     reset(o) {
       resets++;
       open.clear();
+      total.clear();
       const out = inner.reset(o);
       for (const id of inner.agents) open.set(id, 0);
       return out;
@@ -48,16 +51,19 @@ function counted(options: HuntersAndPreyOptions = ARENA) {
       for (const id of acted) {
         steps[behaviourOf(id)]++;
         open.set(id, open.get(id)! + 1);
+        total.set(id, (total.get(id) ?? 0) + out.rewards[id as never]);
         if (out.terminations[id as never] || out.truncations[id as never]) {
           lengths[behaviourOf(id)].push(open.get(id)!);
+          returns[behaviourOf(id)].push(total.get(id)!);
           open.delete(id);
+          total.delete(id);
         }
       }
       for (const id of inner.agents) if (!open.has(id)) open.set(id, 0);
       return out;
     },
   };
-  return { env, steps, lengths, resets: () => resets, failAt: (n: number) => { failAt = stepped + n; } };
+  return { env, steps, lengths, returns, resets: () => resets, failAt: (n: number) => { failAt = stepped + n; } };
 }
 
 async function arenaBehaviours(seed = 1) {
@@ -71,7 +77,7 @@ async function arenaBehaviours(seed = 1) {
 describe('train() on a multi-agent env', () => {
   it('observes every env step of every id exactly once, in its own slot, with tagged progress, evaluation and checkpoints', async () => {
     const behaviours = await arenaBehaviours();
-    const { env, steps, lengths } = counted();
+    const { env, steps, lengths, returns } = counted();
     const events: MultiAgentProgressEvent<'hunter' | 'prey'>[] = [];
     const saved: { bytes: Uint8Array; steps: number }[] = [];
     const result = await train(behaviours, env, {
@@ -90,6 +96,12 @@ describe('train() on a multi-agent env', () => {
     expect(lengths.prey.length).toBeGreaterThan(0);
     expect(episodeLengths('prey')).toEqual([...lengths.prey].sort((a, b) => a - b));
     expect(episodeLengths('hunter')).toEqual([...lengths.hunter].sort((a, b) => a - b));
+    // ... with the same return: each id's rewards went to its own slot.
+    const rounded = (list: number[]) => list.map((r) => Math.round(r * 1e4) / 1e4).sort((a, b) => a - b);
+    const episodeReturns = (name: string) => rounded(events.flatMap((e) => (e.type === 'episode' && e.behaviour === name ? [e.return] : [])));
+    expect(episodeReturns('prey')).toEqual(rounded(returns.prey));
+    expect(episodeReturns('hunter')).toEqual(rounded(returns.hunter));
+    expect(returns.hunter.some((r) => r > 0)).toBe(true);
     // Prey come and go within an env episode: more prey episodes than env episodes x prey.
     expect(lengths.prey.length).toBeGreaterThan(lengths.hunter.length / 2 * 3);
     const kinds = new Set(events.map((e) => `${e.type}:${'behaviour' in e ? e.behaviour : ''}`));
