@@ -15,7 +15,7 @@ import { type Driver, type Heuristic, Slots } from './slots.js';
 import { RolloutStream } from './stream.js';
 import { Trajectories } from './trajectories.js';
 import { AgentEmitter, type AgentEvents, type AgentHealth } from './events.js';
-import { AgentSelfPlay } from './self-play.js';
+import { AgentSelfPlay, type SelfPlayEvent } from './self-play.js';
 import type { GameResult } from '../selfplay/elo.js';
 import type { SelfPlaySummary } from '../selfplay/self-play.js';
 import { createLog, type Logger, type LogOptions } from '../log.js';
@@ -700,9 +700,12 @@ export class Agent {
    * ELO rating and its opponent's move by `eloK * (score - expected)`; against the current policy itself
    * ('latest') nothing moves. Returns the learner's rating change. Needs `AgentOptions.selfPlay`.
    * @example
-   * <!-- test: no-run: needs a self-play agent in a game -->
    * ```ts
-   * if (infos.left?.result) agent.reportResult(0, infos.left.result);   // slot 0 (team 0) is the left paddle
+   * import { Agent, Box, Discrete } from 'webppo';
+   * const agent = await Agent.create({ observationSpace: Box(6), actionSpace: Discrete(3), numAgents: 2, backend: 'cpu', selfPlay: {} });
+   * agent.reportResult(0, 'win');                     // slot 0 plays for team 0, which won
+   * console.log(agent.selfPlay!.elo > 1200); // true
+   * agent.dispose();
    * ```
    */
   reportResult(team: number, result: GameResult): number {
@@ -716,6 +719,7 @@ export class Agent {
     const host = {
       numAgents: this.numAgents, seed: this.options.seed, policy: this.policy, normalizer: this.obsNorm,
       addDriver: (slots: readonly number[], driver: Driver) => this.addDriver(slots, driver),
+      hasHeuristic: (slot: number) => this.slots.heuristics[slot] !== null,
       betweenTicks: () => this.phase === 'act',
     };
     return extra === undefined ? AgentSelfPlay.create(host, options, this.mirror.parameters) : AgentSelfPlay.restore(host, options, this.layout.size, extra);
@@ -811,8 +815,9 @@ export class Agent {
   }
 
   /**
-   * Subscribes to `'update'` ({@link UpdateEvent}), `'episode'` ({@link EpisodeEvent}) or `'error'` (an update
-   * failed; the error is also thrown by the next `whenIdle()`). Returns a function that unsubscribes.
+   * Subscribes to `'update'` ({@link UpdateEvent}), `'episode'` ({@link EpisodeEvent}), `'error'` (an update
+   * failed; the error is also thrown by the next `whenIdle()`), `'selfPlay'` ({@link SelfPlayEvent}) or the
+   * other {@link AgentEvents}. Returns a function that unsubscribes.
    * @example
    * <!-- test: needs agent -->
    * ```ts

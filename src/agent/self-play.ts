@@ -37,13 +37,18 @@ export function resolveAgentSelfPlay(input: SelfPlayOptions | undefined, numAgen
 
 /** What the agent hands its self-play: its slots and policy, how to drive slots and normalize observations. */
 export interface SelfPlayHost {
+  /** The agent's slots (numAgents). */
   numAgents: number;
+  /** The agent's seed (the pool's draws and, through opponentSeed, every team's action draws). */
   seed: number;
+  /** The learner's policy spec, which the opponents share. */
   policy: PolicySpec;
   /** The agent's observation normalizer, when it normalizes (opponents read normalized rows, never update the statistics). */
   normalizer: ObservationNormalizer | undefined;
   /** agent.addDriver. */
   addDriver(slots: readonly number[], driver: Driver): () => void;
+  /** Whether a heuristic (a script or a player) holds the slot: it keeps it, whatever team learns. */
+  hasHeuristic(slot: number): boolean;
   /** Whether the agent is between observe() and the next act() (drivers may change then). */
   betweenTicks(): boolean;
 }
@@ -61,10 +66,16 @@ class OpponentDriver implements Driver {
   /** The slots acting this tick (no allocation per tick). */
   private readonly rows: Int32Array;
   private readonly options = { masks: undefined as Uint8Array | undefined, deterministic: false };
+  /**
+   * @param owner - The self-play whose masks, normalized rows and step count the driver uses.
+   * @param policy - The team's frozen policy.
+   * @param size - The team's slots (the most that act on one tick).
+   */
   constructor(private readonly owner: AgentSelfPlay, readonly policy: OpponentPolicy, size: number) {
     this.rows = new Int32Array(size);
   }
 
+  /** Acts for the team's deciding slots with its frozen policy, and counts their steps. */
   act(slots: Int32Array, deciding: Uint8Array, observations: Float32Array, actions: Int32Array | Float32Array): void {
     let count = 0;
     for (let i = 0; i < slots.length; i++) if (deciding[slots[i]] === 1) this.rows[count++] = slots[i];
@@ -89,6 +100,10 @@ export class AgentSelfPlay {
   private readonly normalized: Float32Array;
   private normalizedFor: Float32Array | undefined;
 
+  /**
+   * @param host - The agent's side.
+   * @param state - The pool, ratings and schedule (new or restored).
+   */
   private constructor(private readonly host: SelfPlayHost, readonly state: SelfPlay) {
     const { teams } = state.options;
     const size = host.numAgents / teams;
@@ -208,8 +223,8 @@ export class AgentSelfPlay {
     for (let t = 0; t < teams; t++) {
       if (t === learning) continue;
       const slots: number[] = [];
-      for (let e = t; e < this.host.numAgents; e += teams) slots.push(e);
-      this.detach.push(this.host.addDriver(slots, this.drivers[t]));
+      for (let e = t; e < this.host.numAgents; e += teams) if (!this.host.hasHeuristic(e)) slots.push(e);
+      if (slots.length > 0) this.detach.push(this.host.addDriver(slots, this.drivers[t]));
     }
     this.drivenFor = learning;
   }

@@ -2,8 +2,10 @@
 // opponents act as an independently built OpponentPolicy with the snapshot parameters does, reported results
 // move the ratings by the ELO formula, saves / swaps / team changes happen on schedule through real updates
 // and show in events, and a save mid-game resumes bit-exact (with decision periods, leave and spawn).
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent, type AgentOptions, type DuelResultInfo, type GameResult, opponentSeed, OpponentPolicy, PaddleDuel, type SelfPlayEvent, type UpdateEvent, StateError, ValidationError } from '../../src/index.js';
+import { Agent, type AgentOptions, loadPolicy, type DuelResultInfo, type GameResult, opponentSeed, OpponentPolicy, PaddleDuel, type SelfPlayEvent, type UpdateEvent, StateError, ValidationError } from '../../src/index.js';
 import { init } from '../../src/init.js';
 import { resolveNetworkSpec } from '../../src/policy/network.js';
 import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.js';
@@ -73,7 +75,7 @@ class DuelGame {
     return taken;
   }
 
-  private write(k: number, obs: Partial<Record<'left' | 'right', Float32Array>>): void {
+  private write(k: number, obs: Partial<Record<'left' | 'right', ArrayLike<number>>>): void {
     this.observations.set(obs.left!, 2 * k * OBS);
     this.observations.set(obs.right!, (2 * k + 1) * OBS);
   }
@@ -261,6 +263,10 @@ describe('self-play in the agent', () => {
     const restored = await Agent.load(bytes, { backend: 'cpu' });
     expect(restored.options.selfPlay).toEqual(agent.options.selfPlay);
     expect(restored.options.selfPlay!.saveSteps).toBe(7);
+    // The policy alone loads from it too (self-play's tensors belong to the running game).
+    const policy = await loadPolicy(bytes);
+    expect(policy.predict(new Float32Array(2 * OBS)).length).toBe(2);
+    policy.dispose();
     restored.dispose();
     // Without its self-play state the file is refused, naming the tensor.
     const without = (name: string) => {
@@ -274,6 +280,66 @@ describe('self-play in the agent', () => {
     for (const name of ['self_play.elo', 'self_play.opponent_rng.1', 'self_play.agent.pending_opponent_steps']) {
       await expect(Agent.load(without(name), { backend: 'cpu' })).rejects.toThrow(name);
     }
+    agent.dispose();
+  });
+});
+
+describe('self-play with more teams, heuristics and allocation', () => {
+  it('drives every opponent team and rates a learning-team result against each', async () => {
+    const agent = await Agent.create(options(6, { ...QUIET, teams: 3, eloK: 32 }, { observationSpace: Box(2) }));
+    const obs = new Float32Array(6 * 2).fill(0.3), rewards = new Float32Array(6), flags = new Uint8Array(6);
+    for (let t = 0; t < 5; t++) {
+      agent.act(obs);
+      agent.observe(rewards, flags, flags);
+    }
+    expect(agent.steps).toBe(10); // slots 0 and 3 learn
+    expect(agent.selfPlay!.opponents.map((o) => o.team)).toEqual([1, 2]);
+    const { elo } = agent.selfPlay!;
+    const change = agent.reportResult(0, 'win');
+    // Two games' worth: one against each opponent team's snapshot (the same snapshot, rated again after the first).
+    const first = eloDelta(elo, 1200, 1, 32), second = eloDelta(elo + first, 1200 - first, 1, 32);
+    expect(change).toBeCloseTo(first + second, 12);
+    expect(() => agent.setHeuristic(4, () => {})).toThrow(/slot/);
+    agent.dispose();
+  });
+
+  it('leaves a learning slot held by a heuristic to it when its team stops learning', async () => {
+    const agent = await Agent.create(options(4, { saveSteps: 1e6, swapSteps: 1e6, teamChange: 1 }));
+    agent.setHeuristic(0, (slot, _o, actions) => { actions[slot] = 2; });
+    const teams: number[] = [];
+    agent.on('selfPlay', (e) => teams.push(e.selfPlay.learningTeam));
+    const game = new DuelGame(4, 5);
+    const taken = await play(agent, game, 60);
+    expect(teams).toEqual([1, 0]); // a team change after every update, with slot 0 among the opponents, then learning again
+    expect(taken.every((a) => a[0] === 2)).toBe(true);
+    agent.dispose();
+  });
+
+  it('act and observe allocate nothing per tick with opponents, masks, normalization and decision periods', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const n = 4;
+    // numSteps so large that no rollout fills: the update is not on the per-tick path.
+    const agent = await Agent.create(options(n, QUIET, { masks: true, decisionPeriod: 2, ppo: { numSteps: 65536, numMinibatches: 2, normalizeObservations: true } }));
+    const obs = new Float32Array(n * OBS).fill(0.25), rewards = new Float32Array(n).fill(0.5), flags = new Uint8Array(n);
+    const masks = new Uint8Array(n * 3).fill(1);
+    const withMasks = { masks };
+    const tick = (t: number) => {
+      obs[t % obs.length] = (t % 7) / 7;
+      agent.act(obs, withMasks);
+      agent.observe(rewards, flags, flags);
+    };
+    let t = 0;
+    for (; t < 20_000; t++) tick(t);
+    let grown = Infinity;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let end = t + 30_000; t < end; t++) tick(t);
+      grown = Math.min(grown, process.memoryUsage().heapUsed - before);
+    }
+    // An object per tick (16 bytes at the very least) would add 480 KB per window.
+    expect(grown).toBeLessThan(200_000);
     agent.dispose();
   });
 });
