@@ -2,8 +2,12 @@
 // within 100k steps (5 of 5 seeds); Pendulum-v1 mean return >= -300 within 500k steps (4 of 5 seeds). Both on
 // the CPU backend with the presets `webppo train` uses; evaluation every 5k (CartPole) or 20k
 // (Pendulum) steps (deterministic, 20 episodes), stopping at the target. Prints steps-to-target and wall time per seed.
-// Usage: node --import tsx bench/learn.ts [CartPole-v1|Pendulum-v1] [--seeds 1,2,3,4,5]
+// Then the multi-agent targets of bench/learn-multi.ts: self-play on the paddle duel (win rate >= 80% of 200
+// games against the scripted baseline within 2M learner steps, 4 of 5 seeds, ELO rising) and hunters and prey
+// with two behaviours (both improve within 300k agent steps, 4 of 5 seeds).
+// Usage: node --import tsx bench/learn.ts [CartPole-v1|Pendulum-v1|duel-selfplay|hunters-and-prey] [--seeds 1,2,3,4,5]
 import { Agent, init, makeEnv, presetFor, train } from '../dist/index.js';
+import { MULTI_TARGETS, runMultiTargets } from './learn-multi.js';
 
 const TARGETS = [
   { id: 'CartPole-v1', target: 475, budget: 100_000, every: 5_000, needed: 5 },
@@ -45,4 +49,6 @@ for (const { id, target, budget, every, needed } of TARGETS.filter((t) => wanted
   failed ||= !ok;
   console.log(`\n${id}: ${reached}/${seeds.length} seeds reached the target (${ok ? 'PASS' : 'FAIL'}, needed ${needed})`);
 }
+const multi = Object.keys(MULTI_TARGETS).filter((name) => wanted.length === 0 || wanted.includes(name));
+if (multi.length > 0 && !(await runMultiTargets(multi, seeds))) failed = true;
 process.exit(failed ? 1 : 0);

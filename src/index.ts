@@ -25,6 +25,7 @@ export { Agent, type AgentOptions, type ActOptions as AgentActOptions, type Obse
 export { opponentSeed } from './agent/self-play.js';
 export { Behaviours, extractBehaviour, type BehaviourOptions, type BehavioursOptions, type BehavioursLoadOptions, type BehavioursEvents, type Tagged } from './behaviours/index.js';
 export { train, evaluateAgent, type TrainOptions, type TrainResult, type ProgressEvent, type EvaluateOptions } from './train.js';
+export type { MultiAgentTrainOptions, MultiAgentTrainResult, MultiAgentProgressEvent, MultiAgentEvaluateOptions, CheckpointOptions, PolicyMapping } from './train/multi-agent-options.js';
 export { EnvError } from './envs/env-error.js';
 export { CartPole, Pendulum, TimeLimit, SyncVectorEnv, vectorize, makeEnv, ENV_IDS, isVectorEnv, type Env, type VectorEnv, type StepResult, type ResetResult, type VectorStepResult, type VectorResetResult, type EnvAction } from './envs/index.js';
 export { isParallelEnv, checkParallelEnv, HuntersAndPrey, type ParallelEnv, type ParallelResetResult, type ParallelStepResult, type ParallelEnvChecker, type HuntersAndPreyId, type HuntersAndPreyOptions } from './envs/index.js';

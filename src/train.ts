@@ -16,6 +16,10 @@ import { validateSpace } from './spaces.js';
 import { ProgressReporter } from './progress.js';
 import { type Schedules, validateSchedules } from './schedule.js';
 import { trainsOnAnotherThread } from './worker/index.js';
+import { Behaviours } from './behaviours/behaviours.js';
+import { isParallelEnv, type ParallelEnv } from './envs/parallel.js';
+import { trainMultiAgent } from './train/multi-agent.js';
+import type { MultiAgentTrainOptions, MultiAgentTrainResult } from './train/multi-agent-options.js';
 
 /**
  * What `train()` passes to `onProgress`: a rollout finished (`'rollout'`), an update finished
@@ -128,7 +132,38 @@ const TRAIN_OPTIONS = ['totalSteps', 'schedules', 'evaluate', 'onProgress', 'pro
  * console.log(result.steps >= 2048); // true
  * ```
  */
-export async function train(agent: Agent, env: VectorEnv | (() => Env), options: TrainOptions): Promise<TrainResult> {
+export function train(agent: Agent, env: VectorEnv | (() => Env), options: TrainOptions): Promise<TrainResult>;
+/**
+ * Trains every behaviour on a multi-agent env (PettingZoo's Parallel API, see {@link ParallelEnv}) until the
+ * behaviours' agents have taken `totalSteps` steps in all: each env agent id acts through the behaviour that
+ * `policyMapping` names, in a slot of its agent (an id that appears takes a slot, an id that finishes leaves
+ * it), with the same progress, evaluation, abort and checkpoint features. A self-play behaviour
+ * (`AgentOptions.selfPlay`) gets both sides of a duel on slots of different teams, and the game results in the
+ * env's infos (`infos[id].result`) update its ratings. Called again with the same env, its episodes go on.
+ * @example
+ * ```ts
+ * import { Behaviours, HuntersAndPrey, train } from 'webppo';
+ * const env = new HuntersAndPrey({ hunters: 2, prey: 3 });
+ * const behaviours = await Behaviours.create({
+ *   hunter: { observationSpace: env.observationSpace('hunter_0'), actionSpace: env.actionSpace('hunter_0'), numAgents: 2, ppo: { numSteps: 32 } },
+ *   prey: { observationSpace: env.observationSpace('prey_0'), actionSpace: env.actionSpace('prey_0'), numAgents: 3, ppo: { numSteps: 32 } },
+ * }, { backend: 'cpu', seed: 1 });
+ * const result = await train(behaviours, env, {
+ *   totalSteps: 500,
+ *   policyMapping: (id) => (id.startsWith('hunter') ? 'hunter' : 'prey'),
+ * });
+ * console.log(result.steps >= 500); // true
+ * behaviours.dispose();
+ * ```
+ */
+export function train<N extends string>(behaviours: Behaviours<N> | Agent, env: ParallelEnv, options: MultiAgentTrainOptions<N>): Promise<MultiAgentTrainResult<N>>;
+export function train(target: Agent | Behaviours, env: VectorEnv | (() => Env) | ParallelEnv, options: TrainOptions | MultiAgentTrainOptions): Promise<TrainResult | MultiAgentTrainResult> {
+  if (isParallelEnv(env)) return trainMultiAgent(target, env, options as MultiAgentTrainOptions);
+  if (target instanceof Behaviours) fail('env', 'a ParallelEnv (Behaviours train on a multi-agent env)', env);
+  return trainVector(target, env, options as TrainOptions);
+}
+
+async function trainVector(agent: Agent, env: VectorEnv | (() => Env), options: TrainOptions): Promise<TrainResult> {
   checkKeys('options', options, TRAIN_OPTIONS, 'option');
   if (options.progress !== undefined) checkBoolean('progress', options.progress);
   if (options.signal !== undefined && typeof (options.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') fail('signal', 'an AbortSignal', options.signal);

@@ -614,13 +614,18 @@ export class Agent {
   }
 
   /**
-   * Takes a free slot (the lowest) for a new agent and returns it: it is alive from the next act() on, starts
-   * an episode and decides on that tick. Call it between observe() and act(); a `StateError` when no slot is free.
+   * Takes a free slot for a new agent and returns it: `slot` when given (a free one, for a game that places
+   * agents itself, such as on a team's slots), else the lowest. It is alive from the next act() on, starts an
+   * episode and decides on that tick. Call it between observe() and act(); a `StateError` when no slot is free.
    */
-  spawn(): number {
+  spawn(slot?: number): number {
     this.live();
     if (this.phase !== 'act') failState('spawn', 'a call between observe() and the next act()', 'a call between act() and observe()');
-    const slot = this.slots.spawn();
+    if (slot !== undefined) {
+      checkInteger('slot', slot, 0, this.numAgents - 1);
+      if (this.slots.alive[slot] === 1) fail('slot', 'a free slot', `slot ${slot}, which is alive`);
+    }
+    slot = this.slots.spawn(slot);
     this.episodeReturns[slot] = 0;
     this.episodeLengths[slot] = 0;
     if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;

@@ -101,9 +101,11 @@ export class Slots {
     }
   }
 
-  /** The lowest free slot, now alive and starting an episode (a `StateError` when every slot is taken). */
-  spawn(): number {
-    const slot = this.alive.indexOf(0);
+  /**
+   * `slot` (checked free), or the lowest free slot, now alive and starting an episode (a `StateError` when
+   * every slot is taken).
+   */
+  spawn(slot = this.alive.indexOf(0)): number {
     if (slot < 0) failState('spawn', 'a free slot (leave() frees one)', `all ${this.count} slots alive`);
     this.alive[slot] = 1;
     this.restart(slot);

@@ -30,6 +30,20 @@ describe('slots', () => {
     agent.dispose();
   });
 
+  it('spawn(slot) takes that free slot; a taken or out-of-range slot is refused with the field named, nothing changed', async () => {
+    const agent = await Agent.create(options);
+    agent.leave(1);
+    agent.leave(3);
+    expect(agent.spawn(3)).toBe(3);
+    expect(Array.from(agent.alive)).toEqual([1, 0, 1, 1]);
+    expect(() => agent.spawn(2)).toThrow(/slot: expected a free slot, got "slot 2, which is alive"/);
+    expect(() => agent.spawn(4)).toThrow(ValidationError);
+    expect(() => agent.spawn(-1)).toThrow(ValidationError);
+    expect(Array.from(agent.alive)).toEqual([1, 0, 1, 1]);
+    expect(agent.spawn()).toBe(1);
+    agent.dispose();
+  });
+
   it('never reads the rows of free slots, and emits one episode per slot with its own return', async () => {
     const agent = await Agent.create(options);
     const episodes: EpisodeEvent[] = [];

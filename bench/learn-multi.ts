@@ -1,0 +1,179 @@
+// Multi-agent learning targets (run by bench/learn.ts; or alone, after npm run build):
+//   node --import tsx bench/learn-multi.ts [duel-selfplay|hunters-and-prey] [--seeds 1,2,3,4,5] [--steps N]
+// duel-selfplay: self-play on 8 paddle duels in one parallel env (no baseline during training); every 250k
+// learner steps the latest policy plays 200 games against the scripted baseline; a seed passes when the win
+// rate reaches 80% within 2M learner steps. ELO (against the snapshot pool) is printed with each evaluation.
+// hunters-and-prey: two behaviours trained headless for a fixed budget (300k agent steps); then each, untrained
+// and trained, plays against the other behaviour's trained policy (sampled actions, 50 episodes): trained
+// hunters catch more, trained prey are caught less.
+import { Agent, Behaviours, evaluateVersusBaseline, HuntersAndPrey, init, loadPolicy, PaddleDuel, presetFor, train } from '../dist/index.js';
+import type { PaddleDuelOptions, ParallelEnv, ParallelStepResult } from '../dist/index.js';
+
+/** Tuning variants from the command line: --ppo '{...}' (the duel's PPO settings), --duel '{...}' (PaddleDuel options in training). */
+const flag = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? JSON.parse(process.argv[i + 1]) : undefined; };
+/** The duel's PPO settings: the PaddleDuel-v0 preset's, with numSteps halved (16 slots, 8 of them learning: the same 2048 learner steps per update). */
+const DUEL_PPO = { ...presetFor('PaddleDuel-v0').agent.ppo, numSteps: 128, ...flag('ppo') };
+const DUEL_TRAINING = { ...flag('duel') };
+
+/**
+ * `count` paddle duels as one parallel env (ids left_k, right_k, in that order: teams 0 and 1 alternate). A
+ * finished game's sides leave; the next step they come back into a new game (seeded per game).
+ */
+function duels(count: number, options: PaddleDuelOptions = {}): ParallelEnv {
+  const games = Array.from({ length: count }, () => new PaddleDuel(options));
+  const played = new Int32Array(count);
+  let base = 0;
+  const ids = games.flatMap((_, k) => [`left_${k}`, `right_${k}`]);
+  const live = () => games.flatMap((g, k) => (g.agents.length ? [`left_${k}`, `right_${k}`] : []));
+  let agents: string[] = [];
+  const space = games[0];
+  return {
+    possibleAgents: ids,
+    get agents() { return agents; },
+    observationSpace: () => space.observationSpace('left'),
+    actionSpace: () => space.actionSpace('left'),
+    reset(options) {
+      base = (options?.seed ?? 0) * 1_000_003;
+      const observations: Record<string, ArrayLike<number>> = {};
+      games.forEach((g, k) => {
+        const out = g.reset({ seed: base + k * 100_003 + played[k]++ });
+        observations[`left_${k}`] = out.observations.left;
+        observations[`right_${k}`] = out.observations.right;
+      });
+      agents = live();
+      return { observations, infos: {} };
+    },
+    step(actions): ParallelStepResult {
+      const out: ParallelStepResult = { observations: {}, rewards: {}, terminations: {}, truncations: {}, infos: {} };
+      games.forEach((g, k) => {
+        const [l, r] = [`left_${k}`, `right_${k}`];
+        if (g.agents.length === 0) {
+          const first = g.reset({ seed: base + k * 100_003 + played[k]++ });
+          out.observations[l] = first.observations.left;
+          out.observations[r] = first.observations.right;
+          return;
+        }
+        const o = g.step({ left: actions[l] as number, right: actions[r] as number });
+        for (const [id, side] of [[l, 'left'], [r, 'right']] as const) {
+          out.observations[id] = o.observations[side];
+          out.rewards[id] = o.rewards[side];
+          out.terminations[id] = o.terminations[side];
+          out.truncations[id] = o.truncations[side];
+          if (o.infos[side]) out.infos[id] = o.infos[side];
+        }
+      });
+      agents = live();
+      return out;
+    },
+  };
+}
+
+/** Returns whether the seed reached the target. */
+async function duelSelfPlay(seed: number, budget: number): Promise<boolean> {
+  const env = duels(8, DUEL_TRAINING);
+  const preset = presetFor('PaddleDuel-v0').agent;
+  const agent = await Agent.create({
+    ...preset, ppo: DUEL_PPO, numAgents: 16, observationSpace: env.observationSpace('left_0'), actionSpace: env.actionSpace('left_0'), backend: 'cpu', seed, totalSteps: budget,
+    selfPlay: { saveSteps: 20_000, swapSteps: 10_000, teamChange: 100_000, window: 10, playAgainstLatestModelRatio: 0.5 },
+  });
+  console.log(`\nseed ${seed} (ppo ${JSON.stringify(DUEL_PPO)}, training duel ${JSON.stringify(DUEL_TRAINING)})\n\n| learner steps | win rate vs baseline (200 games) | wins / draws / losses | ELO | wall s |\n|---|---|---|---|---|`);
+  const started = performance.now();
+  let reached: number | undefined;
+  const elo: number[] = [agent.selfPlay!.elo];
+  while (agent.steps < budget && reached === undefined) {
+    await train(agent, env, { totalSteps: Math.min(budget, agent.steps + 250_000) });
+    const policy = await loadPolicy(await agent.save(), { numAgents: 1 });
+    const row = new Float32Array(6);
+    const result = evaluateVersusBaseline((observation) => { row.set(observation); return policy.predict(row); }, { games: 200, seed: 1_000_000 + seed });
+    policy.dispose();
+    elo.push(agent.selfPlay!.elo);
+    console.log(`| ${agent.steps} | ${result.winRate.toFixed(3)} | ${result.wins} / ${result.draws} / ${result.losses} | ${elo.at(-1)!.toFixed(0)} | ${((performance.now() - started) / 1000).toFixed(0)} |`);
+    if (result.winRate >= 0.8) reached = agent.steps;
+  }
+  agent.dispose();
+  console.log(`seed ${seed}: ${reached === undefined ? 'did not reach' : `reached at ${reached} learner steps`}; ELO ${elo.map((e) => e.toFixed(0)).join(' -> ')} (${elo.at(-1)! > elo[0] ? 'rising' : 'not rising'})`);
+  return reached !== undefined;
+}
+
+const ARENA = { hunters: 2, prey: 4, maxSteps: 200 };
+const mapping = (id: string) => (id.startsWith('hunter') ? 'hunter' : 'prey');
+
+/**
+ * Mean return per hunter and per prey over `episodes` episodes, each side played by its own agent with sampled
+ * actions (an untrained policy's argmax is one fixed move, not an opponent).
+ */
+function arenaReturns(hunter: Agent, prey: Agent, episodes: number): { hunter: number; prey: number } {
+  const env = new HuntersAndPrey(ARENA);
+  const hunterObs = new Float32Array(hunter.numAgents * hunter.observationSpace.size!), preyObs = new Float32Array(prey.numAgents * prey.observationSpace.size!);
+  const row = (id: string) => Number(id.split('_')[1]);
+  const put = (id: string, o: ArrayLike<number>) => {
+    const into = mapping(id) === 'hunter' ? hunterObs : preyObs;
+    const size = into.length / (mapping(id) === 'hunter' ? hunter.numAgents : prey.numAgents);
+    for (let k = 0; k < size; k++) into[row(id) * size + k] = o[k];
+  };
+  const totals = { hunter: 0, prey: 0 };
+  for (let e = 0; e < episodes; e++) {
+    const first = env.reset({ seed: 7_000_000 + e });
+    for (const id of env.agents) put(id, first.observations[id]);
+    while (env.agents.length > 0) {
+      const h = hunter.predict(hunterObs, { deterministic: false }), p = prey.predict(preyObs, { deterministic: false });
+      const actions: Record<string, number> = {};
+      for (const id of env.agents) actions[id] = mapping(id) === 'hunter' ? h[row(id)] : p[row(id)];
+      const out = env.step(actions as never);
+      for (const [id, r] of Object.entries(out.rewards)) totals[mapping(id) as 'hunter' | 'prey'] += r as number;
+      for (const id of Object.keys(out.observations)) put(id, (out.observations as Record<string, ArrayLike<number>>)[id]);
+    }
+  }
+  return { hunter: totals.hunter / episodes / ARENA.hunters, prey: totals.prey / episodes / ARENA.prey };
+}
+
+/** Returns whether both behaviours, trained, do better than untrained against the other's trained policy. */
+async function huntersAndPrey(seed: number, budget: number): Promise<boolean> {
+  const env = new HuntersAndPrey(ARENA);
+  const options = (id: string, numAgents: number) => ({ observationSpace: env.observationSpace(id as never), actionSpace: env.actionSpace(id as never), numAgents, ppo: { numSteps: 256, learningRate: 1e-3, entropyCoef: 0.01 }, network: { hidden: [64, 64] } });
+  const behaviours = await Behaviours.create({ hunter: options('hunter_0', ARENA.hunters), prey: options('prey_0', ARENA.prey) }, { backend: 'cpu', seed });
+  const initial = await Behaviours.load(await behaviours.save());
+  const started = performance.now();
+  const result = await train(behaviours, env, { totalSteps: budget, policyMapping: mapping });
+  // Each behaviour, untrained then trained, against the other's trained policy (a fixed opponent).
+  const after = arenaReturns(behaviours.get('hunter'), behaviours.get('prey'), 50);
+  const hunters = { before: arenaReturns(initial.get('hunter'), behaviours.get('prey'), 50).hunter, after: after.hunter };
+  const prey = { before: arenaReturns(behaviours.get('hunter'), initial.get('prey'), 50).prey, after: after.prey };
+  const ok = hunters.after > hunters.before && prey.after > prey.before;
+  console.log(`| ${seed} | ${hunters.before.toFixed(3)} -> ${hunters.after.toFixed(3)} | ${prey.before.toFixed(3)} -> ${prey.after.toFixed(3)} | ${result.steps} | ${((performance.now() - started) / 1000).toFixed(0)} | ${ok ? 'yes' : 'no'} |`);
+  behaviours.dispose();
+  initial.dispose();
+  return ok;
+}
+
+/** The multi-agent targets (names as on the command line) with their budgets and pass counts. */
+export const MULTI_TARGETS = {
+  'duel-selfplay': { budget: 2_000_000, needed: 4, run: duelSelfPlay, header: 'PaddleDuel self-play: win rate >= 0.8 over 200 games vs the scripted baseline within 2M learner steps' },
+  'hunters-and-prey': { budget: 300_000, needed: 4, run: huntersAndPrey, header: 'HuntersAndPrey, two behaviours: each one\'s mean return (per agent, 50 episodes, sampled actions, against the other behaviour\'s trained policy) is higher trained than untrained, after 300k agent steps\n\n| seed | hunter return before -> after | prey return before -> after | steps | wall s | both improved |\n|---|---|---|---|---|---|' },
+} as const;
+
+/** Runs the named targets for the seeds; returns whether all passed (`needed` of 5 seeds, scaled to the seeds run). */
+export async function runMultiTargets(names: readonly string[], seeds: readonly number[], steps?: number): Promise<boolean> {
+  let failed = false;
+  for (const [name, target] of Object.entries(MULTI_TARGETS)) {
+    if (names.length > 0 && !names.includes(name)) continue;
+    console.log(`\n## ${target.header}\n`);
+    let reached = 0;
+    for (const seed of seeds) if (await target.run(seed, steps ?? target.budget)) reached++;
+    const needed = Math.ceil((target.needed / 5) * seeds.length);
+    const ok = reached >= needed;
+    failed ||= !ok;
+    console.log(`\n${name}: ${reached}/${seeds.length} seeds passed (${ok ? 'PASS' : 'FAIL'}, needed ${needed})`);
+  }
+  return !failed;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const at = (flag: string) => args.indexOf(flag);
+  const seeds = at('--seeds') >= 0 ? args[at('--seeds') + 1].split(',').map(Number) : [1, 2, 3, 4, 5];
+  const steps = at('--steps') >= 0 ? Number(args[at('--steps') + 1]) : undefined;
+  const names = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  await init();
+  process.exit((await runMultiTargets(names, seeds, steps)) ? 0 : 1);
+}
