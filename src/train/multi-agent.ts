@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import { checkParallelEnv, type ParallelEnvChecker } from '../envs/check-parallel.js';
 import { EnvError, envName } from '../envs/env-error.js';
 import type { EnvAction } from '../envs/env.js';
-import type { ParallelEnv, ParallelStepResult } from '../envs/parallel.js';
+import type { ParallelEnv, ParallelResetResult, ParallelStepResult } from '../envs/parallel.js';
 import { nextTurn } from '../next-turn.js';
 import { sameSpace, spaceToJson } from '../policy/checkpoint.js';
 import { ProgressReporter } from '../progress.js';
@@ -230,7 +230,7 @@ function reset(env: ParallelEnv, state: Running, laneOf: ReadonlyMap<string, Lan
     lane.ids[slot] = undefined;
     state.where.delete(id);
   }
-  let result;
+  let result: ParallelResetResult;
   try {
     result = env.reset({ seed: seed + state.resets++ });
     state.checker.checkReset(result);
