@@ -7,7 +7,7 @@
 // and trained, plays against the other behaviour's trained policy (sampled actions, 50 episodes): trained
 // hunters catch more, trained prey are caught less.
 import { Agent, Behaviours, evaluateVersusBaseline, HuntersAndPrey, init, loadPolicy, PaddleDuel, presetFor, train } from '../dist/index.js';
-import type { PaddleDuelOptions, ParallelEnv, ParallelStepResult } from '../dist/index.js';
+import type { BoxSpace, PaddleDuelOptions, ParallelEnv, ParallelStepResult } from '../dist/index.js';
 
 /** Tuning variants from the command line: --ppo '{...}' (the duel's PPO settings), --duel '{...}' (PaddleDuel options in training). */
 const flag = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? JSON.parse(process.argv[i + 1]) : undefined; };
@@ -104,7 +104,7 @@ const mapping = (id: string) => (id.startsWith('hunter') ? 'hunter' : 'prey');
  */
 function arenaReturns(hunter: Agent, prey: Agent, episodes: number): { hunter: number; prey: number } {
   const env = new HuntersAndPrey(ARENA);
-  const hunterObs = new Float32Array(hunter.numAgents * hunter.observationSpace.size!), preyObs = new Float32Array(prey.numAgents * prey.observationSpace.size!);
+  const hunterObs = new Float32Array(hunter.numAgents * (hunter.observationSpace as BoxSpace).size), preyObs = new Float32Array(prey.numAgents * (prey.observationSpace as BoxSpace).size);
   const row = (id: string) => Number(id.split('_')[1]);
   const put = (id: string, o: ArrayLike<number>) => {
     const into = mapping(id) === 'hunter' ? hunterObs : preyObs;

@@ -115,7 +115,8 @@ const TIMEOUT = 120_000;
 interface DuelState {
   ready: boolean; steps: number; updates: number; games: number; backend: string; elo: number[];
   selfPlay?: { elo: number; learningTeam: number }; human: boolean; pendingHuman?: boolean; humanAction: number;
-  baselineGames: number[]; errors: string[];
+  baselineGames: number[]; errors: string[]; recording: boolean; recordedSteps: number; recordedGames: number;
+  cloneAccuracy: number; learners: number;
 }
 interface DuelWindow { webppoDuel?: { state: DuelState; duels: { state: { leftY: number } }[] } }
 interface HuntersState {

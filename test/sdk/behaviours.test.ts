@@ -275,8 +275,11 @@ describe('Behaviours', () => {
     expect(given[1][1]).toBeCloseTo(4 - given[0][2], 10); // the rest, whatever the first left
     expect(used).toBeCloseTo(given[0][2] + given[1][2], 10);
     given.length = 0;
+    // The next round starts at the hunter; the prey is asked too while its update still has work (a small
+    // update can finish inside its first share).
+    const preyBusy = behaviours.get('prey').pendingUpdates > 0;
     behaviours.trainFor(4);
-    expect(given.map(([name]) => name)).toEqual(['hunter', 'prey']);
+    expect(given.map(([name]) => name)).toEqual(preyBusy ? ['hunter', 'prey'] : ['hunter']);
     expect(() => behaviours.trainFor(-1)).toThrow(/ms: expected a finite number/);
     await behaviours.whenIdle();
     given.length = 0;
