@@ -3,9 +3,6 @@
 // training with the policy's own log-prob of the heuristic's action (checked against a float64 forward); and
 // no allocation per tick while recording, measured after the other tests have run (several action spaces
 // through the same code, as a game with several behaviours has).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, Box, CartPole, type Demonstration, DemonstrationRecorder, Discrete, loadDemonstration, type UpdateEvent, ValidationError } from '../../src/index.js';
 import type { Batch, MinibatchPlan, UpdateStats } from '../../src/backend/trainer.js';
@@ -14,6 +11,7 @@ import { readCheckpointConfig } from '../../src/policy/checkpoint.js';
 import { PCG32 } from '../../src/rng.js';
 import { policySpec, referenceForward } from '../cpu/helpers.js';
 import { networkLayout } from '../../src/policy/network.js';
+import { leastHeapGrowth } from '../helpers/heap.js';
 
 beforeAll(() => init());
 
@@ -369,8 +367,6 @@ describe('setHeuristic(slot, h, { train: true })', () => {
 
 describe('zero allocation per tick while recording', () => {
   it('act, observe, addReward, leave and spawn with recorded heuristics (one trained on) allocate nothing once the recorder holds its chunk', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const n = 6;
     // numSteps so large that no rollout fills: the update is not on the per-tick path.
     const agent = await Agent.create({ observationSpace: Box(2), actionSpace: Discrete(3), numAgents: n, masks: true, decisionPeriod: 2, backend: 'cpu', network: { hidden: [8] }, ppo: { numSteps: 65536, numMinibatches: 2 } });
@@ -392,27 +388,8 @@ describe('zero allocation per tick while recording', () => {
       if (agent.alive[slot] && t % 3 === 0) agent.leave(slot);
       if (t % 2 === 1 && agent.alive.indexOf(0) >= 0) agent.spawn();
     };
-    let t = 0;
-    for (; t < 20_000; t++) tick(t);
-    expect(recorder.droppedSteps).toBeGreaterThan(0); // the chunk is being reused
-    let collections = 0;
-    const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
-    observer.observe({ entryTypes: ['gc'] });
-    let grown = Infinity;
-    for (let attempt = 0, clean = 0; attempt < 8 && clean < 3; attempt++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      collections = 0;
-      const before = process.memoryUsage().heapUsed;
-      for (let end = t + 50_000; t < end; t++) tick(t);
-      const after = process.memoryUsage().heapUsed;
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (collections === 0) {
-        grown = Math.min(grown, after - before);
-        clean++;
-      }
-    }
-    observer.disconnect();
+    const grown = await leastHeapGrowth(tick);
+    expect(recorder.droppedSteps).toBeGreaterThan(0); // the chunk was reused all along
     expect(grown).toBeLessThan(700_000);
     agent.dispose();
   });

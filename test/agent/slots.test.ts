@@ -1,12 +1,10 @@
 // Slots that come and go, decision clocks, heuristics and drivers: what the game sees (actions repeat, free
 // rows are never read), that every new input is checked with the field named and leaves the agent as it was,
 // and that the new paths allocate nothing per tick.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, Box, Discrete, type EpisodeEvent, StateError, ValidationError } from '../../src/index.js';
 import { init } from '../../src/init.js';
+import { leastHeapGrowth } from '../helpers/heap.js';
 
 beforeAll(() => init());
 
@@ -159,8 +157,6 @@ describe('slots', () => {
 
 describe('zero allocation per tick', () => {
   it('act (decide flags, periods, free slots, a heuristic), addReward, observe, leave and spawn allocate nothing', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const n = 6;
     // numSteps so large that no rollout fills: the update is not on the per-tick path.
     const agent = await Agent.create({ ...options, numAgents: n, decisionPeriod: 3, ppo: { numSteps: 65536, numMinibatches: 2 } });
@@ -178,29 +174,7 @@ describe('zero allocation per tick', () => {
       if (agent.alive[slot] && t % 3 === 0) agent.leave(slot);
       if (t % 2 === 1 && agent.alive.indexOf(0) >= 0) agent.spawn();
     };
-    let t = 0;
-    for (; t < 20_000; t++) tick(t); // warm-up: JIT, and the views of every packed row count
-    // Heap growth over 50k ticks, the least of several windows without a collection (a late optimization of
-    // the engine's own shows in one window, an allocation per tick in all): an object per tick (16 bytes at
-    // the very least, a typed-array view about 100) would add 0.8 to 5 MB.
-    let collections = 0;
-    const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
-    observer.observe({ entryTypes: ['gc'] });
-    let grown = Infinity;
-    for (let attempt = 0, clean = 0; attempt < 8 && clean < 3; attempt++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      collections = 0;
-      const before = process.memoryUsage().heapUsed;
-      for (let end = t + 50_000; t < end; t++) tick(t);
-      const after = process.memoryUsage().heapUsed;
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (collections === 0) {
-        grown = Math.min(grown, after - before);
-        clean++;
-      }
-    }
-    observer.disconnect();
+    const grown = await leastHeapGrowth(tick);
     expect(grown).toBeLessThan(700_000);
     agent.dispose();
   });
