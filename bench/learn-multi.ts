@@ -4,8 +4,8 @@
 // learner steps the latest policy plays 200 games against the scripted baseline; a seed passes when the win
 // rate reaches 80% within 2M learner steps. ELO (against the snapshot pool) is printed with each evaluation.
 // hunters-and-prey: two behaviours trained headless for a fixed budget (300k agent steps); then each, untrained
-// and trained, plays against the other behaviour's trained policy (sampled actions, 50 episodes): trained
-// hunters catch more, trained prey are caught less.
+// and trained, plays against the other behaviour's trained policy and against a scripted opponent (sampled
+// actions, 50 episodes): a seed passes when all four returns are higher trained.
 import { Agent, Behaviours, evaluateVersusBaseline, HuntersAndPrey, init, loadPolicy, PaddleDuel, presetFor, train } from '../dist/index.js';
 import type { BoxSpace, PaddleDuelOptions, ParallelEnv, ParallelStepResult } from '../dist/index.js';
 
@@ -97,37 +97,61 @@ async function duelSelfPlay(seed: number, budget: number): Promise<boolean> {
 
 const ARENA = { hunters: 2, prey: 4, maxSteps: 200 };
 const mapping = (id: string) => (id.startsWith('hunter') ? 'hunter' : 'prey');
+/** Plays a side: the actions of `count` rows of observations. */
+type Side = (observations: Float32Array) => ArrayLike<number>;
+/** A side played by an agent with sampled actions (an untrained policy's argmax is one fixed move, not an opponent). */
+const sampled = (agent: Agent): Side => (observations) => agent.predict(observations, { deterministic: false });
 
 /**
- * Mean return per hunter and per prey over `episodes` episodes, each side played by its own agent with sampled
- * actions (an untrained policy's argmax is one fixed move, not an opponent).
+ * Scripted opponents, fixed over the run, to measure each behaviour against something that did not co-adapt
+ * with it: hunters that step toward the nearest prey (a random move one step in five), prey that move at random.
  */
-function arenaReturns(hunter: Agent, prey: Agent, episodes: number): { hunter: number; prey: number } {
+function scripted(seed: number): { hunters: Side; prey: Side } {
+  let state = seed >>> 0;
+  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const size = 2 + 3 * ARENA.prey + 2 * (ARENA.hunters - 1);
+  return {
+    // The nearest prey in the game is the observation's first [dx, dy, 1].
+    hunters: (observations) => Array.from({ length: ARENA.hunters }, (_, h) => {
+      const [dx, dy, present] = observations.subarray(h * size + 2, h * size + 5);
+      if (random() < 0.2 || !present) return Math.floor(random() * 5);
+      return Math.abs(dx) > Math.abs(dy) ? (dx > 0 ? 1 : 2) : dy > 0 ? 3 : 4;
+    }),
+    prey: () => Array.from({ length: ARENA.prey }, () => Math.floor(random() * 9)),
+  };
+}
+
+/** Mean return per hunter and per prey, and catches per episode, over `episodes` seeded episodes. */
+function arenaReturns(hunter: Side, prey: Side, episodes: number): { hunter: number; prey: number; catches: number } {
   const env = new HuntersAndPrey(ARENA);
-  const hunterObs = new Float32Array(hunter.numAgents * (hunter.observationSpace as BoxSpace).size), preyObs = new Float32Array(prey.numAgents * (prey.observationSpace as BoxSpace).size);
+  const hunterObs = new Float32Array(ARENA.hunters * (env.observationSpace('hunter_0') as BoxSpace).size), preyObs = new Float32Array(ARENA.prey * (env.observationSpace('prey_0') as BoxSpace).size);
   const row = (id: string) => Number(id.split('_')[1]);
   const put = (id: string, o: ArrayLike<number>) => {
     const into = mapping(id) === 'hunter' ? hunterObs : preyObs;
-    const size = into.length / (mapping(id) === 'hunter' ? hunter.numAgents : prey.numAgents);
+    const size = into.length / (mapping(id) === 'hunter' ? ARENA.hunters : ARENA.prey);
     for (let k = 0; k < size; k++) into[row(id) * size + k] = o[k];
   };
-  const totals = { hunter: 0, prey: 0 };
+  const totals = { hunter: 0, prey: 0, catches: 0 };
   for (let e = 0; e < episodes; e++) {
     const first = env.reset({ seed: 7_000_000 + e });
     for (const id of env.agents) put(id, first.observations[id]);
     while (env.agents.length > 0) {
-      const h = hunter.predict(hunterObs, { deterministic: false }), p = prey.predict(preyObs, { deterministic: false });
+      const h = hunter(hunterObs), p = prey(preyObs);
       const actions: Record<string, number> = {};
       for (const id of env.agents) actions[id] = mapping(id) === 'hunter' ? h[row(id)] : p[row(id)];
       const out = env.step(actions as never);
       for (const [id, r] of Object.entries(out.rewards)) totals[mapping(id) as 'hunter' | 'prey'] += r as number;
+      for (const done of Object.values(out.terminations)) if (done) totals.catches++;
       for (const id of Object.keys(out.observations)) put(id, (out.observations as Record<string, ArrayLike<number>>)[id]);
     }
   }
-  return { hunter: totals.hunter / episodes / ARENA.hunters, prey: totals.prey / episodes / ARENA.prey };
+  return { hunter: totals.hunter / episodes / ARENA.hunters, prey: totals.prey / episodes / ARENA.prey, catches: totals.catches / episodes };
 }
 
-/** Returns whether both behaviours, trained, do better than untrained against the other's trained policy. */
+/**
+ * Returns whether both behaviours, trained, do better than untrained: against the other behaviour's trained
+ * policy, and against a scripted opponent.
+ */
 async function huntersAndPrey(seed: number, budget: number): Promise<boolean> {
   const env = new HuntersAndPrey(ARENA);
   const options = (id: string, numAgents: number) => ({ observationSpace: env.observationSpace(id as never), actionSpace: env.actionSpace(id as never), numAgents, ppo: { numSteps: 256, learningRate: 1e-3, entropyCoef: 0.01 }, network: { hidden: [64, 64] } });
@@ -135,12 +159,19 @@ async function huntersAndPrey(seed: number, budget: number): Promise<boolean> {
   const initial = await Behaviours.load(await behaviours.save());
   const started = performance.now();
   const result = await train(behaviours, env, { totalSteps: budget, policyMapping: mapping });
-  // Each behaviour, untrained then trained, against the other's trained policy (a fixed opponent).
-  const after = arenaReturns(behaviours.get('hunter'), behaviours.get('prey'), 50);
-  const hunters = { before: arenaReturns(initial.get('hunter'), behaviours.get('prey'), 50).hunter, after: after.hunter };
-  const prey = { before: arenaReturns(behaviours.get('hunter'), initial.get('prey'), 50).prey, after: after.prey };
-  const ok = hunters.after > hunters.before && prey.after > prey.before;
-  console.log(`| ${seed} | ${hunters.before.toFixed(3)} -> ${hunters.after.toFixed(3)} | ${prey.before.toFixed(3)} -> ${prey.after.toFixed(3)} | ${result.steps} | ${((performance.now() - started) / 1000).toFixed(0)} | ${ok ? 'yes' : 'no'} |`);
+  const wall = (performance.now() - started) / 1000;
+  const [hunter, prey] = [sampled(behaviours.get('hunter')), sampled(behaviours.get('prey'))];
+  const [untrainedHunter, untrainedPrey] = [sampled(initial.get('hunter')), sampled(initial.get('prey'))];
+  // Each behaviour, untrained then trained, against the other's trained policy (a fixed opponent) ...
+  const after = arenaReturns(hunter, prey, 50);
+  const versusTrained = { hunter: [arenaReturns(untrainedHunter, prey, 50), after], prey: [arenaReturns(hunter, untrainedPrey, 50), after] };
+  // ... and against a scripted one.
+  const script = scripted(seed);
+  const versusScripted = { hunter: [arenaReturns(untrainedHunter, script.prey, 50), arenaReturns(hunter, script.prey, 50)], prey: [arenaReturns(script.hunters, untrainedPrey, 50), arenaReturns(script.hunters, prey, 50)] };
+  const improved = (pair: { hunter: number; prey: number }[], side: 'hunter' | 'prey') => pair[1][side] > pair[0][side];
+  const ok = improved(versusTrained.hunter, 'hunter') && improved(versusTrained.prey, 'prey') && improved(versusScripted.hunter, 'hunter') && improved(versusScripted.prey, 'prey');
+  const cell = (pair: { hunter: number; prey: number; catches: number }[], side: 'hunter' | 'prey') => `${pair[0][side].toFixed(2)} -> ${pair[1][side].toFixed(2)} (${pair[0].catches.toFixed(1)} -> ${pair[1].catches.toFixed(1)})`;
+  console.log(`| ${seed} | ${cell(versusTrained.hunter, 'hunter')} | ${cell(versusTrained.prey, 'prey')} | ${cell(versusScripted.hunter, 'hunter')} | ${cell(versusScripted.prey, 'prey')} | ${result.steps} | ${wall.toFixed(0)} | ${ok ? 'yes' : 'no'} |`);
   behaviours.dispose();
   initial.dispose();
   return ok;
@@ -149,7 +180,7 @@ async function huntersAndPrey(seed: number, budget: number): Promise<boolean> {
 /** The multi-agent targets (names as on the command line) with their budgets and pass counts. */
 export const MULTI_TARGETS = {
   'duel-selfplay': { budget: 2_000_000, needed: 4, run: duelSelfPlay, header: 'PaddleDuel self-play: win rate >= 0.8 over 200 games vs the scripted baseline within 2M learner steps' },
-  'hunters-and-prey': { budget: 300_000, needed: 4, run: huntersAndPrey, header: 'HuntersAndPrey, two behaviours: each one\'s mean return (per agent, 50 episodes, sampled actions, against the other behaviour\'s trained policy) is higher trained than untrained, after 300k agent steps\n\n| seed | hunter return before -> after | prey return before -> after | steps | wall s | both improved |\n|---|---|---|---|---|---|' },
+  'hunters-and-prey': { budget: 300_000, needed: 4, run: huntersAndPrey, header: 'HuntersAndPrey, two behaviours: each one\'s mean return (per agent, 50 episodes, sampled actions) is higher trained than untrained after 300k agent steps, against the other behaviour\'s trained policy and against a scripted opponent (hunters stepping toward the nearest prey, random prey); catches per episode in parentheses\n\n| seed | hunters vs trained prey | prey vs trained hunters | hunters vs random prey | prey vs scripted hunters | steps | wall s | both improved |\n|---|---|---|---|---|---|---|---|' },
 } as const;
 
 /** Runs the named targets for the seeds; returns whether all passed (`needed` of 5 seeds, scaled to the seeds run). */

@@ -235,3 +235,72 @@ describe('HuntersAndPrey', () => {
     expect(() => new HuntersAndPrey({ respawnDelay: 0 })).toThrow(/respawnDelay: expected an integer >= 1, got 0/);
   });
 });
+
+/**
+ * HuntersAndPrey replayed from the outside: every agent's own observation starts with its position, so the
+ * positions of everyone in the game are known after each step, and from them (float64) what each observation
+ * and reward must be.
+ */
+describe('HuntersAndPrey observations and rewards, rebuilt from the positions the agents report', () => {
+  const near = (actual: ArrayLike<number>, expected: number[], tolerance: number) => {
+    expect(actual.length).toBe(expected.length);
+    for (let k = 0; k < expected.length; k++) if (!(Math.abs(actual[k] - expected[k]) <= tolerance)) expect([k, actual[k]]).toEqual([k, expected[k]]);
+  };
+  const distance = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+  /** What `id` at `pos` must observe, given who is in the game: the others nearest first, absent prey as zeros. */
+  const expectedObservation = (id: string, pos: Map<string, number[]>, hunters: string[], prey: string[], preyCount: number) => {
+    const me = pos.get(id)!;
+    const nearestFirst = (ids: string[]) => ids.filter((o) => o !== id).sort((a, b) => distance(pos.get(a)!, me) - distance(pos.get(b)!, me));
+    const relative = (o: string) => [(pos.get(o)![0] - me[0]) / 2, (pos.get(o)![1] - me[1]) / 2];
+    const out = [...me];
+    if (id.startsWith('hunter')) {
+      for (const p of nearestFirst(prey)) out.push(...relative(p), 1);
+      while (out.length < 2 + 3 * preyCount) out.push(0, 0, 0);
+    }
+    for (const h of nearestFirst(hunters)) out.push(...relative(h));
+    return out;
+  };
+  const nearest = (from: number[], others: number[][]) => Math.min(...others.map((o) => distance(from, o)));
+
+  it('list the others nearest first whatever their ids, and pay approachReward for the distance a step closes (hunters) or opens (prey)', () => {
+    fc.assert(fc.property(
+      fc.record({ seed: fc.nat(), hunters: fc.integer({ min: 1, max: 3 }), prey: fc.integer({ min: 1, max: 5 }), respawnDelay: fc.integer({ min: 1, max: 4 }), catchRadius: fc.double({ min: 0, max: 0.4, noNaN: true }), approachReward: fc.double({ min: 0, max: 2, noNaN: true }) }),
+      fc.array(fc.nat(), { minLength: 1, maxLength: 60 }),
+      ({ seed, ...options }, draws) => {
+        const env = new HuntersAndPrey({ ...options, maxSteps: 60, survivalReward: 0.01, hunterSpeed: 0.2, preySpeed: 0.15 });
+        const pos = new Map<string, number[]>();
+        const check = (observations: Record<string, ArrayLike<number>>, ids: readonly string[], inGame: readonly string[]) => {
+          const hunters = inGame.filter((id) => id.startsWith('hunter')), prey = inGame.filter((id) => id.startsWith('prey'));
+          for (const id of ids) near(observations[id], expectedObservation(id, pos, hunters, prey, options.prey), 1e-6);
+        };
+        const first = env.reset({ seed });
+        for (const id of env.agents) pos.set(id, [first.observations[id][0], first.observations[id][1]]);
+        check(first.observations, env.agents, env.agents);
+        for (const [t, draw] of draws.entries()) {
+          if (env.agents.length === 0) break;
+          const acted = [...env.agents];
+          const before = new Map(acted.map((id) => [id, pos.get(id)!]));
+          const out = env.step(Object.fromEntries(acted.map((id, k) => [id, (draw + 7 * t + k) % (id.startsWith('hunter') ? 5 : 9)])));
+          for (const id of Object.keys(out.observations)) pos.set(id, [out.observations[id as HuntersAndPreyId][0], out.observations[id as HuntersAndPreyId][1]]);
+          const hunters = acted.filter((id) => id.startsWith('hunter')), prey = acted.filter((id) => id.startsWith('prey'));
+          for (const id of acted) {
+            const reward = out.rewards[id];
+            if (id.startsWith('hunter')) {
+              const caught = prey.filter((p) => (out.infos[p] as { caughtBy?: string } | undefined)?.caughtBy === id).length;
+              const closed = prey.length === 0 ? 0 : nearest(before.get(id)!, prey.map((p) => before.get(p)!)) - nearest(pos.get(id)!, prey.map((p) => pos.get(p)!));
+              expect(reward).toBeCloseTo(caught + options.approachReward * closed, 5);
+            } else if (out.terminations[id]) {
+              expect(reward).toBe(-1);
+            } else {
+              const opened = nearest(pos.get(id)!, hunters.map((h) => pos.get(h)!)) - nearest(before.get(id)!, hunters.map((h) => before.get(h)!));
+              expect(reward).toBeCloseTo(0.01 + options.approachReward * opened, 5);
+            }
+          }
+          // The acted observe the game after the catches; prey that respawn in this step see it after theirs.
+          check(out.observations, acted, acted.filter((id) => !out.terminations[id]));
+          check(out.observations, env.agents.filter((id) => !acted.includes(id)), env.agents);
+        }
+      },
+    ), { numRuns: 40, seed: 31 });
+  });
+});
