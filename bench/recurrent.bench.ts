@@ -2,7 +2,8 @@
 // cells from tf.layers) in one process: a 4-64 tanh layer, a 64-unit cell and the heads, actor and critic
 // separate, Discrete(2); 8 envs x 64 steps cut into sequences of 16 that start from stored states, 4 epochs x
 // 4 minibatches of 2 whole segments, truncated BPTT, the clipped PPO loss and clipped Adam. Then act latency of
-// 64 agents with a 64-unit LSTM (goal: under 100 us per tick). Prints medians and ratios.
+// 64 agents with a 64-unit LSTM or GRU, actor and critic separate or shared (goal: under 100 us per tick), and
+// the GCs over 2000 ticks (none: acting allocates nothing). Prints medians and ratios; `--act` runs acting only.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -126,9 +127,11 @@ async function main() {
   setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
   if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm') throw new Error('tfjs wasm backend did not initialize');
   const ppo = resolvePPOConfig({ numEpochs: EPOCHS, numMinibatches: MINIBATCHES });
+  // `--act`: only the acting table (the update comparison takes minutes).
+  const updates = !process.argv.includes('--act');
   console.log(`Medians (p50). Recurrent PPO update: ${ENVS} envs x ${STEPS} steps, sequences of ${SEQUENCE}, ${EPOCHS} epochs x ${MINIBATCHES} minibatches of ${PER_MINIBATCH} segments, ${OBS}-${HIDDEN} tanh + ${SIZE}-unit cell, Discrete(${ACTIONS}):`);
   console.log('cell | webppo-cpu | tfjs-wasm  | ratio');
-  for (const cell of ['lstm', 'gru'] as const) {
+  for (const cell of updates ? ['lstm', 'gru'] as const : []) {
     const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [HIDDEN], memory: { cell, size: SIZE, sequenceLength: SEQUENCE } }) };
     const batch = randomBatch(cell);
     const trainer = createCpuTrainer({ policy, ppo, seed: 1 });
@@ -139,24 +142,36 @@ async function main() {
     console.log(`${cell.padEnd(4)} | ${fmt(ours).padEnd(10)} | ${fmt(peer).padEnd(10)} | ${(peer / ours).toFixed(1)}x`);
   }
 
-  const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [HIDDEN], memory: { cell: 'lstm', size: SIZE } }) };
+  // Acting: 64 agents, one step each, for both cells with the actor and critic each owning a cell (two cells per
+  // tick) and sharing one (one cell). Each cell's step is two [64, 64] x [64, G*64] products (input and hidden);
+  // GFLOP/s counts every multiply-add of the tick, the dense layers and heads included.
   const agents = 64;
-  const cpu = new CpuPolicy(policy, { seed: 1, maxAgents: agents });
-  const obs = Float32Array.from({ length: agents * OBS }, () => Math.random() - 0.5);
-  const out = { actions: new Int32Array(agents), logProbs: new Float32Array(agents), values: new Float32Array(agents) };
-  const done = new Uint8Array(agents);
-  cpu.act(obs, out);
-  const stats = await measure(() => { cpu.act(obs, out); cpu.resetStates(done); });
-  // Zero allocation: no garbage collection over many ticks after warm-up.
-  let collections = 0;
-  const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
-  observer.observe({ entryTypes: ['gc'] });
-  const ticks = 2_000;
-  for (let i = 0; i < ticks; i++) { cpu.act(obs, out); cpu.resetStates(done); }
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  observer.disconnect();
-  console.log(`\nact + resetStates, ${agents} agents, ${SIZE}-unit LSTM (actor and critic): ${fmt(stats.p50)} (p99 ${fmt(stats.p99)}), goal < 100 us; ${collections} GCs in ${ticks} ticks`);
-  cpu.dispose();
+  console.log(`\nact + resetStates, ${agents} agents, ${OBS}-${HIDDEN} tanh + ${SIZE}-unit cell, Discrete(${ACTIONS}) (goal < 100 us):`);
+  console.log('cell | network  | cells | p50       | p99       | GFLOP/s | GCs in 2000 ticks');
+  for (const cell of ['lstm', 'gru'] as const) {
+    for (const shared of [false, true]) {
+      const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [HIDDEN], shared, memory: { cell, size: SIZE } }) };
+      const cpu = new CpuPolicy(policy, { seed: 1, maxAgents: agents });
+      const obs = Float32Array.from({ length: agents * OBS }, () => Math.random() - 0.5);
+      const out = { actions: new Int32Array(agents), logProbs: new Float32Array(agents), values: new Float32Array(agents) };
+      const done = new Uint8Array(agents);
+      cpu.act(obs, out);
+      const stats = await measure(() => { cpu.act(obs, out); cpu.resetStates(done); });
+      // Zero allocation: no garbage collection over many ticks after warm-up.
+      let collections = 0;
+      const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
+      observer.observe({ entryTypes: ['gc'] });
+      const ticks = 2_000;
+      for (let i = 0; i < ticks; i++) { cpu.act(obs, out); cpu.resetStates(done); }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      observer.disconnect();
+      const cells = shared ? 1 : 2;
+      const G = cell === 'lstm' ? 4 : 3;
+      const macs = agents * (cells * (OBS * HIDDEN + (HIDDEN + SIZE) * G * SIZE) + SIZE * (ACTIONS + 1));
+      console.log(`${cell.padEnd(4)} | ${(shared ? 'shared' : 'separate').padEnd(8)} | ${cells}     | ${fmt(stats.p50).padEnd(9)} | ${fmt(stats.p99).padEnd(9)} | ${(2 * macs / stats.p50).toFixed(1).padEnd(7)} | ${collections}`);
+      cpu.dispose();
+    }
+  }
 }
 
 await main();

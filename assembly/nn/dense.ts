@@ -280,7 +280,7 @@ export function activationBackward(y: usize, dy: usize, n: i32, activation: i32)
  * Coefficients: 7.9^2, p1 .. p4, q1 .. q3. They are read from memory into locals once per call: a vector
  * constant in the loop would be rebuilt on every use by the engine.
  */
-const TANH = memory.data<f32>([
+export const TANH = memory.data<f32>([
   62.41,
   0.12687622010707855, 0.0026713660918176174, 6.976856639084872e-06, -5.8156488513816385e-09,
   0.46020758152008057, 0.02274339273571968, 0.00019354511459823698,
@@ -307,7 +307,7 @@ export function tanhInPlace(y: usize, n: i32): void {
   }
 }
 
-@inline function tanhRational(x: v128, sMax: v128, p1: v128, p2: v128, p3: v128, p4: v128, q1: v128, q2: v128, q3: v128): v128 {
+@inline export function tanhRational(x: v128, sMax: v128, p1: v128, p2: v128, p3: v128, p4: v128, q1: v128, q2: v128, q3: v128): v128 {
   const one = f32x4.splat(1);
   // pmin/pmax (one instruction each, NaN in the first operand passes through) rather than min/max, whose
   // exact NaN and -0 rules cost several instructions per lane group.

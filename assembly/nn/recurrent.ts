@@ -6,7 +6,7 @@
 // neither the state nor its gradient crosses an episode boundary. The backward pass goes back through the T
 // steps (truncated BPTT: the sequence's initial state is where it stops; its gradient is returned), then
 // forms the parameter and input gradients with two dense backward passes over all rows.
-import { denseBackward, gemm, tanhInPlace } from './dense';
+import { denseBackward, gemm, tanhRational, TANH } from './dense';
 
 export const CELL_LSTM = 0;
 export const CELL_GRU = 1;
@@ -66,63 +66,108 @@ export function recurrentForward(
   }
 }
 
+// One step's gates, fused: a single pass per row applies b_hh, the gate nonlinearities and the state update to
+// four units at a time (the scalar tail runs the same vector math on one lane), and stores what the backward
+// pass reads. Every lane does the f32 operations of the unfused definition in the same order, so the results
+// are the same bits whatever the width. The tanh fit's coefficients are read into locals once per step.
+
 function lstmStep(B: i32, H: i32, hp: usize, cp: usize, whhT: usize, bhh: usize, g: usize, cellTanh: usize, out: usize, c: usize): void {
   const GH = 4 * H;
   gemm(hp, whhT, 0, g, B, H, GH, true);
-  // Pre-activations + b_hh, halved for the sigmoid gates (i, f, o): sigmoid(a) = 0.5 + 0.5 tanh(a / 2).
+  const sMax = v128.load32_splat(TANH);
+  const p1 = v128.load32_splat(TANH, 4), p2 = v128.load32_splat(TANH, 8);
+  const p3 = v128.load32_splat(TANH, 12), p4 = v128.load32_splat(TANH, 16);
+  const q1 = v128.load32_splat(TANH, 20), q2 = v128.load32_splat(TANH, 24), q3 = v128.load32_splat(TANH, 28);
   for (let b = 0; b < B; b++) {
-    const rowPtr = f32At(g, b * GH);
-    for (let j = 0; j < GH; j++) {
-      const a = load<f32>(f32At(rowPtr, j)) + load<f32>(f32At(bhh, j));
-      store<f32>(f32At(rowPtr, j), j >= 2 * H && j < 3 * H ? a : 0.5 * a);
+    const row = f32At(g, b * GH);
+    const k = b * H;
+    let u = 0;
+    for (; u + 4 <= H; u += 4) {
+      lstmUnits(row, bhh, u, H, f32At(cp, k + u), f32At(c, k + u), f32At(cellTanh, k + u), f32At(out, k + u), true, sMax, p1, p2, p3, p4, q1, q2, q3);
+    }
+    for (; u < H; u++) {
+      lstmUnits(row, bhh, u, H, f32At(cp, k + u), f32At(c, k + u), f32At(cellTanh, k + u), f32At(out, k + u), false, sMax, p1, p2, p3, p4, q1, q2, q3);
     }
   }
-  tanhInPlace(g, B * GH);
-  for (let b = 0; b < B; b++) {
-    const rowPtr = f32At(g, b * GH);
-    for (let u = 0; u < H; u++) {
-      const i: f32 = 0.5 + 0.5 * load<f32>(f32At(rowPtr, u));
-      const f: f32 = 0.5 + 0.5 * load<f32>(f32At(rowPtr, H + u));
-      const gg = load<f32>(f32At(rowPtr, 2 * H + u));
-      const o: f32 = 0.5 + 0.5 * load<f32>(f32At(rowPtr, 3 * H + u));
-      store<f32>(f32At(rowPtr, u), i);
-      store<f32>(f32At(rowPtr, H + u), f);
-      store<f32>(f32At(rowPtr, 3 * H + u), o);
-      const k = b * H + u;
-      const cNew = f * load<f32>(f32At(cp, k)) + i * gg;
-      store<f32>(f32At(c, k), cNew);
-      store<f32>(f32At(cellTanh, k), cNew);
-    }
-  }
-  tanhInPlace(cellTanh, B * H);
-  for (let b = 0; b < B; b++) {
-    for (let u = 0; u < H; u++) {
-      const k = b * H + u;
-      store<f32>(f32At(out, k), load<f32>(f32At(g, b * GH + 3 * H + u)) * load<f32>(f32At(cellTanh, k)));
-    }
-  }
+}
+
+/**
+ * Units u.. of one LSTM row: gates i, f, o = sigmoid(a) = 0.5 + 0.5 tanh(a / 2) and g = tanh(a) of
+ * a = (x W_ih^T + b_ih + h W_hh^T) + b_hh, stored activated; c = f c_prev + i g; h = o tanh(c).
+ */
+@inline function lstmUnits(
+  row: usize, bhh: usize, u: i32, H: i32, cp: usize, c: usize, cellTanh: usize, out: usize, wide: bool,
+  sMax: v128, p1: v128, p2: v128, p3: v128, p4: v128, q1: v128, q2: v128, q3: v128,
+): void {
+  const half = f32x4.splat(0.5);
+  const gi = f32At(row, u), gf = f32At(row, H + u), gg = f32At(row, 2 * H + u), go = f32At(row, 3 * H + u);
+  const ai = f32x4.mul(half, f32x4.add(lane(gi, wide), lane(f32At(bhh, u), wide)));
+  const af = f32x4.mul(half, f32x4.add(lane(gf, wide), lane(f32At(bhh, H + u), wide)));
+  const ag = f32x4.add(lane(gg, wide), lane(f32At(bhh, 2 * H + u), wide));
+  const ao = f32x4.mul(half, f32x4.add(lane(go, wide), lane(f32At(bhh, 3 * H + u), wide)));
+  const i = f32x4.add(half, f32x4.mul(half, tanhRational(ai, sMax, p1, p2, p3, p4, q1, q2, q3)));
+  const f = f32x4.add(half, f32x4.mul(half, tanhRational(af, sMax, p1, p2, p3, p4, q1, q2, q3)));
+  const gt = tanhRational(ag, sMax, p1, p2, p3, p4, q1, q2, q3);
+  const o = f32x4.add(half, f32x4.mul(half, tanhRational(ao, sMax, p1, p2, p3, p4, q1, q2, q3)));
+  const cNew = f32x4.add(f32x4.mul(f, lane(cp, wide)), f32x4.mul(i, gt));
+  const tc = tanhRational(cNew, sMax, p1, p2, p3, p4, q1, q2, q3);
+  setLane(gi, i, wide);
+  setLane(gf, f, wide);
+  setLane(gg, gt, wide);
+  setLane(go, o, wide);
+  setLane(c, cNew, wide);
+  setLane(cellTanh, tc, wide);
+  setLane(out, f32x4.mul(o, tc), wide);
 }
 
 function gruStep(B: i32, H: i32, hp: usize, whhT: usize, bhh: usize, g: usize, hh: usize, out: usize): void {
   const GH = 3 * H;
   gemm(hp, whhT, bhh, hh, B, H, GH, false);
+  const sMax = v128.load32_splat(TANH);
+  const p1 = v128.load32_splat(TANH, 4), p2 = v128.load32_splat(TANH, 8);
+  const p3 = v128.load32_splat(TANH, 12), p4 = v128.load32_splat(TANH, 16);
+  const q1 = v128.load32_splat(TANH, 20), q2 = v128.load32_splat(TANH, 24), q3 = v128.load32_splat(TANH, 28);
   for (let b = 0; b < B; b++) {
     const gRow = f32At(g, b * GH);
     const hRow = f32At(hh, b * GH);
-    for (let j = 0; j < 2 * H; j++) store<f32>(f32At(gRow, j), 0.5 * (load<f32>(f32At(gRow, j)) + load<f32>(f32At(hRow, j))));
-    tanhInPlace(gRow, 2 * H);
-    for (let j = 0; j < 2 * H; j++) store<f32>(f32At(gRow, j), 0.5 + 0.5 * load<f32>(f32At(gRow, j)));
-    for (let u = 0; u < H; u++) {
-      const n = f32At(gRow, 2 * H + u);
-      store<f32>(n, load<f32>(n) + load<f32>(f32At(gRow, u)) * load<f32>(f32At(hRow, 2 * H + u)));
-    }
-    tanhInPlace(f32At(gRow, 2 * H), H);
-    for (let u = 0; u < H; u++) {
-      const z = load<f32>(f32At(gRow, H + u));
-      const n = load<f32>(f32At(gRow, 2 * H + u));
-      store<f32>(f32At(out, b * H + u), (1 - z) * n + z * load<f32>(f32At(hp, b * H + u)));
-    }
+    const k = b * H;
+    let u = 0;
+    for (; u + 4 <= H; u += 4) gruUnits(gRow, hRow, u, H, f32At(hp, k + u), f32At(out, k + u), true, sMax, p1, p2, p3, p4, q1, q2, q3);
+    for (; u < H; u++) gruUnits(gRow, hRow, u, H, f32At(hp, k + u), f32At(out, k + u), false, sMax, p1, p2, p3, p4, q1, q2, q3);
   }
+}
+
+/**
+ * Units u.. of one GRU row, with hh = h W_hh^T + b_hh: r, z = sigmoid(x-side + hh-side),
+ * n = tanh(x-side + r hh_n), h = (1 - z) n + z h_prev; r, z, n stored in place of the pre-activations.
+ */
+@inline function gruUnits(
+  gRow: usize, hRow: usize, u: i32, H: i32, hp: usize, out: usize, wide: bool,
+  sMax: v128, p1: v128, p2: v128, p3: v128, p4: v128, q1: v128, q2: v128, q3: v128,
+): void {
+  const half = f32x4.splat(0.5);
+  const gr = f32At(gRow, u), gz = f32At(gRow, H + u), gn = f32At(gRow, 2 * H + u);
+  const ar = f32x4.mul(half, f32x4.add(lane(gr, wide), lane(f32At(hRow, u), wide)));
+  const az = f32x4.mul(half, f32x4.add(lane(gz, wide), lane(f32At(hRow, H + u), wide)));
+  const r = f32x4.add(half, f32x4.mul(half, tanhRational(ar, sMax, p1, p2, p3, p4, q1, q2, q3)));
+  const z = f32x4.add(half, f32x4.mul(half, tanhRational(az, sMax, p1, p2, p3, p4, q1, q2, q3)));
+  const an = f32x4.add(lane(gn, wide), f32x4.mul(r, lane(f32At(hRow, 2 * H + u), wide)));
+  const n = tanhRational(an, sMax, p1, p2, p3, p4, q1, q2, q3);
+  setLane(gr, r, wide);
+  setLane(gz, z, wide);
+  setLane(gn, n, wide);
+  setLane(out, f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), z), n), f32x4.mul(z, lane(hp, wide))), wide);
+}
+
+/** Four floats at p, or (narrow: a scalar tail) the float at p in every lane. */
+@inline function lane(p: usize, wide: bool): v128 {
+  return wide ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+
+/** Stores four lanes at p, or (narrow) lane 0 only. */
+@inline function setLane(p: usize, v: v128, wide: bool): void {
+  if (wide) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
 }
 
 /**

@@ -1,7 +1,6 @@
 // ONNX export entry points: from a live agent's policy (Agent.exportOnnx) or from checkpoint bytes alone
 // (`webppo export-onnx`), which needs neither the wasm module nor a trainer.
 import { optionsFromJson } from '../../agent/options.js';
-import { fail } from '../../errors.js';
 import { decodeCheckpoint, readCheckpointConfig } from '../../policy/checkpoint.js';
 import { networkLayout, type PolicySpec } from '../../policy/network.js';
 import { flatSize } from '../../spaces.js';
@@ -16,14 +15,25 @@ const VERSION = '0.1.0';
  * when the agent normalizes) and, for agents created with masks, `action_mask` [batch, logits] (uint8).
  * Outputs: `logits` (categorical) or `action_mean` + `action_log_std` (Box), `action` (the deterministic
  * action of predict(): int64 indices or floats), and `value` [batch].
+ *
+ * A recurrent policy (`network.memory`) has one more input and output, so that one call is one act() step:
+ * `state_in` [batch, stateSize], each agent's state before the step, and `state_out` [batch, stateSize], its
+ * state after the step, to pass back as `state_in` on the next call. Zeros are the state of an agent whose
+ * episode starts (the first step, and after it terminated or was truncated). The layout is CpuPolicy's
+ * (`stateSize`, `copyStates`): each cell's h, then c for an LSTM, for the shared trunk's cell or the actor's
+ * then the critic's; the model's metadata holds `webppo.state_size`. The cells are ONNX's LSTM and GRU
+ * operators (gates reordered from PyTorch's, GRU with linear_before_reset = 1, PyTorch's definition).
  */
 export function policyToOnnx(source: PolicyGraphSource): Promise<Uint8Array> {
-  const { policy } = source;
-  if (policy.network.memory !== undefined) fail('network.memory', 'no memory (ONNX export has no recurrent cells yet)', policy.network.memory);
+  const { policy, layout } = source;
+  const recurrent = layout.stateSize > 0;
   return encodeModel(policyGraph(source), {
     producerVersion: VERSION,
-    doc: 'webppo policy: deterministic actions and critic value',
+    doc: recurrent
+      ? 'webppo recurrent policy: one act step per call (deterministic actions, critic value, state_in -> state_out)'
+      : 'webppo policy: deterministic actions and critic value',
     metadata: {
+      ...(recurrent ? { 'webppo.state_size': String(layout.stateSize) } : {}),
       'webppo.observation_size': String(policy.observationSize),
       'webppo.action_space': JSON.stringify(policy.actionSpace.kind === 'box' ? { kind: 'box', shape: policy.actionSpace.shape } : policy.actionSpace),
       'webppo.network': JSON.stringify(policy.network),

@@ -3,8 +3,11 @@
 // (argmax per branch after masks; the mean; loc + scale tanh(mean) for tanh_normal) and the critic's value.
 // Operations mirror the wasm forward pass: Gemm with [out, in] weights (transB), normalization in float64 as
 // src/normalize.ts computes it, so outputs match predict() and the critic to float32 rounding.
+// A recurrent cell is ONNX's LSTM or GRU operator run for one step: the agents' states come in as `state_in`
+// and the states after the step go out as `state_out`, both [batch, stateSize] in CpuPolicy's state layout,
+// so one model call is one act() step.
 import type { RunningStats } from '../../normalize.js';
-import type { NetworkLayout, PolicySpec } from '../../policy/network.js';
+import type { MemoryEntry, NetworkLayout, PolicySpec } from '../../policy/network.js';
 import { logitCount } from '../../spaces.js';
 import type { Graph, Initializer, Node, ValueInfo } from './graph.js';
 
@@ -17,6 +20,9 @@ export interface PolicyGraphSource {
   masks: boolean;
   observationStats?: RunningStats;
 }
+
+const STATE_IN_DOC = 'recurrent state of each agent before this step: each cell\'s h, then c for an LSTM (a shared trunk\'s cell, or the actor\'s then the critic\'s); zeros at an episode start';
+const STATE_OUT_DOC = 'recurrent state after this step, same layout as state_in: feed it back as state_in next step';
 
 /** Same constants as src/normalize.ts. */
 const NORM_EPSILON = 1e-8;
@@ -59,14 +65,68 @@ export function policyGraph(source: PolicyGraphSource): Graph {
     x = node('Cast', [x], 'normalized_observation', { to: 1 });
   }
 
+  const stateSize = layout.stateSize;
+  if (stateSize > 0) {
+    inputs.push({ name: 'state_in', type: 'FLOAT', shape: ['batch', stateSize], doc: STATE_IN_DOC });
+    constant('axis_0', 'INT64', [1], BigInt64Array.of(0n));
+    constant('axis_1', 'INT64', [1], BigInt64Array.of(1n));
+  }
+  /** Floats [from, from + count) of every row of state_in. */
+  const stateSlice = (from: number, count: number, output: string) => {
+    const starts = constant(`${output}.start`, 'INT64', [1], BigInt64Array.of(BigInt(from)));
+    const ends = constant(`${output}.end`, 'INT64', [1], BigInt64Array.of(BigInt(from + count)));
+    return node('Slice', ['state_in', starts, ends, 'axis_1'], output);
+  };
+  /** [state offset, tensor [batch, n]] of every h and c the cells put out. */
+  const stateParts: [number, string][] = [];
+  /** One step of a cell on x [batch, inputs]: its h [batch, size]; the new h (and c) join state_out. */
+  const recurrent = (entry: MemoryEntry, input: string): string => {
+    const { name, size, inputs: width, gates } = entry;
+    const lstm = entry.cell === 'lstm';
+    // ONNX orders the gates i, o, f, c (LSTM) and z, r, h (GRU); PyTorch, and webppo, i, f, g, o and r, z, n.
+    const order = lstm ? [0, 3, 1, 2] : [1, 0, 2];
+    const rows = (offset: number, columns: number) => {
+      const out = new Float32Array(gates * size * columns);
+      order.forEach((from, to) => out.set(parameters.subarray(offset + from * size * columns, offset + (from + 1) * size * columns), to * size * columns));
+      return out;
+    };
+    const W = constant(`${name}.W`, 'FLOAT', [1, gates * size, width], rows(entry.weightIhOffset, width));
+    const R = constant(`${name}.R`, 'FLOAT', [1, gates * size, size], rows(entry.weightHhOffset, size));
+    const bias = new Float32Array(2 * gates * size);
+    bias.set(rows(entry.biasIhOffset, 1));
+    bias.set(rows(entry.biasHhOffset, 1), gates * size);
+    const B = constant(`${name}.B`, 'FLOAT', [1, 2 * gates * size], bias);
+    const X = node('Unsqueeze', [input, 'axis_0'], `${name}.X`);
+    const h0 = node('Unsqueeze', [stateSlice(entry.stateOffset, size, `${name}.h_in`), 'axis_0'], `${name}.initial_h`);
+    const cellInputs = [X, W, R, B, '', h0];
+    const outputs = ['', `${name}.Y_h`];
+    if (lstm) {
+      cellInputs.push(node('Unsqueeze', [stateSlice(entry.stateOffset + size, size, `${name}.c_in`), 'axis_0'], `${name}.initial_c`));
+      outputs.push(`${name}.Y_c`);
+    }
+    // linear_before_reset = 1 is PyTorch's GRU: n = tanh(W_in x + b_in + r (W_hn h + b_hn)).
+    nodes.push({ opType: lstm ? 'LSTM' : 'GRU', inputs: cellInputs, outputs, attributes: lstm ? { hidden_size: size } : { hidden_size: size, linear_before_reset: 1 } });
+    const h = node('Squeeze', [`${name}.Y_h`, 'axis_0'], `${name}.h_out`);
+    stateParts.push([entry.stateOffset, h]);
+    if (lstm) stateParts.push([entry.stateOffset + size, node('Squeeze', [`${name}.Y_c`, 'axis_0'], `${name}.c_out`)]);
+    return h;
+  };
+
   const activation = policy.network.activation === 'tanh' ? 'Tanh' : 'Relu';
   const stack = (role: 'trunk' | 'actor' | 'critic', input: string): string => {
     let h = input;
+    const entry = layout.memories.find((m) => m.role === role);
+    // The cell sits after the hidden layers: before the head, or last in a shared trunk (as in the wasm network).
+    let cellPending = entry !== undefined;
     for (const layer of layout.layers.filter((l) => l.role === role)) {
+      if (cellPending && !layer.activated) {
+        h = recurrent(entry!, h);
+        cellPending = false;
+      }
       h = node('Gemm', [h, param(`${layer.name}.weight`), param(`${layer.name}.bias`)], `${layer.name}.out`, { transB: 1 });
       if (layer.activated) h = node(activation, [h], `${layer.name}.act`);
     }
-    return h;
+    return cellPending ? recurrent(entry!, h) : h;
   };
   const features = policy.network.shared ? stack('trunk', x) : x;
   const actorOut = stack('actor', features);
@@ -115,6 +175,10 @@ export function policyGraph(source: PolicyGraphSource): Graph {
   constant('value_axes', 'INT64', [1], BigInt64Array.of(1n));
   node('Squeeze', [criticOut, 'value_axes'], 'value');
   outputs.push({ name: 'value', type: 'FLOAT', shape: ['batch'], doc: "the critic's value estimate" });
+  if (stateSize > 0) {
+    node('Concat', stateParts.sort((a, b) => a[0] - b[0]).map(([, name]) => name), 'state_out', { axis: 1 });
+    outputs.push({ name: 'state_out', type: 'FLOAT', shape: ['batch', stateSize], doc: STATE_OUT_DOC });
+  }
 
   return { name: 'webppo_policy', nodes, initializers, inputs, outputs };
 }
