@@ -478,13 +478,18 @@ export class Agent {
     for (const { slots: driven, driver } of slots.drivers) driver.act(driven, slots.deciding, observations, this.held);
   }
 
-  /** Actions without recording anything (evaluation): deterministic unless asked otherwise. Every row is read; `decide` is not accepted. */
+  /**
+   * Actions without recording anything (evaluation): deterministic unless asked otherwise. Every row is read;
+   * `decide` is not accepted. A recurrent policy carries a memory of predict()'s own per row, apart from the
+   * agent's play: `episodeStarts` says which rows start an episode (their memory is forgotten first).
+   */
   predict(observations: Float32Array, options?: ActOptions): Int32Array | Float32Array {
     this.live();
-    checkActOptions(options, false);
+    checkActOptions(options, false, this.numAgents);
     const masks = this.checkActInputs(observations, options);
     const input = this.normalizeObservations(observations, this.normalizedFinal, false);
-    this.inference.act(input, masks, options?.deterministic !== false);
+    if (options?.episodeStarts !== undefined) this.inference.resetPredict(options.episodeStarts);
+    this.inference.predict(input, masks, options?.deterministic !== false);
     return this.inference.gameActions;
   }
 
