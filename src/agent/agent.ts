@@ -25,7 +25,7 @@ import type { Hyperparameters, Trainer } from '../backend/trainer.js';
 import type { TrainerState } from './divergence.js';
 import { CHECKPOINT_VERSION, checkCanonical, decodeCheckpoint, encodeCheckpoint, readCheckpointConfig, sameSpace, spaceToJson } from '../policy/checkpoint.js';
 import { CheckpointError, type Tensor } from '../policy/safetensors.js';
-import { networkLayout, type NetworkLayout, type PolicySpec } from '../policy/network.js';
+import { networkLayout, type NetworkLayout, type PolicySpec, sequenceCount } from '../policy/network.js';
 import { policyToOnnx } from '../interop/onnx/export.js';
 import type { Schedules } from '../schedule.js';
 import { actionSize, flatSize, logitCount, type ActionSpace, type Space, validateSpace } from '../spaces.js';
@@ -220,6 +220,7 @@ export class Agent {
       running: {
         numSteps: resolved.ppo.numSteps, actionSize: actionSize(resolved.actionSpace), categorical: resolved.actionSpace.kind !== 'box',
         maskSize: resolved.masks ? logitCount(resolved.actionSpace) : 0,
+        ...(resolved.network.memory === undefined ? {} : { stateSize: networkLayout(policy).stateSize, sequences: sequenceCount(resolved.ppo.numSteps, resolved.network.memory) }),
       },
       selfPlay: resolved.selfPlay !== undefined,
     });
@@ -464,6 +465,8 @@ export class Agent {
    */
   pretrain(demonstrations: Demonstration | readonly Demonstration[], options: PretrainOptions): Promise<PretrainEpoch[]> {
     this.live();
+    const memory = this.options.network.memory;
+    if (memory !== undefined) fail('network.memory', 'a feed-forward network for pretrain (behaviour cloning trains on independent steps, without their recurrent states)', memory);
     const updates = this.updateLoop;
     const run = updates.chain.then(() => {
       this.live();

@@ -5,6 +5,7 @@
 import { checkBoolean, checkInteger, checkKeys, checkNumber, fail, failState, UnknownOptionError } from '../errors.js';
 import { ObservationNormalizer, RewardScaler } from '../normalize.js';
 import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';
+import { networkLayout, sequenceLength } from '../policy/network.js';
 import { actionSize, type ActionSpace, logitCount } from '../spaces.js';
 import { DecisionRows } from './decisions.js';
 import { EpisodeTallies } from './episodes.js';
@@ -39,6 +40,8 @@ export class GameLoop {
   /** Self-play: its opponents' tick begins after the learner's decisions, and settles after observe(). */
   selfPlay: AgentSelfPlay | undefined;
   phase: 'act' | 'observe' = 'act';
+  /** A recurrent policy (network.memory): slots carry states, and stretches go to the rollout only whole. */
+  readonly recurrent: boolean;
   /** The deciding rows of a tick, packed for inference. */
   private readonly rows: DecisionRows;
   /** Slots whose open step must end now (a heuristic or driver took over): they only need a value. */
@@ -73,14 +76,20 @@ export class GameLoop {
     this.episodes = new EpisodeTallies(n, events, counters);
     const maskSize = options.masks ? logitCount(options.actionSpace) : 0;
     this.slots = new Slots(n, options.decisionPeriod);
+    const memory = options.network.memory;
+    this.recurrent = memory !== undefined;
+    const stored = memory === undefined ? undefined : {
+      stateSize: networkLayout({ observationSize, actionSpace: options.actionSpace, network: options.network }).stateSize,
+      sequenceLength: sequenceLength(options.ppo.numSteps, memory),
+    };
     this.staging = new Trajectories({
       slots: n, capacity: options.ppo.numSteps, observationSize, actionSize: actionSize(options.actionSpace),
-      maskSize, categorical: options.actionSpace.kind !== 'box',
+      maskSize, categorical: options.actionSpace.kind !== 'box', ...stored,
     });
     this.stream = new RolloutStream(options.ppo.numSteps, n, {
       take: () => updates.take(),
-      full: (buffer, lastValues, version) => updates.full(buffer, lastValues, version, this.inGameLoop),
-    });
+      full: (buffer, lastValues, version, states) => updates.full(buffer, lastValues, version, this.inGameLoop, states),
+    }, stored);
     this.rows = new DecisionRows(n, observationSize, maskSize);
     this.held = inference.gameActions.slice();
     this.cutting = new Uint8Array(n);
@@ -107,10 +116,7 @@ export class GameLoop {
       // A slot handed to a heuristic or driver still needs its current value, to end its stored stretch exactly;
       // a stretch that already ended (its episode did) goes to the rollout as it is.
       this.cutting[e] = !policy && this.staging.open[e] === 1 ? 1 : 0;
-      if (!policy && this.cutting[e] === 0 && this.staging.count[e] > 0) {
-        this.inGameLoop = true;
-        this.staging.flush(e, this.stream, true);
-      }
+      if (!policy && this.cutting[e] === 0) this.endStretch(e);
       if (policy || this.cutting[e] === 1) rows.add(e);
     }
     this.decided = 0;
@@ -180,6 +186,7 @@ export class GameLoop {
       if (terminated[e] || truncated[e]) {
         this.recording?.end(e, terminated[e] === 1, truncated[e] === 1);
         staging.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
+        this.inference.resetPlay(e);
         this.slots.restart(e);
         episodes.end(e, terminated[e] === 1);
       }
@@ -211,6 +218,7 @@ export class GameLoop {
       if (slots.alive[e] === 1) slots.restart(e);
       staging.continues[e] = 0;
     }
+    this.inference.resetPlay(); // every trajectory was cut: recurrent memories start over with the next ones
     this.decided = 0;
     this.episodes.returns.fill(0);
     this.episodes.lengths.fill(0);
@@ -226,6 +234,7 @@ export class GameLoop {
       if (this.slots.alive[slot] === 1) fail('slot', 'a free slot', `slot ${slot}, which is alive`);
     }
     slot = this.slots.spawn(slot);
+    this.inference.resetPlay(slot);
     this.episodes.reset(slot);
     if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;
     return slot;
@@ -240,14 +249,14 @@ export class GameLoop {
     if (final !== undefined) checkFinite('options.finalObservation', final, 1, this.observationSize);
     // Validated: from here on, state changes.
     let bootstrap = 0;
-    if (truncated && final !== undefined) bootstrap = this.criticValue(final);
+    if (truncated && final !== undefined) bootstrap = this.criticValue(final, slot);
     const staging = this.staging;
     const inEpisode = staging.open[slot] === 1 || this.episodes.lengths[slot] > 0;
     staging.end(slot, !truncated, truncated, bootstrap);
     staging.cut(slot);
     this.recording?.end(slot, !truncated, truncated);
-    this.inGameLoop = true;
-    staging.flush(slot, this.stream, true);
+    this.endStretch(slot);
+    this.inference.resetPlay(slot);
     this.slots.alive[slot] = 0;
     if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;
     if (inEpisode) this.episodes.end(slot, !truncated);
@@ -300,14 +309,14 @@ export class GameLoop {
     return this.normalizedFinal;
   }
 
-  /** The critic's value of one raw observation (normalized like act()'s, without updating the statistics). */
-  criticValue(observation: Float32Array): number {
+  /** The critic's value of one raw observation of `slot` (normalized like act()'s, without updating the statistics; from its state). */
+  criticValue(observation: Float32Array, slot: number): number {
     let input = observation;
     if (this.obsNorm) {
       this.obsNorm.normalize(observation, this.oneRow, 1, false);
       input = this.oneRow;
     }
-    return this.inference.criticValues(input)[0];
+    return this.inference.criticValues(input, slot)[0];
   }
 
   /** Whether a save now would find every slot's staging full in lockstep (the headless loop awaits a bootstrap). */
@@ -335,6 +344,7 @@ export class GameLoop {
       ['episode.returns', { dtype: 'F64', shape: [n], data: this.episodes.returns.slice() }],
       ['episode.lengths', { dtype: 'I32', shape: [n], data: this.episodes.lengths.slice() }],
     ]);
+    if (this.recurrent) this.saveMemory(extra);
     const lockstep = this.slots.lockstep && this.stream.rows === 0 && this.counters.steps % n === 0 && lockstepStaging(this.staging);
     if (!lockstep) {
       saveSlots(extra, this.slots, this.held, this.staging, version);
@@ -356,6 +366,8 @@ export class GameLoop {
     const n = this.numAgents, version = this.updates.version;
     this.episodes.returns.set(takeTensor<Float64Array>(extra, 'episode.returns', 'F64', [n]));
     this.episodes.lengths.set(takeTensor<Int32Array>(extra, 'episode.lengths', 'I32', [n]));
+    // Staged steps restored below carry no states of their own: the stored ones come from here.
+    if (this.recurrent) this.restoreMemory(extra);
     if (extra.has('slots.alive')) {
       const check = (name: string, data: TensorData, per: number) => this.checkRestored(name, data, per);
       restoreSlots(extra, this.slots, this.held, this.staging, version, check);
@@ -384,7 +396,7 @@ export class GameLoop {
       input = this.normalize(packed.observations, packed.normalized, rows.count);
       if (masks !== undefined) rowMasks = packed.masks;
     }
-    inference.act(input, rowMasks, deterministic);
+    inference.act(input, rowMasks, deterministic, rows.slots);
     if (this.slots.trainedHeuristics > 0) scoreHeuristicRows(this.slots, rows, inference, this.held, observations, input, masks, rowMasks, this.actionSpace, this.options.network.distribution, this.recording);
     const capacity = this.options.ppo.numSteps, act = actionSize(this.actionSpace);
     const game = inference.gameActions, version = this.updates.version;
@@ -394,14 +406,31 @@ export class GameLoop {
       staging.close(e, value);
       if (this.cutting[e] === 1) {
         this.cutting[e] = 0;
-        staging.flush(e, this.stream, true);
+        this.endStretch(e);
         continue;
       }
       if (staging.count[e] === capacity) staging.flush(e, this.stream);
-      staging.push(e, input, inference.actions, rowMasks, j, inference.logProbs[j], value, version);
+      staging.push(e, input, inference.actions, rowMasks, j, inference.logProbs[j], value, version, inference.entering);
       for (let k = 0; k < act; k++) held[e * act + k] = game[j * act + k];
       this.decided++;
     }
+  }
+
+  /**
+   * The slot's stored trajectory ends after its closed steps (a heuristic or driver took the slot, or its agent
+   * left): they go to the rollout. A recurrent slot keeps them staged instead, its last one cut (its stretches
+   * fill whole columns, so every sequence starts where a state is stored), and its memory starts over: its
+   * next stored step begins a new trajectory, from a zero state, as the trainer's replay does after a cut.
+   */
+  private endStretch(slot: number): void {
+    if (this.recurrent) {
+      this.staging.cut(slot);
+      this.inference.resetPlay(slot);
+      return;
+    }
+    if (this.staging.count[slot] === 0) return;
+    this.inGameLoop = true;
+    this.staging.flush(slot, this.stream, true);
   }
 
   /** `rows` raw observation rows normalized into `out` (updating the statistics), or the raw rows without normalization. */
@@ -421,6 +450,26 @@ export class GameLoop {
       if (this.recording?.recorded[e] === 1) this.recording.decide(e, observations, this.held, masks);
     }
     for (const { slots: driven, driver } of slots.drivers) driver.act(driven, slots.deciding, observations, this.held);
+  }
+
+  /**
+   * A recurrent policy's memory as `memory.*` tensors: each slot's state in play and in predict(), and the
+   * states its staged steps start their sequences from.
+   */
+  private saveMemory(extra: Map<string, Tensor>): void {
+    const n = this.numAgents, S = this.inference.stateSize;
+    extra.set('memory.play', { dtype: 'F32', shape: [n, S], data: this.inference.playStates.slice() });
+    extra.set('memory.predict', { dtype: 'F32', shape: [n, S], data: this.inference.predictStates.slice() });
+    extra.set('memory.staging', { dtype: 'F32', shape: [n, this.staging.sequences, S], data: this.staging.states.slice() });
+  }
+
+  /** Restores what saveMemory wrote (shapes checked by the checkpoint reader; values checked here). */
+  private restoreMemory(extra: ReadonlyMap<string, Tensor>): void {
+    for (const [name, into] of [['memory.play', this.inference.playStates], ['memory.predict', this.inference.predictStates], ['memory.staging', this.staging.states]] as const) {
+      const data = extra.get(name)!.data as Float32Array;
+      this.checkRestored(name, data, 1);
+      into.set(data);
+    }
   }
 
   /** Checks restored values: finite floats, 0/1 flags and masks, actions inside the action space. */

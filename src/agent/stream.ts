@@ -14,8 +14,11 @@ import type { Trajectories } from './trajectories.js';
 export interface StreamSink {
   /** An empty buffer to fill next. */
   take(): RolloutBuffer;
-  /** A full buffer, its lastValues per column, and the oldest policy version among its steps. */
-  full(buffer: RolloutBuffer, lastValues: Float32Array, version: number): void;
+  /**
+   * A full buffer, its lastValues per column, the oldest policy version among its steps, and (recurrent
+   * policies) its stored states [ceil(T / L), N, stateSize], which stay as they are until the buffer is taken again.
+   */
+  full(buffer: RolloutBuffer, lastValues: Float32Array, version: number, states: Float32Array | undefined): void;
 }
 
 /** A recurrent policy's stored states: their size and the sequence length L (a state every L steps of a column). */
@@ -127,7 +130,7 @@ export class RolloutStream {
         this.buffer = undefined;
         this.written = 0;
         this.oldest = Number.MAX_SAFE_INTEGER;
-        this.sink.full(buffer, this.lastValues, version);
+        this.sink.full(buffer, this.lastValues, version, this.statesOf(buffer));
       }
     }
   }

@@ -65,6 +65,10 @@ export class UpdateLoop {
   private readonly pool: RolloutBuffer[] = [];
   /** Oldest policy version among each full buffer's steps (lagged when older than the one it trains). */
   private readonly versions = new Map<RolloutBuffer, number>();
+  /** A recurrent policy's stored states of each full buffer (Batch.hiddenStates). */
+  private readonly hiddenStates = new Map<RolloutBuffer, Float32Array>();
+  /** A recurrent network (network.memory): trained on whole segments. */
+  private readonly recurrent: boolean;
   /** The updates queued or running, oldest (the one in flight) first. */
   private readonly queued: Promise<void>[] = [];
   /** The CPU update being run in slices (frame budget), for trainFor(). */
@@ -78,6 +82,7 @@ export class UpdateLoop {
     const options = host.options;
     this.options = options;
     this.numAgents = options.numAgents;
+    this.recurrent = options.network.memory !== undefined;
     this.mirror = state;
     this.budgetMs = options.frameBudgetMs;
     this.schedules = options.schedules;
@@ -97,9 +102,13 @@ export class UpdateLoop {
     return this.pool.pop() ?? this.newBuffer();
   }
 
-  /** A full buffer from the stream: `version` is the oldest policy version among its steps. */
-  full(buffer: RolloutBuffer, lastValues: Float32Array, version: number, inGameLoop: boolean): void {
+  /**
+   * A full buffer from the stream: `version` is the oldest policy version among its steps; `states` the
+   * recurrent states it stores.
+   */
+  full(buffer: RolloutBuffer, lastValues: Float32Array, version: number, inGameLoop: boolean, states?: Float32Array): void {
     this.versions.set(buffer, version);
+    if (states !== undefined) this.hiddenStates.set(buffer, states);
     this.launch(buffer, lastValues, inGameLoop);
   }
 
@@ -215,6 +224,7 @@ export class UpdateLoop {
   /** Back to the pool: empty, and no longer tied to the policy version it was collected with. */
   release(buffer: RolloutBuffer): void {
     this.versions.delete(buffer);
+    this.hiddenStates.delete(buffer);
     buffer.reset();
     this.pool.push(buffer);
   }
@@ -314,7 +324,8 @@ export class UpdateLoop {
     const ppo = this.options.ppo;
     const { alpha, beta0, over } = ppo.prioritized;
     const segmentsFit = this.numAgents >= ppo.numMinibatches;
-    const unit = lagged && segmentsFit ? 'segments' : alpha > 0 && (over === 'rows' || segmentsFit) ? over : 'rows';
+    // A recurrent network trains on whole segments (its options keep numMinibatches <= numAgents).
+    const unit = this.recurrent || (lagged && segmentsFit) ? 'segments' : alpha > 0 && (over === 'rows' || segmentsFit) ? over : 'rows';
     const seed = (BigInt(this.planRng.nextU32()) << 32n) | BigInt(this.planRng.nextU32());
     const common = { numSteps: buffer.numSteps, numEnvs: buffer.numEnvs, numEpochs: ppo.numEpochs, numMinibatches: ppo.numMinibatches, unit, seed };
     if (alpha > 0) {
@@ -371,6 +382,8 @@ export class UpdateLoop {
       if (view) (staged[key] as typeof view).set(view as never);
     }
     if (staged.masks === undefined) delete staged.masks;
+    const states = this.hiddenStates.get(buffer);
+    if (states !== undefined) (staged.hiddenStates ??= new Float32Array(states.length)).set(states);
     const space = this.options.actionSpace;
     if (space.kind === 'box' && this.options.network.distribution === 'tanh_normal') {
       const size = this.options.ppo.samplesMcEntropy * staged.numSteps * staged.numEnvs * space.size;
