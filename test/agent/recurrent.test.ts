@@ -4,7 +4,7 @@
 // states with resets at episode ends) gives back every row's acting log-prob and value, whatever the slots
 // did (decision periods, agents that come and go, heuristics taking over); checkpoints resume exactly.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent, type AgentOptions } from '../../src/agent/agent.js';
+import { Agent, type AgentOptions, type UpdateEvent } from '../../src/agent/agent.js';
 import { CpuPolicy } from '../../src/backend/cpu/inference.js';
 import type { Batch, MinibatchPlan, Trainer } from '../../src/backend/trainer.js';
 import { init } from '../../src/init.js';
@@ -13,6 +13,9 @@ import { vectorize } from '../../src/envs/vector.js';
 import { PCG32 } from '../../src/rng.js';
 import { Box, Discrete } from '../../src/spaces.js';
 import { train } from '../../src/train.js';
+import { nextTurn } from '../../src/next-turn.js';
+import type { MessageEndpoint } from '../../src/worker/protocol.js';
+import { serveTrainer } from '../../src/worker/serve.js';
 import { leastHeapGrowth } from '../helpers/heap.js';
 import { mismatch } from '../oracle/compare.js';
 import { oracleEvaluate } from '../oracle/ppo-oracle.js';
@@ -229,6 +232,7 @@ describe('recurrent agent: checkpoints', () => {
           log.push(...agent.predict(observations));
           const terminated = Uint8Array.from({ length: n }, () => (rng.nextFloat() < 0.1 ? 1 : 0));
           agent.observe(Float32Array.from({ length: n }, () => rng.nextNormal()), terminated, new Uint8Array(n));
+          if (name !== 'lockstep') agent.requestDecision(0); // slot 0 decides every tick, the others every second one
         }
       };
       const a = await Agent.create(opts);
@@ -240,6 +244,10 @@ describe('recurrent agent: checkpoints', () => {
       }
       await a.whenIdle();
       const bytes = await a.save();
+      const header = new TextDecoder().decode(bytes.subarray(0, 8192));
+      expect(header.includes('"memory.play"')).toBe(true);
+      // Slots on their own clocks: some stretches already sit in the unfinished rollout, with their states.
+      expect(header.includes('"stream.hidden_states"')).toBe(name !== 'lockstep');
       const b = await Agent.load(bytes);
       const rngB = new PCG32(0, 0);
       rngB.setState(rngA.getState());
@@ -265,6 +273,7 @@ describe('recurrent agent: options', () => {
     await expect(Agent.create(options({ behavioralCloning: { demonstrations: [] as never } }))).rejects.toThrow(/behavioralCloning/);
     const agent = await Agent.create(options());
     expect(() => agent.pretrain([] as never, { epochs: 1 })).toThrow(/network.memory: expected a feed-forward network for pretrain/);
+    await expect(agent.exportOnnx()).rejects.toThrow(/network.memory: expected no memory \(ONNX export has no recurrent cells yet\)/);
     agent.dispose();
   });
 });
@@ -289,5 +298,49 @@ describe('recurrent agent: train()', () => {
     expect(mean(returns.slice(0, 20))).toBeLessThan(30);
     expect(mean(returns.slice(-20))).toBeGreaterThan(60);
     agent.dispose();
+  });
+});
+
+describe('recurrent agent: updates', () => {
+  it('in a game loop: lagged batches (V-trace on segments), prioritized segments and target KL', async () => {
+    const agent = await Agent.create(options({
+      numAgents: 4, frameBudgetMs: 1,
+      ppo: { numSteps: 16, numMinibatches: 2, numEpochs: 6, learningRate: 0.01, targetKl: 0.002, prioritized: { alpha: 0.6, beta0: 0.4, over: 'segments' } },
+    }));
+    const events: UpdateEvent[] = [];
+    agent.on('update', (e) => events.push(e));
+    const rng = new PCG32(12, 2);
+    for (let t = 0; t < 400; t++) {
+      agent.act(Float32Array.from({ length: 4 * OBS }, () => rng.nextNormal()));
+      agent.observe(Float32Array.from({ length: 4 }, () => rng.nextNormal()), Uint8Array.from({ length: 4 }, () => (rng.nextFloat() < 0.05 ? 1 : 0)), new Uint8Array(4));
+      await nextTurn(); // the update runs in slices between ticks while the game collects with the previous policy
+    }
+    await agent.whenIdle();
+    expect(events.length).toBeGreaterThan(5);
+    expect(events.some((e) => e.lagged)).toBe(true);
+    expect(events.some((e) => e.stats.epochs < 6)).toBe(true); // target KL stopped some updates early
+    for (const e of events) for (const value of Object.values(e.stats)) expect(Number.isFinite(value)).toBe(true);
+    expect(agent.health.divergences).toBe(0);
+    agent.dispose();
+  });
+
+  it('trains through a worker endpoint exactly as in this thread', async () => {
+    const channel = new MessageChannel();
+    serveTrainer(channel.port1 as unknown as MessageEndpoint);
+    const cartpole = () => makeEnv('CartPole-v1');
+    const create = (trainInWorker?: MessageEndpoint) => Agent.create({
+      observationSpace: cartpole().observationSpace, actionSpace: Discrete(2), numAgents: 2, backend: 'cpu', seed: 4,
+      network: gru, ppo: { numSteps: 16, numMinibatches: 2 }, trainInWorker,
+    });
+    const here = await create();
+    const there = await create(channel.port2 as unknown as MessageEndpoint);
+    for (const agent of [here, there]) await train(agent, vectorize(cartpole, 2), { totalSteps: 2 * 16 * 3 });
+    expect(there.updates).toBe(3);
+    expect(await there.getParameters()).toEqual(await here.getParameters());
+    expect(await there.save()).toEqual(await here.save());
+    here.dispose();
+    there.dispose();
+    channel.port1.close();
+    channel.port2.close();
   });
 });
