@@ -396,7 +396,7 @@ export class GameLoop {
       input = this.normalize(packed.observations, packed.normalized, rows.count);
       if (masks !== undefined) rowMasks = packed.masks;
     }
-    inference.act(input, rowMasks, deterministic, rows.slots);
+    inference.act(input, rowMasks, deterministic, rows.count === this.numAgents ? undefined : rows.slots);
     if (this.slots.trainedHeuristics > 0) scoreHeuristicRows(this.slots, rows, inference, this.held, observations, input, masks, rowMasks, this.actionSpace, this.options.network.distribution, this.recording);
     const capacity = this.options.ppo.numSteps, act = actionSize(this.actionSpace);
     const game = inference.gameActions, version = this.updates.version;

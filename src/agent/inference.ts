@@ -99,9 +99,13 @@ export function createInference(policy: PolicySpec, numAgents: number, seed: num
     act(observations, masks, isDeterministic, slots) {
       const rows = rowsOf(observations);
       if (S > 0) {
-        for (let j = 0; j < rows; j++) {
-          const from = (slots === undefined ? j : slots[j]) * S;
-          for (let k = 0; k < S; k++) entering[j * S + k] = playStates[from + k];
+        if (slots === undefined && rows === numAgents) {
+          entering.set(playStates);
+        } else {
+          for (let j = 0; j < rows; j++) {
+            const from = (slots === undefined ? j : slots[j]) * S;
+            for (let k = 0; k < S; k++) entering[j * S + k] = playStates[from + k];
+          }
         }
         cpu.loadStates(entering, undefined, rows);
       }

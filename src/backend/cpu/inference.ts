@@ -427,6 +427,11 @@ export class CpuPolicy {
 
 /** Copies `count` state rows of `size` floats: `from` row fromRows[j] (or j) to `to` row toRows[j] (or j). */
 function copyStateRows(from: Float32Array, fromRows: Int32Array | undefined, to: Float32Array, toRows: Int32Array | undefined, count: number, size: number): void {
+  // Row j to row j, and the source exactly those rows: one block copy (no view made).
+  if (fromRows === undefined && toRows === undefined && from.length === count * size && to.length >= from.length) {
+    to.set(from);
+    return;
+  }
   for (let j = 0; j < count; j++) {
     const a = (fromRows === undefined ? j : fromRows[j]) * size, b = (toRows === undefined ? j : toRows[j]) * size;
     for (let k = 0; k < size; k++) to[b + k] = from[a + k];
