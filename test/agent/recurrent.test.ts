@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions, type UpdateEvent } from '../../src/agent/agent.js';
 import { CpuPolicy } from '../../src/backend/cpu/inference.js';
+import { loadPolicy } from '../../src/policy/inference-policy.js';
 import type { Batch, MinibatchPlan, Trainer } from '../../src/backend/trainer.js';
 import { init } from '../../src/init.js';
 import { makeEnv } from '../../src/envs/registry.js';
@@ -265,6 +266,27 @@ describe('recurrent agent: checkpoints', () => {
       b.dispose();
     });
   }
+});
+
+describe('recurrent agent: playing a checkpoint', () => {
+  it('loadPolicy() goes on from predict()\'s memory and predicts as the agent does, episode starts included', async () => {
+    const agent = await Agent.create(options({ network: gru }));
+    const n = agent.numAgents;
+    const rng = new PCG32(8, 2);
+    const observe = () => Float32Array.from({ length: n * OBS }, () => rng.nextNormal());
+    for (let t = 0; t < 4; t++) agent.predict(observe());
+    const policy = await loadPolicy(await agent.save());
+    const starts = new Uint8Array(n);
+    for (let t = 0; t < 6; t++) {
+      starts.fill(0);
+      if (t === 3) starts[1] = 1;
+      const observations = observe();
+      expect(Array.from(policy.predict(observations, { episodeStarts: starts }))).toEqual(Array.from(agent.predict(observations, { episodeStarts: starts })));
+    }
+    expect(() => policy.predict(observe(), { episodeStarts: new Uint8Array(1) })).toThrow(/options.episodeStarts: expected a Uint8Array of length 3/);
+    policy.dispose();
+    agent.dispose();
+  });
 });
 
 describe('recurrent agent: options', () => {
