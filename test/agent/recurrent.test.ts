@@ -9,6 +9,7 @@ import { CpuPolicy } from '../../src/backend/cpu/inference.js';
 import { loadPolicy } from '../../src/policy/inference-policy.js';
 import type { Batch, MinibatchPlan, Trainer } from '../../src/backend/trainer.js';
 import { init } from '../../src/init.js';
+import { CheckpointError, readSafetensors, type Tensor, writeSafetensors } from '../../src/policy/safetensors.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { vectorize } from '../../src/envs/vector.js';
 import { PCG32 } from '../../src/rng.js';
@@ -266,6 +267,44 @@ describe('recurrent agent: checkpoints', () => {
       b.dispose();
     });
   }
+});
+
+/** The file with edited tensors, re-sealed with a correct checksum (FNV-1a over the file, written here apart). */
+function reseal(original: Uint8Array, edit: (tensors: Map<string, Tensor>) => void): Uint8Array {
+  const { tensors, metadata } = readSafetensors(original.slice());
+  edit(tensors);
+  metadata.checksum = '00000000';
+  const bytes = writeSafetensors(tensors, metadata);
+  const end = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
+  const at = new TextDecoder().decode(bytes.subarray(0, end)).indexOf('"checksum":"00000000"') + '"checksum":"'.length;
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  bytes.set(new TextEncoder().encode((h >>> 0).toString(16).padStart(8, '0')), at);
+  return bytes;
+}
+
+describe('recurrent agent: corrupted memory in a checkpoint', () => {
+  it('is rejected with a CheckpointError naming the tensor', async () => {
+    const agent = await Agent.create(options({ network: gru, decisionPeriod: 2 }));
+    const rng = new PCG32(2, 2);
+    for (let t = 0; t < 9; t++) {
+      agent.act(Float32Array.from({ length: 3 * OBS }, () => rng.nextNormal()));
+      agent.observe(new Float32Array(3), new Uint8Array(3), new Uint8Array(3));
+    }
+    const bytes = await agent.save();
+    const loaded = await Agent.load(bytes);
+    expect(loaded.steps).toBe(agent.steps);
+    loaded.dispose();
+    for (const name of ['memory.play', 'memory.predict', 'memory.staging']) {
+      const bad = reseal(bytes, (t) => { (t.get(name)!.data as Float32Array)[1] = Number.NaN; });
+      await expect(Agent.load(bad)).rejects.toThrow(new RegExp(`checkpoint: tensor ${name}\\[1\\]: expected a finite number`));
+      const missing = reseal(bytes, (t) => { t.delete(name); });
+      await expect(Agent.load(missing)).rejects.toThrow(CheckpointError);
+      const wrong = reseal(bytes, (t) => { const x = t.get(name)!; t.set(name, { ...x, shape: [x.data.length], data: x.data }); });
+      await expect(Agent.load(wrong)).rejects.toThrow(new RegExp(`tensor ${name}: expected F32`));
+    }
+    agent.dispose();
+  });
 });
 
 describe('recurrent agent: playing a checkpoint', () => {
