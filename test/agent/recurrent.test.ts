@@ -335,7 +335,7 @@ describe('recurrent agent: options', () => {
     await expect(Agent.create(options({ backend: 'webgpu' }))).rejects.toThrow(/network.memory: expected no memory \(this backend has no recurrent kernels yet\)/);
     await expect(Agent.create(options({ behavioralCloning: { demonstrations: [] as never } }))).rejects.toThrow(/behavioralCloning/);
     const agent = await Agent.create(options());
-    expect(() => agent.pretrain([] as never, { epochs: 1 })).toThrow(/network.memory: expected a feed-forward network for pretrain/);
+    expect(() => agent.pretrain([] as never, { epochs: 1, batchSize: 8 })).toThrow(/network.memory: expected a feed-forward network for pretrain/);
     await expect(agent.exportOnnx()).rejects.toThrow(/network.memory: expected no memory \(ONNX export has no recurrent cells yet\)/);
     agent.dispose();
   });
