@@ -369,7 +369,8 @@ export class Agent {
 
   /**
    * The agent in `slot` leaves: its episode ends (terminated, or with `truncated: true` cut short and
-   * bootstrapped from the value of `finalObservation`, from 0 without one), its decisions go to the rollout,
+   * bootstrapped from the value of `finalObservation`, from 0 without one), its decisions go to the rollout
+   * (a recurrent policy's wait in the slot until it has filled a whole segment), its memory is forgotten,
    * and the slot is free (its rows are no longer read) until spawn() takes it. Any time: between act() and
    * observe() the decision of that act() ends with the rewards added so far (give a last one with addReward
    * first). Does not emit a second episode end for a slot whose episode observe() just ended.

@@ -1,7 +1,8 @@
 // The agent's game-loop side: each tick the deciding slots act (inference on their packed rows), every
 // decision is staged in its slot's trajectory with the rewards that follow it, and closed stretches stream
 // into the rollout, whose full buffers go to the update loop. Slots come and go (spawn, leave), decide on
-// their own clocks, or are handed to heuristics and drivers. Nothing here allocates per tick.
+// their own clocks, or are handed to heuristics and drivers. A recurrent policy's slots carry states (reset
+// where their trajectories end) and stream only whole segments. Nothing here allocates per tick.
 import { checkBoolean, checkInteger, checkKeys, checkNumber, fail, failState, UnknownOptionError } from '../errors.js';
 import { ObservationNormalizer, RewardScaler } from '../normalize.js';
 import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';

@@ -148,7 +148,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   validateSpace('actionSpace', options.actionSpace);
   const numAgents = checkInteger('numAgents', options.numAgents === undefined ? 1 : options.numAgents, 1, 1 << 20);
   const network = resolveNetworkSpec(options.network === undefined ? {} : options.network);
-  const ppo = resolvePPOConfig(options.ppo === undefined ? {} : options.ppo);
+  let ppo = resolvePPOConfig(options.ppo === undefined ? {} : options.ppo);
+  // A recurrent network's minibatches are whole agent segments: unless asked for, no more than the agents.
+  if (network.memory !== undefined && options.ppo?.numMinibatches === undefined && ppo.numMinibatches > numAgents) ppo = { ...ppo, numMinibatches: numAgents };
   const backend = checkOneOf('backend', options.backend === undefined ? 'auto' : options.backend, ['auto', 'cpu', 'webgpu'] as const);
   const seed = checkInteger('seed', options.seed === undefined ? 0 : options.seed, 0, 2 ** 32 - 1);
   const masks = checkBoolean('masks', options.masks === undefined ? false : options.masks);

@@ -334,6 +334,10 @@ describe('recurrent agent: options', () => {
     await expect(Agent.create(options({ numAgents: 2, ppo: { numSteps: 8, numMinibatches: 2 }, selfPlay: {} }))).rejects.toThrow(/selfPlay: expected undefined for a recurrent network/);
     await expect(Agent.create(options({ backend: 'webgpu' }))).rejects.toThrow(/network.memory: expected no memory \(this backend has no recurrent kernels yet\)/);
     await expect(Agent.create(options({ behavioralCloning: { demonstrations: [] as never } }))).rejects.toThrow(/behavioralCloning/);
+    // Left to its default, numMinibatches fits the agents.
+    const two = await Agent.create(options({ numAgents: 2, ppo: { numSteps: 8 } }));
+    expect(two.options.ppo.numMinibatches).toBe(2);
+    two.dispose();
     const agent = await Agent.create(options());
     expect(() => agent.pretrain([] as never, { epochs: 1, batchSize: 8 })).toThrow(/network.memory: expected a feed-forward network for pretrain/);
     await expect(agent.exportOnnx()).rejects.toThrow(/network.memory: expected no memory \(ONNX export has no recurrent cells yet\)/);
