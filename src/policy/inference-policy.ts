@@ -3,7 +3,7 @@
 // This is what the `webppo/inference` entry ships.
 import { CpuPolicy } from '../backend/cpu/inference.js';
 import { checkInteger, fail } from '../errors.js';
-import { init, type InitOptions } from '../init.js';
+import { init, type InitOptions, wasm } from '../init.js';
 import { ObservationNormalizer } from '../normalize.js';
 import { actionSize, type ActionSpace, flatSize, type Space } from '../spaces.js';
 import { decodeCheckpoint, readCheckpointConfig, spaceFromJson } from './checkpoint.js';
@@ -27,6 +27,12 @@ export interface PredictOptions {
    * @default true
    */
   deterministic?: boolean;
+  /**
+   * numAgents 0/1 flags: the rows whose episode starts with this observation. A recurrent policy forgets its
+   * memory of them first (it carries one per row from call to call, starting from the checkpoint's
+   * `Agent.predict()` memory); a feed-forward policy has none.
+   */
+  episodeStarts?: Uint8Array;
 }
 
 interface SavedConfig {
@@ -87,8 +93,20 @@ export class InferencePolicy {
       layout: networkLayout(policy), observationSize: policy.observationSize, numAgents: saved.numAgents,
       normalizeObservations: saved.ppo.normalizeObservations, normalizeRewards: saved.ppo.normalizeRewards,
     });
+    const memory = policy.network.memory;
+    if (memory !== undefined && typeof (wasm() as { recurrentForward?: unknown }).recurrentForward !== 'function') {
+      fail('network.memory', "a feed-forward network: this play-only module has no recurrent cells yet (loadPolicy from 'webppo' plays recurrent checkpoints)", memory);
+    }
     const cpu = new CpuPolicy(policy, { parameters: contents.parameters, maxAgents: numAgents });
     try {
+      // A recurrent policy goes on from the memory Agent.predict() had, when the agent count is the same.
+      const remembered = contents.extra?.get('memory.predict');
+      if (memory !== undefined && remembered !== undefined && remembered.shape[0] === numAgents) {
+        const states = remembered.data as Float32Array;
+        const bad = states.findIndex((v) => !Number.isFinite(v));
+        if (!(states instanceof Float32Array) || bad >= 0) throw new CheckpointError(`checkpoint: tensor memory.predict[${bad}]: expected a finite number, got ${states[bad]}`, 'memory.predict');
+        cpu.setStates(states);
+      }
       const [state, inc] = String(contents.rng.inference ?? '').split(':');
       if (!/^\d+$/.test(state ?? '') || !/^\d+$/.test(inc ?? '')) throw new CheckpointError('checkpoint: rng.inference is missing');
       cpu.setRngState([BigInt(state), BigInt(inc)]);
@@ -117,8 +135,14 @@ export class InferencePolicy {
       this.normalizer.normalize(observations, this.normalized, this.numAgents, false);
       input = this.normalized;
     }
+    const starts = options?.episodeStarts;
+    if (starts !== undefined) {
+      if (!(starts instanceof Uint8Array) || starts.length !== this.numAgents) fail('options.episodeStarts', `a Uint8Array of length ${this.numAgents} (0/1 flags)`, starts);
+      for (let e = 0; e < this.numAgents; e++) if (starts[e] > 1) fail(`options.episodeStarts[agent ${e}]`, '0 or 1', starts[e]);
+    }
     this.options.masks = options?.masks;
     this.options.deterministic = options?.deterministic !== false;
+    if (starts !== undefined && this.cpu.stateSize > 0) this.cpu.resetStates(starts);
     this.cpu.act(input, this.output, this.options);
     return this.output.squashedActions ?? this.output.actions;
   }

@@ -17,6 +17,8 @@ export function evaluateParallel<N extends string>(lanes: readonly Lane<N>[], la
   const checker = checkParallelEnv(parallel);
   const inputs = new Map(lanes.map((lane) => [lane, new Float32Array(lane.observations.length)]));
   const sums = new Map(lanes.map((lane) => [lane, { total: 0, episodes: 0 }]));
+  // The rows whose id entered since the lane's last predict(): a recurrent policy forgets their memory first.
+  const starts = new Map(lanes.map((lane) => [lane, { episodeStarts: new Uint8Array(lane.agent.numAgents) }]));
   try {
     for (let episode = 0; episode < episodes; episode++) {
       const reset = parallel.reset({ seed: seed + episode });
@@ -30,6 +32,7 @@ export function evaluateParallel<N extends string>(lanes: readonly Lane<N>[], la
         const free = used.get(lane)!.indexOf(0);
         if (free < 0) fail(`behaviours.${lane.name}.numAgents`, 'a row for every live id of the evaluation env', lane.agent.numAgents);
         used.get(lane)![free] = 1;
+        starts.get(lane)!.episodeStarts[free] = 1;
         rows.set(id, { lane, row: free });
         if (!returns.has(id)) returns.set(id, 0);
         lane.write(inputs.get(lane)!, free, observation);
@@ -37,7 +40,8 @@ export function evaluateParallel<N extends string>(lanes: readonly Lane<N>[], la
       for (const id of parallel.agents) enter(id, reset.observations[id]);
       while (parallel.agents.length > 0) {
         const acted = [...parallel.agents];
-        const predicted = new Map(lanes.map((lane) => [lane, used.get(lane)!.includes(1) ? lane.agent.predict(inputs.get(lane)!) : undefined]));
+        const predicted = new Map(lanes.map((lane) => [lane, used.get(lane)!.includes(1) ? lane.agent.predict(inputs.get(lane)!, starts.get(lane)) : undefined]));
+        for (const { episodeStarts } of starts.values()) episodeStarts.fill(0);
         const actions: Record<string, EnvAction> = {};
         for (const id of acted) {
           const { lane, row } = rows.get(id)!;

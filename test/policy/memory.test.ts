@@ -76,7 +76,7 @@ describe('network.memory', () => {
 });
 
 describe('network.memory where it is not supported yet', () => {
-  it('agents and the WebGPU trainer reject it naming network.memory (ONNX export supports it: test/interop/onnx-recurrent.test.ts)', async () => {
+  it('the WebGPU trainer rejects it naming network.memory (agents on the CPU backend take it; ONNX export: test/interop/onnx-recurrent.test.ts)', async () => {
     const { init } = await import('../../src/init.js');
     const { Agent } = await import('../../src/agent/agent.js');
     const { createWebGPUTrainer } = await import('../../src/backend/webgpu/trainer.js');
@@ -84,7 +84,10 @@ describe('network.memory where it is not supported yet', () => {
     await init();
     const policy = { observationSize: 3, actionSpace: Discrete(2), network: resolveNetworkSpec({ hidden: [4], memory: { cell: 'lstm', size: 4 } }) };
     const agent = { observationSpace: Box(3), actionSpace: Discrete(2), numAgents: 2, backend: 'cpu', network: { hidden: [4], memory: { cell: 'gru', size: 4 } } } as const;
-    await expect(Agent.create(agent)).rejects.toThrow(expect.objectContaining({ field: 'network.memory' }));
+    const created = await Agent.create(agent);
+    expect(created.options.network.memory).toEqual({ cell: 'gru', size: 4 });
+    created.dispose();
+    await expect(Agent.create({ ...agent, backend: 'webgpu' })).rejects.toThrow(expect.objectContaining({ field: 'options.policy.network.memory' }));
     await expect(createWebGPUTrainer({ policy, ppo: resolvePPOConfig({}), seed: 1 } as never)).rejects.toThrow(expect.objectContaining({ field: 'options.policy.network.memory' }));
   });
 });
