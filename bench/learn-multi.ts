@@ -104,7 +104,6 @@ async function duelSelfPlay(seed: number, budget: number): Promise<boolean> {
   while (agent.steps < budget) {
     await train(agent, env, { totalSteps: Math.min(budget, agent.steps + 250_000) });
     const bytes = await agent.save();
-    if (process.env.DUEL_SAVE) (await import('node:fs')).writeFileSync(`${process.env.DUEL_SAVE}-${seed}-${agent.steps}.safetensors`, bytes);
     const row = new Float32Array(6);
     // The same checkpoint twice: the sampled games draw from its generator, the argmax games draw nothing.
     const play = async (deterministic: boolean) => {
