@@ -1,19 +1,36 @@
 // Multi-agent learning targets (run by bench/learn.ts; or alone, after npm run build):
 //   node --import tsx bench/learn-multi.ts [duel-selfplay|hunters-and-prey] [--seeds 1,2,3,4,5] [--steps N]
 // duel-selfplay: self-play on 8 paddle duels in one parallel env (no baseline during training); every 250k
-// learner steps the latest policy plays 200 games against the scripted baseline; a seed passes when the win
-// rate reaches 80% within 2M learner steps. ELO (against the snapshot pool) is printed with each evaluation.
+// learner steps the latest policy plays 200 games against the scripted baseline, as it plays in the game
+// (sampled actions; its argmax is printed beside them); a seed passes when the win rate reaches 80% within
+// 2M learner steps, and trains on to the budget so the last evaluation shows whether it held. ELO (against
+// the snapshot pool) is printed with each evaluation.
+//   Variants: --ppo '{...}' --duel '{...}' (training PaddleDuel options) --selfplay '{...}' --agent '{...}'
+//   --duels N, --evaluate deterministic (pass on the argmax policy's win rate instead).
 // hunters-and-prey: two behaviours trained headless for a fixed budget (300k agent steps); then each, untrained
 // and trained, plays against the other behaviour's trained policy and against a scripted opponent (sampled
 // actions, 50 episodes): a seed passes when all four returns are higher trained.
 import { Agent, Behaviours, evaluateVersusBaseline, HuntersAndPrey, init, loadPolicy, PaddleDuel, presetFor, train } from '../dist/index.js';
 import type { BoxSpace, PaddleDuelOptions, ParallelEnv, ParallelStepResult } from '../dist/index.js';
 
-/** Tuning variants from the command line: --ppo '{...}' (the duel's PPO settings), --duel '{...}' (PaddleDuel options in training). */
+/** Tuning variants from the command line (see the header). */
 const flag = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? JSON.parse(process.argv[i + 1]) : undefined; };
 /** The duel's PPO settings: the PaddleDuel-v0 preset's, with numSteps halved (16 slots, 8 of them learning: the same 2048 learner steps per update). */
 const DUEL_PPO = { ...presetFor('PaddleDuel-v0').agent.ppo, numSteps: 128, ...flag('ppo') };
-const DUEL_TRAINING = { ...flag('duel') };
+/**
+ * The training duels reward each return with 0.1 (shaping; the evaluation games against the baseline are the
+ * default zero-sum duel): without it the learner's returns are rewarded only through points, rare between
+ * two policies that return most balls.
+ */
+const DUEL_TRAINING = { hitReward: 0.1, ...flag('duel') };
+/**
+ * Self-play settings: snapshots every 50k trained steps in a window of 20 (the pool spans the last 1M steps)
+ * and the latest policy as the opponent 30% of the time: a wider, older pool keeps the learner from forgetting
+ * how to beat earlier styles, which is what a scripted opponent tests.
+ */
+const DUEL_SELF_PLAY = { saveSteps: 50_000, swapSteps: 10_000, teamChange: 100_000, window: 20, playAgainstLatestModelRatio: 0.3, ...flag('selfplay') };
+const DUELS: number = flag('duels') ?? 8;
+const EVALUATE: 'sampled' | 'deterministic' = process.argv.includes('--evaluate') ? process.argv[process.argv.indexOf('--evaluate') + 1] as never : 'sampled';
 
 /**
  * `count` paddle duels as one parallel env (ids left_k, right_k, in that order: teams 0 and 1 alternate). A
@@ -68,30 +85,44 @@ function duels(count: number, options: PaddleDuelOptions = {}): ParallelEnv {
   };
 }
 
-/** Returns whether the seed reached the target. */
+/**
+ * Trains one seed for the whole budget; returns whether the win rate (of the `EVALUATE` policy) reached 0.8 at
+ * an evaluation. Prints a row per evaluation and a summary line per seed.
+ */
 async function duelSelfPlay(seed: number, budget: number): Promise<boolean> {
-  const env = duels(8, DUEL_TRAINING);
+  const env = duels(DUELS, DUEL_TRAINING);
   const preset = presetFor('PaddleDuel-v0').agent;
   const agent = await Agent.create({
-    ...preset, ppo: DUEL_PPO, numAgents: 16, observationSpace: env.observationSpace('left_0'), actionSpace: env.actionSpace('left_0'), backend: 'cpu', seed, totalSteps: budget,
-    selfPlay: { saveSteps: 20_000, swapSteps: 10_000, teamChange: 100_000, window: 10, playAgainstLatestModelRatio: 0.5 },
+    ...preset, ppo: DUEL_PPO, numAgents: 2 * DUELS, observationSpace: env.observationSpace('left_0'), actionSpace: env.actionSpace('left_0'), backend: 'cpu', seed, totalSteps: budget,
+    selfPlay: DUEL_SELF_PLAY, ...flag('agent'),
   });
-  console.log(`\nseed ${seed} (ppo ${JSON.stringify(DUEL_PPO)}, training duel ${JSON.stringify(DUEL_TRAINING)})\n\n| learner steps | win rate vs baseline (200 games) | wins / draws / losses | ELO | wall s |\n|---|---|---|---|---|`);
+  console.log(`\nseed ${seed} (${DUELS} duels, ppo ${JSON.stringify(DUEL_PPO)}, self-play ${JSON.stringify(DUEL_SELF_PLAY)}, training duel ${JSON.stringify(DUEL_TRAINING)}, passing on the ${EVALUATE} policy)\n\n| learner steps | win rate vs baseline, sampled (200 games) | wins / draws / losses | win rate, argmax | ELO | wall s |\n|---|---|---|---|---|---|`);
   const started = performance.now();
   let reached: number | undefined;
   const elo: number[] = [agent.selfPlay!.elo];
-  while (agent.steps < budget && reached === undefined) {
+  const rates: { sampled: number; deterministic: number }[] = [];
+  while (agent.steps < budget) {
     await train(agent, env, { totalSteps: Math.min(budget, agent.steps + 250_000) });
-    const policy = await loadPolicy(await agent.save(), { numAgents: 1 });
+    const bytes = await agent.save();
     const row = new Float32Array(6);
-    const result = evaluateVersusBaseline((observation) => { row.set(observation); return policy.predict(row); }, { games: 200, seed: 1_000_000 + seed });
-    policy.dispose();
+    // The same checkpoint twice: the sampled games draw from its generator, the argmax games draw nothing.
+    const play = async (deterministic: boolean) => {
+      const policy = await loadPolicy(bytes, { numAgents: 1 });
+      const options = { deterministic };
+      const result = evaluateVersusBaseline((observation) => { row.set(observation); return policy.predict(row, options); }, { games: 200, seed: 1_000_000 + seed });
+      policy.dispose();
+      return result;
+    };
+    const sampled = await play(false), argmax = await play(true);
+    rates.push({ sampled: sampled.winRate, deterministic: argmax.winRate });
     elo.push(agent.selfPlay!.elo);
-    console.log(`| ${agent.steps} | ${result.winRate.toFixed(3)} | ${result.wins} / ${result.draws} / ${result.losses} | ${elo.at(-1)!.toFixed(0)} | ${((performance.now() - started) / 1000).toFixed(0)} |`);
-    if (result.winRate >= 0.8) reached = agent.steps;
+    console.log(`| ${agent.steps} | ${sampled.winRate.toFixed(3)} | ${sampled.wins} / ${sampled.draws} / ${sampled.losses} | ${argmax.winRate.toFixed(3)} | ${elo.at(-1)!.toFixed(0)} | ${((performance.now() - started) / 1000).toFixed(0)} |`);
+    if (reached === undefined && rates.at(-1)![EVALUATE] >= 0.8) reached = agent.steps;
   }
   agent.dispose();
-  console.log(`seed ${seed}: ${reached === undefined ? 'did not reach' : `reached at ${reached} learner steps`}; ELO ${elo.map((e) => e.toFixed(0)).join(' -> ')} (${elo.at(-1)! > elo[0] ? 'rising' : 'not rising'})`);
+  const last = rates.at(-1)!;
+  const best = (key: 'sampled' | 'deterministic') => Math.max(...rates.map((r) => r[key])).toFixed(3);
+  console.log(`seed ${seed}: ${reached === undefined ? 'did not reach 0.8' : `reached 0.8 at ${reached} learner steps`} (${EVALUATE}); at ${agent.steps}: sampled ${last.sampled.toFixed(3)}, argmax ${last.deterministic.toFixed(3)}; best sampled ${best('sampled')}, argmax ${best('deterministic')}; ELO ${elo.map((e) => e.toFixed(0)).join(' -> ')} (${elo.at(-1)! > elo[0] ? 'rising' : 'not rising'}); ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return reached !== undefined;
 }
 
@@ -179,7 +210,7 @@ async function huntersAndPrey(seed: number, budget: number): Promise<boolean> {
 
 /** The multi-agent targets (names as on the command line) with their budgets and pass counts. */
 export const MULTI_TARGETS = {
-  'duel-selfplay': { budget: 2_000_000, needed: 4, run: duelSelfPlay, header: 'PaddleDuel self-play: win rate >= 0.8 over 200 games vs the scripted baseline within 2M learner steps' },
+  'duel-selfplay': { budget: 2_000_000, needed: 4, run: duelSelfPlay, header: `PaddleDuel self-play: win rate (${EVALUATE} policy) >= 0.8 over 200 games vs the scripted baseline within 2M learner steps` },
   'hunters-and-prey': { budget: 300_000, needed: 4, run: huntersAndPrey, header: 'HuntersAndPrey, two behaviours: each one\'s mean return (per agent, 50 episodes, sampled actions) is higher trained than untrained after 300k agent steps, against the other behaviour\'s trained policy and against a scripted opponent (hunters stepping toward the nearest prey, random prey); catches per episode in parentheses\n\n| seed | hunters vs trained prey | prey vs trained hunters | hunters vs random prey | prey vs scripted hunters | steps | wall s | both improved |\n|---|---|---|---|---|---|---|---|' },
 } as const;
 

@@ -2,7 +2,7 @@
 // within 100k steps (5 of 5 seeds); Pendulum-v1 mean return >= -300 within 500k steps (4 of 5 seeds). Both on
 // the CPU backend with the presets `webppo train` uses; evaluation every 5k (CartPole) or 20k
 // (Pendulum) steps (deterministic, 20 episodes), stopping at the target. Prints steps-to-target and wall time per seed.
-// Then the multi-agent targets of bench/learn-multi.ts: self-play on the paddle duel (win rate >= 80% of 200
+// Then the multi-agent targets of bench/learn-multi.ts: self-play on the paddle duel (win rate, sampled, >= 80% of 200
 // games against the scripted baseline within 2M learner steps, 4 of 5 seeds, ELO rising) and hunters and prey
 // with two behaviours (both improve within 300k agent steps, 4 of 5 seeds).
 // Usage: node --import tsx bench/learn.ts [CartPole-v1|Pendulum-v1|duel-selfplay|hunters-and-prey] [--seeds 1,2,3,4,5]

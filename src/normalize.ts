@@ -81,12 +81,15 @@ export class ObservationNormalizer {
     const { mean } = this.stats;
     const variance = this.stats.var;
     for (let r = 0; r < rows; r++) {
-      for (let k = 0; k < n; k++) {
-        const z = (input[r * n + k] - mean[k]) / Math.sqrt(variance[k] + EPSILON);
-        out[r * n + k] = z < -CLIP ? -CLIP : z > CLIP ? CLIP : z;
-      }
+      for (let k = 0; k < n; k++) out[r * n + k] = normalizeValue(input[r * n + k], mean[k], variance[k]);
     }
   }
+}
+
+/** One normalized observation value: `clip((x - mean) / sqrt(variance + 1e-8), -10, 10)`. */
+export function normalizeValue(x: number, mean: number, variance: number): number {
+  const z = (x - mean) / Math.sqrt(variance + EPSILON);
+  return z < -CLIP ? -CLIP : z > CLIP ? CLIP : z;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Self-play inside the agent: slot e belongs to team e % teams; the learning team's slots act with the learner
-// and are stored, every other team's slots are driven by an OpponentPolicy acting with the frozen parameters
-// self-play chose for that team, and are never stored. After each update the agent reports the steps it
+// and are stored, every other team's slots are driven by an OpponentPolicy acting with the frozen policy
+// self-play chose for that team (its parameters and, when the agent normalizes, the observation statistics
+// of the moment it was frozen), and are never stored. After each update the agent reports the steps it
 // trained on; swaps reload the opponents, and a team change moves the drivers to the new opponent teams
 // between two ticks (the agent ends the stored stretches of the slots that stop learning at that point).
 import { checkInteger, checkOneOf, fail } from '../errors.js';
@@ -8,7 +9,7 @@ import type { ObservationNormalizer } from '../normalize.js';
 import type { PolicySpec } from '../policy/network.js';
 import { CheckpointError, type Tensor } from '../policy/safetensors.js';
 import type { GameResult } from '../selfplay/elo.js';
-import { OpponentPolicy } from '../selfplay/opponent-policy.js';
+import { frozenPolicy, OpponentPolicy } from '../selfplay/opponent-policy.js';
 import { resolveSelfPlayOptions, type ResolvedSelfPlayOptions, type SelfPlayOptions } from '../selfplay/options.js';
 import { SelfPlay, type SelfPlayChanges, type SelfPlaySummary } from '../selfplay/self-play.js';
 import type { Driver } from './slots.js';
@@ -43,7 +44,7 @@ export interface SelfPlayHost {
   seed: number;
   /** The learner's policy spec, which the opponents share. */
   policy: PolicySpec;
-  /** The agent's observation normalizer, when it normalizes (opponents read normalized rows, never update the statistics). */
+  /** The agent's observation normalizer, when it normalizes (snapshots freeze its statistics; opponents never update them). */
   normalizer: ObservationNormalizer | undefined;
   /** agent.addDriver. */
   addDriver(slots: readonly number[], driver: Driver): () => void;
@@ -67,7 +68,7 @@ class OpponentDriver implements Driver {
   private readonly rows: Int32Array;
   private readonly options = { masks: undefined as Uint8Array | undefined, deterministic: false };
   /**
-   * @param owner - The self-play whose masks, normalized rows and step count the driver uses.
+   * @param owner - The self-play whose masks and step count the driver uses.
    * @param policy - The team's frozen policy.
    * @param size - The team's slots (the most that act on one tick).
    */
@@ -81,7 +82,8 @@ class OpponentDriver implements Driver {
     for (let i = 0; i < slots.length; i++) if (deciding[slots[i]] === 1) this.rows[count++] = slots[i];
     if (count === 0) return;
     this.options.masks = this.owner.masks;
-    this.policy.act(this.owner.input(observations), this.rows, count, actions, this.options);
+    // Raw observations: the frozen policy normalizes them with its own statistics.
+    this.policy.act(observations, this.rows, count, actions, this.options);
     this.owner.pendingOpponentSteps += count;
   }
 }
@@ -97,8 +99,8 @@ export class AgentSelfPlay {
   private readonly detach: (() => void)[] = [];
   /** The team whose slots the drivers leave to the learner now (lags `state.learningTeam` until a team change is applied). */
   private drivenFor = -1;
-  private readonly normalized: Float32Array;
-  private normalizedFor: Float32Array | undefined;
+  /** The learner frozen after an update (reused: self-play copies what it keeps). */
+  private readonly frozen: Float32Array;
 
   /**
    * @param host - The agent's side.
@@ -107,19 +109,24 @@ export class AgentSelfPlay {
   private constructor(private readonly host: SelfPlayHost, readonly state: SelfPlay) {
     const { teams } = state.options;
     const size = host.numAgents / teams;
-    this.policies = Array.from({ length: teams }, (_, t) => new OpponentPolicy(host.policy, state.snapshot(0).parameters, { maxRows: size, seed: opponentSeed(host.seed, t) }));
+    const normalizeObservations = host.normalizer !== undefined;
+    this.policies = Array.from({ length: teams }, (_, t) => new OpponentPolicy(host.policy, state.snapshot(0).parameters, { maxRows: size, seed: opponentSeed(host.seed, t), normalizeObservations }));
     this.drivers = this.policies.map((p) => new OpponentDriver(this, p, size));
-    this.normalized = new Float32Array(host.normalizer ? host.numAgents * host.policy.observationSize : 0);
+    this.frozen = new Float32Array(state.snapshot(0).parameters.length);
     this.loadOpponents();
     this.attach();
   }
 
-  /** Self-play from the learner's initial parameters. */
+  /** Self-play from the learner's initial parameters (and its normalizer's statistics now, when it normalizes). */
   static create(host: SelfPlayHost, options: ResolvedSelfPlayOptions, parameters: Float32Array): AgentSelfPlay {
-    return new AgentSelfPlay(host, new SelfPlay(options, parameters, host.seed));
+    return new AgentSelfPlay(host, new SelfPlay(options, frozenPolicy(parameters, host.normalizer?.stats), host.seed));
   }
 
-  /** Self-play continuing from a checkpoint's `self_play.*` tensors. */
+  /**
+   * Self-play continuing from a checkpoint's `self_play.*` tensors.
+   * @param parameterCount - The network's parameter count (the snapshots also hold 2 x observation size
+   * statistics when the agent normalizes).
+   */
   static restore(host: SelfPlayHost, options: ResolvedSelfPlayOptions, parameterCount: number, tensors: ReadonlyMap<string, Tensor>): AgentSelfPlay {
     const pending = tensors.get(PENDING_TENSOR);
     const count = pending?.data[0];
@@ -127,7 +134,8 @@ export class AgentSelfPlay {
       throw new CheckpointError(`checkpoint: tensor ${PENDING_TENSOR}: expected F64 [1] holding an integer >= 0, got ${pending ? `${pending.dtype} [${pending.shape}] ${String(count)}` : 'nothing'}`, PENDING_TENSOR);
     }
     const own = new Map([...tensors].filter(([name]) => name !== PENDING_TENSOR));
-    const sp = new AgentSelfPlay(host, SelfPlay.restore(options, parameterCount, own));
+    const frozenSize = parameterCount + (host.normalizer ? 2 * host.policy.observationSize : 0);
+    const sp = new AgentSelfPlay(host, SelfPlay.restore(options, frozenSize, own));
     try {
       sp.policies.forEach((p, t) => p.restore(own, t));
     } catch (error) {
@@ -143,22 +151,9 @@ export class AgentSelfPlay {
     return slot % this.state.options.teams;
   }
 
-  /** The observations an opponent reads: normalized (once per tick, without updating the statistics) when the agent normalizes. */
-  input(observations: Float32Array): Float32Array {
-    const norm = this.host.normalizer;
-    if (norm === undefined) return observations;
-    // Drivers of every opponent team act on the same tick with the same rows: normalize them once.
-    if (this.normalizedFor !== observations) {
-      norm.normalize(observations, this.normalized, this.host.numAgents, false);
-      this.normalizedFor = observations;
-    }
-    return this.normalized;
-  }
-
-  /** Called at the start of each act(): the masks drivers pass on, and a fresh normalization. */
+  /** Called at the start of each act(): the masks drivers pass on. */
   beginTick(masks: Uint8Array | undefined): void {
     this.masks = masks;
-    this.normalizedFor = undefined;
   }
 
   /**
@@ -167,7 +162,8 @@ export class AgentSelfPlay {
    * undefined when nothing changed.
    */
   trained(steps: number, parameters: Float32Array, updates: number): SelfPlayEvent | undefined {
-    const changes = this.state.onTrainedSteps(steps, parameters, this.pendingOpponentSteps);
+    // The parameters with the statistics they act with now: what a snapshot or a 'latest' opponent keeps.
+    const changes = this.state.onTrainedSteps(steps, frozenPolicy(parameters, this.host.normalizer?.stats, this.frozen), this.pendingOpponentSteps);
     this.pendingOpponentSteps = 0;
     if (changes.swapped) this.loadOpponents();
     if (changes.teamChanged) this.settle();

@@ -1,6 +1,7 @@
 // Opponents acting with frozen parameters: one wasm CPU inference instance, batched over the rows (slots)
 // an opponent team holds. Changing the opponent copies parameters in; nothing is rebuilt, and after the
-// first call nothing is allocated.
+// first call nothing is allocated. With observation normalization a frozen policy carries the statistics it
+// was trained with (after its network parameters), so an old snapshot never reads the learner's newer ones.
 import { CpuPolicy } from '../backend/cpu/inference.js';
 import { checkArray, checkBoolean, checkInteger, checkKeys, checkObject, fail, UnknownOptionError } from '../errors.js';
 import type { PolicySpec } from '../policy/network.js';
@@ -8,6 +9,7 @@ import { CheckpointError, type Tensor } from '../policy/safetensors.js';
 import { MAX_TEAMS } from './options.js';
 import { opponentRngTensor } from './state.js';
 import { actionSize, logitCount } from '../spaces.js';
+import { normalizeValue, type RunningStats } from '../normalize.js';
 
 /** Options of the OpponentPolicy constructor. */
 export interface OpponentPolicyOptions {
@@ -18,6 +20,35 @@ export interface OpponentPolicyOptions {
    * @default 0
    */
   seed?: number;
+  /**
+   * Whether the frozen policies normalize observations: each one's flat parameters then end with the
+   * observation statistics it was trained with (see {@link frozenPolicy}), and act() reads raw observations.
+   * @default false
+   */
+  normalizeObservations?: boolean;
+}
+
+/**
+ * A policy frozen for opponents: the network's flat parameters, followed, when the policy normalizes
+ * observations, by the normalizer's mean and variance (observation size each, as float32) at that moment.
+ * Weights and statistics travel together, so a snapshot normalizes as it did when it was taken.
+ * @param parameters - The network's flat parameters (copied).
+ * @param stats - The observation statistics, when the policy normalizes.
+ * @param out - Where to write (length: parameters + 2 x observation size); a new array when left out.
+ */
+export function frozenPolicy(parameters: Float32Array, stats?: RunningStats, out?: Float32Array): Float32Array {
+  if (stats === undefined) {
+    if (out === undefined) return parameters.slice();
+    out.set(parameters);
+    return out;
+  }
+  const n = stats.mean.length;
+  const into = out ?? new Float32Array(parameters.length + 2 * n);
+  if (into.length !== parameters.length + 2 * n) fail('out', `a Float32Array of ${parameters.length + 2 * n} floats (parameters + 2 x ${n})`, into);
+  into.set(parameters);
+  into.set(stats.mean, parameters.length);
+  into.set(stats.var, parameters.length + n);
+  return into;
 }
 
 /** Options of one OpponentPolicy.act() call. */
@@ -53,17 +84,33 @@ export class OpponentPolicy {
   private readonly views: Float32Array[] = [];
   private readonly maskViews: Uint8Array[] = [];
   private readonly actOptions = { masks: undefined as Uint8Array | undefined, deterministic: false };
+  /** The frozen observation mean and variance (float64 copies), when the policy normalizes. */
+  private readonly normalizer: { mean: Float64Array; var: Float64Array } | undefined;
 
   /**
    * @param policy - The learner's policy spec (observation size, action space, network).
-   * @param parameters - The opponent's flat parameters to start with (copied).
-   * @param options - The most rows per call and the seed of the draws.
+   * @param parameters - The opponent's frozen policy to start with (copied; see {@link frozenPolicy}).
+   * @param options - The most rows per call, the seed of the draws, and whether observations are normalized.
    */
   constructor(policy: PolicySpec, parameters: Float32Array, options: OpponentPolicyOptions) {
-    checkKeys('options', options, ['maxRows', 'seed'], 'option');
+    checkKeys('options', options, ['maxRows', 'seed', 'normalizeObservations'], 'option');
     this.maxRows = checkInteger('options.maxRows', options.maxRows, 1, 1 << 20);
-    this.cpu = new CpuPolicy(policy, { parameters, seed: checkInteger('options.seed', options.seed ?? 0, 0), maxAgents: this.maxRows });
+    const normalize = checkBoolean('options.normalizeObservations', options.normalizeObservations ?? false);
+    const seed = checkInteger('options.seed', options.seed ?? 0, 0);
+    // The network's part goes to the constructor as it is (CpuPolicy checks it); the statistics are loaded next.
+    const statistics = normalize && parameters instanceof Float32Array ? 2 * (policy?.observationSize ?? 0) : 0;
+    const network = statistics > 0 && parameters.length > statistics ? parameters.subarray(0, parameters.length - statistics) : parameters;
+    this.cpu = new CpuPolicy(policy, { parameters: network, seed, maxAgents: this.maxRows });
     this.policy = this.cpu.policy;
+    if (normalize) {
+      this.normalizer = { mean: new Float64Array(this.policy.observationSize), var: new Float64Array(this.policy.observationSize) };
+      try {
+        this.load(parameters, 'parameters');
+      } catch (error) {
+        this.cpu.dispose();
+        throw error;
+      }
+    }
     const space = this.policy.actionSpace;
     this.observationSize = this.policy.observationSize;
     this.actionSize = actionSize(space);
@@ -80,20 +127,36 @@ export class OpponentPolicy {
     if (this.squash) this.out.squashedActions = new Float32Array(perRow);
   }
 
-  /** Floats per parameter snapshot. */
+  /** Floats per frozen policy: the network's parameters, plus 2 x observation size when it normalizes. */
   get parameterCount(): number {
-    return this.cpu.layout.size;
+    return this.cpu.layout.size + (this.normalizer ? 2 * this.policy.observationSize : 0);
   }
 
-  /** Switches to another frozen policy: copies `parameters` into the inference instance. */
-  load(parameters: Float32Array): void {
-    this.cpu.setParameters(parameters);
+  /**
+   * Switches to another frozen policy (see {@link frozenPolicy}): copies its network parameters into the
+   * inference instance and, when it normalizes, its observation statistics. A malformed one changes nothing.
+   */
+  load(parameters: Float32Array, field = 'parameters'): void {
+    checkArray(field, parameters, Float32Array, this.parameterCount);
+    const size = this.cpu.layout.size;
+    const norm = this.normalizer;
+    if (norm !== undefined) {
+      const n = this.policy.observationSize;
+      for (let k = 0; k < n; k++) {
+        const variance = parameters[size + n + k];
+        if (!(variance >= 0)) fail(`${field}[${size + n + k}]`, 'an observation variance >= 0', variance);
+      }
+      for (let k = 0; k < n; k++) {
+        norm.mean[k] = parameters[size + k];
+        norm.var[k] = parameters[size + n + k];
+      }
+    }
+    this.cpu.setParameters(norm === undefined ? parameters : parameters.subarray(0, size));
   }
 
   /**
    * Acts for the first `count` slots listed in `rows`: reads each slot's observation row of `observations`
-   * (slots x observation size, as the network takes them: normalized by the caller when the agent
-   * normalizes), and writes each slot's action into its row of `actions` (slots x action size; for
+   * (slots x observation size, raw: a policy that normalizes does it with its own frozen statistics), and writes each slot's action into its row of `actions` (slots x action size; for
    * tanh_normal, the squashed action the game gets). Other rows of `actions` are left alone.
    * @param observations - Every slot's observation row.
    * @param rows - Slot indices acting now; the first `count` are read.
@@ -136,9 +199,14 @@ export class OpponentPolicy {
     if (count === 0) return;
     const gathered = this.gathered;
     const L = this.logits;
+    const norm = this.normalizer;
     for (let i = 0; i < count; i++) {
       // Plain loops, not subarray(): a view per row would allocate on every call.
-      for (let k = 0, from = rows[i] * obsSize, to = i * obsSize; k < obsSize; k++) gathered[to + k] = observations[from + k];
+      if (norm === undefined) {
+        for (let k = 0, from = rows[i] * obsSize, to = i * obsSize; k < obsSize; k++) gathered[to + k] = observations[from + k];
+      } else {
+        for (let k = 0, from = rows[i] * obsSize, to = i * obsSize; k < obsSize; k++) gathered[to + k] = normalizeValue(observations[from + k], norm.mean[k], norm.var[k]);
+      }
       if (masks !== undefined) for (let k = 0, from = rows[i] * L, to = i * L; k < L; k++) this.gatheredMasks[to + k] = masks[from + k];
     }
     this.actOptions.masks = masks === undefined ? undefined : this.view(this.maskViews, this.gatheredMasks, count, L);

@@ -1,5 +1,6 @@
 // Self-play in the agent, on PaddleDuel through the game-loop API: only the learning team's steps are stored,
-// opponents act as an independently built OpponentPolicy with the snapshot parameters does, reported results
+// opponents act as an independently built OpponentPolicy with the snapshot parameters does (with observation
+// normalization, with the statistics of the moment the snapshot was taken, not the learner's current ones), reported results
 // move the ratings by the ELO formula, saves / swaps / team changes happen on schedule through real updates
 // and show in events, and a save mid-game resumes bit-exact (with decision periods, leave and spawn).
 import { setFlagsFromString } from 'node:v8';
@@ -10,6 +11,7 @@ import { init } from '../../src/init.js';
 import { resolveNetworkSpec } from '../../src/policy/network.js';
 import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.js';
 import { checksumAt, fileChecksum } from '../../src/policy/checkpoint.js';
+import { frozenPolicy } from '../../src/selfplay/opponent-policy.js';
 import { Box, Discrete } from '../../src/spaces.js';
 
 beforeAll(() => init());
@@ -140,6 +142,46 @@ describe('self-play in the agent', () => {
     // The learner moved away from the snapshot it plays against between swaps.
     expect(await agent.getParameters()).not.toEqual(initial);
     expect(compared).toBe(140);
+    independent.dispose();
+    agent.dispose();
+  });
+
+  it('with observation normalization, opponents normalize with the statistics frozen with their snapshot', async () => {
+    // A swap to 'latest' every second update; between swaps the learner's statistics keep moving.
+    const agent = await Agent.create(options(4, { ...QUIET, swapSteps: 40, playAgainstLatestModelRatio: 1 }, { ppo: { numSteps: 8, numMinibatches: 2, numEpochs: 4, learningRate: 0.03, normalizeObservations: true } }));
+    const spec = { observationSize: OBS, actionSpace: Discrete(3), network: resolveNetworkSpec({ hidden: [16] }) };
+    const learnerStats = async () => {
+      const { tensors } = readSafetensors(await agent.save());
+      return { mean: tensors.get('obs_rms.mean')!.data as Float64Array, var: tensors.get('obs_rms.var')!.data as Float64Array, count: 1 };
+    };
+    const initialStats = await learnerStats();
+    expect(Array.from(initialStats.var)).toEqual(new Array(OBS).fill(1));
+    const independent = new OpponentPolicy(spec, frozenPolicy(await agent.getParameters(), initialStats), { maxRows: 2, seed: opponentSeed(3, 1), normalizeObservations: true });
+    const expected = new Int32Array(4), rows = Int32Array.of(1, 3);
+    let swaps = 0, frozen = initialStats, drift = 0;
+    const swapped: number[] = [];
+    agent.on('selfPlay', (e) => { if (e.swapped) swapped.push(e.updates); });
+    const game = new DuelGame(4, 2);
+    for (let t = 0; t < 400; t++) {
+      independent.act(game.observations, rows, 2, expected);
+      const taken = game.tick(agent);
+      expect([taken[1], taken[3]]).toEqual([expected[1], expected[3]]);
+      if (agent.pendingUpdates > 0) {
+        const before = swapped.length;
+        await agent.whenIdle();
+        const now = await learnerStats();
+        // How far the learner's statistics are from the ones the opponent plays with, just before a swap.
+        drift = Math.max(drift, ...Array.from(now.var, (v, k) => Math.abs(v - frozen.var[k])));
+        if (swapped.length > before) {
+          swaps++;
+          frozen = now;
+          independent.load(frozenPolicy(await agent.getParameters(), now));
+        }
+      }
+    }
+    expect(swaps).toBe(12);
+    // The statistics moved far between swaps: an opponent reading the learner's current ones would act otherwise.
+    expect(drift).toBeGreaterThan(0.5);
     independent.dispose();
     agent.dispose();
   });

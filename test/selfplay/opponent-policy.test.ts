@@ -1,7 +1,9 @@
 // OpponentPolicy: actions for the listed slots equal a fresh CpuPolicy's on the same rows (sampled draws
 // included), for discrete, masked multi-discrete and squashed Box spaces; switching parameters copies them
-// in; acting allocates no wasm memory and keeps its arrays; bad input is named and changes nothing.
+// in; a policy that normalizes does it with the statistics frozen with its parameters; acting allocates no
+// wasm memory and keeps its arrays; bad input is named and changes nothing.
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CpuPolicy } from '../../src/backend/cpu/inference.js';
 import { init, wasm } from '../../src/init.js';
@@ -10,6 +12,7 @@ import { networkLayout, type PolicySpec, resolveNetworkSpec } from '../../src/po
 import { PCG32 } from '../../src/rng.js';
 import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.js';
 import { OpponentPolicy, SelfPlay } from '../../src/selfplay/index.js';
+import { frozenPolicy } from '../../src/selfplay/opponent-policy.js';
 import { type ActionSpace, actionSize, Box, Discrete, logitCount, MultiDiscrete } from '../../src/spaces.js';
 
 beforeAll(async () => {
@@ -115,6 +118,65 @@ describe('OpponentPolicy', () => {
     expect(Array.from(actions)).toEqual(reference(check, policy, observations, [0, 1, 2, 3], true).flat());
     opponent.dispose();
     check.dispose();
+  });
+
+  it('normalizes with the statistics frozen with its parameters, whatever they are: a CpuPolicy on rows normalized by definition', () => {
+    const policy = spec(Discrete(4));
+    const layout = networkLayout(policy);
+    const parameters = [initialParameters(layout, 7), initialParameters(layout, 8)];
+    const stats = fc.record({
+      mean: fc.array(fc.float({ min: -50, max: 50, noNaN: true }), { minLength: 5, maxLength: 5 }),
+      var: fc.array(fc.float({ min: 0, max: 400, noNaN: true }), { minLength: 5, maxLength: 5 }),
+    });
+    const frozen = (p: Float32Array, s: { mean: number[]; var: number[] }) => frozenPolicy(p, { mean: Float64Array.from(s.mean), var: Float64Array.from(s.var), count: 1 });
+    // float64 by definition, from the float32 values the frozen policy holds: clip((x - mean) / sqrt(var + 1e-8), -10, 10).
+    const byDefinition = (observations: Float32Array, s: { mean: number[]; var: number[] }) => observations.map((x, i) => {
+      const k = i % 5;
+      const z = (x - Math.fround(s.mean[k])) / Math.sqrt(Math.fround(s.var[k]) + 1e-8);
+      return Math.min(10, Math.max(-10, z));
+    });
+    fc.assert(fc.property(stats, stats, fc.integer({ min: 0, max: 1000 }), (first, second, seed) => {
+      const opponent = new OpponentPolicy(policy, frozen(parameters[0], first), { maxRows: SLOTS, seed, normalizeObservations: true });
+      const fresh = new CpuPolicy(policy, { parameters: parameters[0], seed });
+      try {
+        expect(opponent.parameterCount).toBe(layout.size + 10);
+        const rows = Int32Array.of(4, 0, 8);
+        const actions = new Int32Array(SLOTS);
+        for (const [step, s] of [[0, first], [1, second]] as const) {
+          if (step === 1) {
+            opponent.load(frozen(parameters[1], s));
+            fresh.setParameters(parameters[1]);
+          }
+          const observations = randomObservations(seed + step).map((x) => 20 * x);
+          for (const deterministic of [false, true]) {
+            opponent.act(observations, rows, 3, actions, { deterministic });
+            const expected = reference(fresh, policy, byDefinition(observations, s), Array.from(rows), deterministic);
+            expect([actions[4], actions[0], actions[8]]).toEqual(expected.flat());
+          }
+        }
+      } finally {
+        opponent.dispose();
+        fresh.dispose();
+      }
+    }), { numRuns: 25 });
+  });
+
+  it('rejects a frozen policy without its statistics or with a negative variance, and keeps the one it has', () => {
+    const policy = spec(Discrete(3));
+    const layout = networkLayout(policy);
+    const good = frozenPolicy(initialParameters(layout, 1), { mean: new Float64Array(5).fill(3), var: new Float64Array(5).fill(4), count: 1 });
+    expect(() => new OpponentPolicy(policy, initialParameters(layout, 1), { maxRows: 2, normalizeObservations: true })).toThrow(/^parameters.length: expected \d+, got \d+/);
+    const opponent = new OpponentPolicy(policy, good, { maxRows: 2, normalizeObservations: true });
+    const observations = randomObservations(1).subarray(0, 10);
+    const before = new Int32Array(2), after = new Int32Array(2);
+    opponent.act(observations, Int32Array.of(0, 1), 2, before, { deterministic: true });
+    const negative = good.slice();
+    negative[layout.size + 5 + 2] = -1;
+    expect(() => opponent.load(negative)).toThrow(new RegExp(`^parameters\\[${layout.size + 7}\\]: expected an observation variance >= 0, got -1`));
+    expect(() => opponent.load(initialParameters(layout, 2))).toThrow(/^parameters.length: expected/);
+    opponent.act(observations, Int32Array.of(0, 1), 2, after, { deterministic: true });
+    expect(after).toEqual(before);
+    opponent.dispose();
   });
 
   it('allocates no wasm memory and keeps its arrays over many calls, loads and row counts', () => {
