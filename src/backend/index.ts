@@ -57,12 +57,6 @@ let reported = false;
 export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer> {
   const backend = checkOneOf('backend', options.backend ?? 'auto', ['auto', 'cpu', 'webgpu'] as const);
   if (backend === 'cpu') return createCpuTrainer(options);
-  // Recurrent networks have CPU kernels only: 'auto' has nothing to measure, and 'webgpu' rejects them.
-  if (backend === 'auto' && options.policy?.network?.memory !== undefined) {
-    const trainer = createCpuTrainer(options);
-    options.onBackendReport?.({ backend: 'cpu', reason: 'a recurrent network (network.memory): only the CPU backend has recurrent kernels' });
-    return trainer;
-  }
   if (backend === 'webgpu') return createWebGPUTrainer(options);
   const numEnvs = checkInteger('numEnvs', options.numEnvs ?? 1, 1);
   const adapter = await probeAdapter().catch(() => null);

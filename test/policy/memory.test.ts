@@ -76,32 +76,14 @@ describe('network.memory', () => {
 });
 
 describe('network.memory where it is not supported yet', () => {
-  it('agents, the WebGPU trainer and ONNX export reject it naming network.memory', async () => {
+  it('agents and ONNX export reject it naming network.memory', async () => {
     const { init } = await import('../../src/init.js');
     const { Agent } = await import('../../src/agent/agent.js');
-    const { createWebGPUTrainer } = await import('../../src/backend/webgpu/trainer.js');
     const { policyToOnnx } = await import('../../src/interop/onnx/export.js');
-    const { resolvePPOConfig } = await import('../../src/config.js');
     await init();
     const policy = { observationSize: 3, actionSpace: Discrete(2), network: resolveNetworkSpec({ hidden: [4], memory: { cell: 'lstm', size: 4 } }) };
     const agent = { observationSpace: Box(3), actionSpace: Discrete(2), numAgents: 2, backend: 'cpu', network: { hidden: [4], memory: { cell: 'gru', size: 4 } } } as const;
     await expect(Agent.create(agent)).rejects.toThrow(expect.objectContaining({ field: 'network.memory' }));
-    await expect(createWebGPUTrainer({ policy, ppo: resolvePPOConfig({}), seed: 1 } as never)).rejects.toThrow(expect.objectContaining({ field: 'options.policy.network.memory' }));
     expect(() => policyToOnnx({ policy, layout: networkLayout(policy), parameters: new Float32Array(networkLayout(policy).size) } as never)).toThrow(expect.objectContaining({ field: 'network.memory' }));
-  });
-});
-
-describe("backend 'auto' with network.memory", () => {
-  it('builds the CPU trainer without measuring, and says why', async () => {
-    const { init } = await import('../../src/init.js');
-    const { createTrainer } = await import('../../src/backend/index.js');
-    const { resolvePPOConfig } = await import('../../src/config.js');
-    await init();
-    const policy = { observationSize: 3, actionSpace: Discrete(2), network: resolveNetworkSpec({ hidden: [4], memory: { cell: 'lstm', size: 4 } }) };
-    const reports: { backend: string; reason: string }[] = [];
-    const trainer = await createTrainer({ policy, ppo: resolvePPOConfig({}), seed: 1, backend: 'auto', onBackendReport: (r) => reports.push(r) });
-    expect(trainer.backend).toBe('cpu');
-    expect(reports).toEqual([expect.objectContaining({ backend: 'cpu', reason: expect.stringContaining('network.memory') })]);
-    trainer.dispose();
   });
 });
