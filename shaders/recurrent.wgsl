@@ -63,8 +63,8 @@ fn column(c: u32) -> Column {
 }
 
 @compute @workgroup_size(64)
-fn recurrent_forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let c = group.x;
+fn recurrent_forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+  let c = group.x + group.y * groups.x; // columns beyond 65535 workgroups continue in y
   if (c >= p.columns) { return; }
   let col = column(c);
   let H = p.H;
@@ -127,8 +127,8 @@ fn recurrent_forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
 }
 
 @compute @workgroup_size(64)
-fn recurrent_backward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let c = group.x;
+fn recurrent_backward(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+  let c = group.x + group.y * groups.x; // columns beyond 65535 workgroups continue in y
   if (c >= p.columns) { return; }
   let col = column(c);
   let H = p.H;

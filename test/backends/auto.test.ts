@@ -39,12 +39,12 @@ function slowed(trainer: Trainer): Trainer {
 describe.skipIf(!adapter)("backend 'auto' picks the faster backend by timing one update", { timeout: 240_000 }, () => {
   beforeAll(() => { vi.spyOn(console, 'info').mockImplementation(() => {}); });
 
-  const cases = [
+  const cases: { slow: BackendName; network: NetworkSpecInput }[] = [
     { slow: 'cpu', network: { hidden: [8, 8] } },
     { slow: 'webgpu', network: { hidden: [8, 8] } },
     { slow: 'cpu', network: { hidden: [8], memory: { cell: 'lstm', size: 8, sequenceLength: 4 } } },
     { slow: 'webgpu', network: { hidden: [8], memory: { cell: 'gru', size: 8, sequenceLength: 4 } } },
-  ] as const satisfies readonly { slow: BackendName; network: NetworkSpecInput }[];
+  ];
   for (const { slow, network } of cases) {
     const expected = slow === 'cpu' ? 'webgpu' : 'cpu';
     const what = network.memory ? ` (${network.memory.cell} network)` : '';

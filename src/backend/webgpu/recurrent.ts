@@ -8,6 +8,8 @@ import { recordColumnSum, recordMatmul } from './variants.js';
 import type { KernelVariant } from './gpu-types.js';
 
 const BIAS = 1; // matmul_common.wgsl flags
+/** WebGPU's guaranteed workgroups per dispatch dimension. */
+const MAX_GROUPS = 65535;
 
 /** Floats per minibatch row of a cell's saved values (recurrent.wgsl's `rec`). */
 export function cellRecordFloats(entry: MemoryEntry): number {
@@ -45,6 +47,13 @@ export function columnCount(seq: Sequencing): number {
   return (seq.m / seq.numSteps) * Math.ceil(seq.numSteps / seq.sequenceLength);
 }
 
+/** Workgroups of a pass through time: one per column, past 65535 continued in y (the shader folds them back). */
+function columnGroups(seq: Sequencing): [number, number] {
+  const columns = columnCount(seq);
+  const x = Math.min(columns, MAX_GROUPS);
+  return [x, Math.ceil(columns / x)];
+}
+
 function uniforms(entry: MemoryEntry, seq: Sequencing): number[] {
   return [
     entry.cell === 'lstm' ? 0 : 1, entry.size, seq.numSteps, seq.sequenceLength,
@@ -76,7 +85,7 @@ export function recordCellForward(
   const I = entry.inputs;
   recordMatmul(rec, k, variant, [seq.m, GH, I, BIAS, x.offset, x.stride, 1, 0, entry.weightIhOffset, 1, I, 0, 0, cellRecordFloats(entry), entry.biasIhOffset, 0],
     { 1: x.buffer, 2: b.params, 3: b.record, 4: b.params, 5: b.params });
-  rec.dispatch(k.recurrent_forward, uniforms(entry, seq), { 1: b.params, 2: b.plan, 3: b.data, 4: b.states, 5: b.record }, columnCount(seq));
+  rec.dispatch(k.recurrent_forward, uniforms(entry, seq), { 1: b.params, 2: b.plan, 3: b.data, 4: b.states, 5: b.record }, ...columnGroups(seq));
 }
 
 /**
@@ -96,7 +105,7 @@ export function recordCellBackward(
   const inputSide = H;
   const hiddenSide = entry.cell === 'lstm' ? H : H + GH; // an LSTM's two sides are the same pre-activations
   const hprev = (entry.cell === 'lstm' ? 4 : 6) * H;
-  rec.dispatch(k.recurrent_backward, uniforms(entry, seq), { 1: b.params, 2: b.plan, 3: b.data, 5: b.record, 6: b.gradient }, columnCount(seq));
+  rec.dispatch(k.recurrent_backward, uniforms(entry, seq), { 1: b.params, 2: b.plan, 3: b.data, 5: b.record, 6: b.gradient }, ...columnGroups(seq));
   // dW_ih = dGates^T X, db_ih = column sums of dGates; dW_hh = dGatesHh^T H_prev, db_hh likewise.
   recordMatmul(rec, k, variant, [GH, I, seq.m, 0, inputSide, 1, stride, 0, x.offset, x.stride, 1, 0, entry.weightIhOffset, I, 0, 0],
     { 1: b.gradient, 2: x.buffer, 3: sums.grads, 4: b.params, 5: b.params });
