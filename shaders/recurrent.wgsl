@@ -1,8 +1,8 @@
 // Recurrent cells over a minibatch of whole segments: PyTorch's nn.LSTM (gates i, f, g, o) and nn.GRU (gates
 // r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn))). Minibatch row u * numSteps + t is step t of segment u
 // (the plan's segment order, as advantage.wgsl's); each segment is cut into sequences of seqLen steps, and one
-// workgroup runs one sequence (a column) through time, its invocations spread over the gate rows and units,
-// with a storage barrier between the phases of a step. The input projection x W_ih^T + b_ih of every row, the
+// workgroup runs one sequence (a column) through time, each invocation owning units (and their gate rows),
+// with one storage barrier per step (every unit of the next step reads all of h, or of dL/dgates). The input projection x W_ih^T + b_ih of every row, the
 // parameter gradients and the input gradient are matrix products over all rows (linear.wgsl / tiled.wgsl).
 //
 // A sequence starts from its stored state (states [sequences, numEnvs, stateSize], this cell's part at
@@ -75,54 +75,69 @@ fn recurrent_forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workg
   // The stored state of this sequence: states[sequence, env, stateOffset ..] (env from the row's batch row).
   let env = batchRow(col.first) % p.numEnvs;
   let state = (col.sequence * p.numEnvs + env) * p.stateSize + p.stateOffset;
+  // h_prev (and c_prev) of the first step: the stored state.
+  let first = col.first * REC;
+  for (var j = local.x; j < H; j += GROUP) {
+    rec[first + HP + j] = states[state + j];
+    if (lstm) { rec[first + 5u * H + j] = states[state + H + j]; }
+  }
+  storageBarrier();
   for (var t = 0u; t < col.steps; t++) {
     let row = col.first + t;
     let at = row * REC;
-    // h_prev (and c_prev): the stored state, or the previous step's unless its episode ended.
-    let reset = t > 0u && ended(row - 1u);
+    // The state carried into the next step: zero where this step's episode ended.
+    let carry = !ended(row);
+    let last = t + 1u == col.steps;
+    // Each invocation owns units j: it forms the G gate rows of unit j (one h_prev load serves all of them)
+    // and then the unit itself, so one barrier per step suffices (the next step needs all of h).
     for (var j = local.x; j < H; j += GROUP) {
-      var h = 0.0;
-      var cell = 0.0;
-      if (t == 0u) {
-        h = states[state + j];
-        if (lstm) { cell = states[state + H + j]; }
-      } else if (!reset) {
-        h = rec[at - REC + 7u * H + j];
-        if (lstm) { cell = rec[at - REC + 6u * H + j]; }
-      }
-      rec[at + HP + j] = h;
-      if (lstm) { rec[at + 5u * H + j] = cell; }
-    }
-    storageBarrier();
-    // Gate pre-activations: + h_prev W_hh^T + b_hh (LSTM, then activated), or saved apart (GRU).
-    for (var j = local.x; j < GH; j += GROUP) {
-      var a = params[p.bhh + j];
-      let w = p.whh + j * H;
-      for (var k = 0u; k < H; k++) { a += params[w + k] * rec[at + HP + k]; }
+      var a = vec4<f32>(params[p.bhh + j], params[p.bhh + H + j], params[p.bhh + 2u * H + j], 0.0);
+      if (lstm) { a.w = params[p.bhh + 3u * H + j]; }
+      let w0 = p.whh + j * H;
+      let w1 = w0 + H * H;
+      let w2 = w1 + H * H;
+      let w3 = w2 + H * H;
       if (lstm) {
-        let total = rec[at + j] + a;
-        rec[at + j] = select(sigmoid(total), tanh(total), j >= 2u * H && j < 3u * H);
+        for (var k = 0u; k < H; k++) {
+          let h = rec[at + HP + k];
+          a += h * vec4<f32>(params[w0 + k], params[w1 + k], params[w2 + k], params[w3 + k]);
+        }
       } else {
-        rec[at + GH + j] = a;
+        for (var k = 0u; k < H; k++) {
+          let h = rec[at + HP + k];
+          a += h * vec4<f32>(params[w0 + k], params[w1 + k], params[w2 + k], 0.0);
+        }
       }
-    }
-    storageBarrier();
-    for (var j = local.x; j < H; j += GROUP) {
+      var hNew = 0.0;
       if (lstm) {
-        let cell = rec[at + H + j] * rec[at + 5u * H + j] + rec[at + j] * rec[at + 2u * H + j];
+        let i = sigmoid(rec[at + j] + a.x);
+        let f = sigmoid(rec[at + H + j] + a.y);
+        let g = tanh(rec[at + 2u * H + j] + a.z);
+        let o = sigmoid(rec[at + 3u * H + j] + a.w);
+        rec[at + j] = i;
+        rec[at + H + j] = f;
+        rec[at + 2u * H + j] = g;
+        rec[at + 3u * H + j] = o;
+        let cell = f * rec[at + 5u * H + j] + i * g;
         rec[at + 6u * H + j] = cell;
-        rec[at + 7u * H + j] = rec[at + 3u * H + j] * tanh(cell);
+        hNew = o * tanh(cell);
+        if (!last) { rec[at + REC + 5u * H + j] = select(0.0, cell, carry); }
       } else {
-        let r = sigmoid(rec[at + j] + rec[at + GH + j]);
-        let z = sigmoid(rec[at + H + j] + rec[at + GH + H + j]);
-        let n = tanh(rec[at + 2u * H + j] + r * rec[at + GH + 2u * H + j]);
+        rec[at + GH + j] = a.x;
+        rec[at + GH + H + j] = a.y;
+        rec[at + GH + 2u * H + j] = a.z;
+        let r = sigmoid(rec[at + j] + a.x);
+        let z = sigmoid(rec[at + H + j] + a.y);
+        let n = tanh(rec[at + 2u * H + j] + r * a.z);
         rec[at + j] = r;
         rec[at + H + j] = z;
         rec[at + 2u * H + j] = n;
-        rec[at + 7u * H + j] = (1.0 - z) * n + z * rec[at + HP + j];
+        hNew = (1.0 - z) * n + z * rec[at + HP + j];
       }
+      rec[at + 7u * H + j] = hNew;
+      if (!last) { rec[at + REC + HP + j] = select(0.0, hNew, carry); }
     }
-    // No barrier here: the next step's first phase reads only the units its invocation wrote just now.
+    storageBarrier();
   }
 }
 

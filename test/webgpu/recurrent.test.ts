@@ -63,6 +63,24 @@ describe.skipIf(!device)('WebGPU trainer with memory', () => {
   });
 
   for (const cell of ['lstm', 'gru'] as const) {
+    it(`${cell}: a cell wider than a workgroup (70 units, several per invocation) against the oracle`, async () => {
+      const policy = policySpec(3, Discrete(3), { hidden: [3], memory: { cell, size: 70, sequenceLength: 3 } });
+      const ppo = resolvePPOConfig({ clipEpsilon: 0.3 });
+      const params = perturbed(policy, 7).map((v) => v * 0.3); // wide rows: keep the gates off saturation
+      const gpu = await createWebGPUTrainer({ policy, ppo, seed: 1, parameters: params, device: device!, kernels: 'direct', subgroups: false });
+      try {
+        const batch = recurrentBatch(policy, 40);
+        const expected = oracleLoss(policy, ppo, params, batch);
+        const actual = await gpu.computeGradients(batch);
+        expect(mismatch(actual.grads, expected.grads, undefined, gpu.parameterLayout)).toBeNull();
+        expect(statsMismatch(actual.stats, expected.stats)).toBeNull();
+      } finally {
+        gpu.dispose();
+      }
+    });
+  }
+
+  for (const cell of ['lstm', 'gru'] as const) {
     it(`${cell}: five updates in a row keep both backends' parameters together`, async () => {
       const policy = policySpec(3, Discrete(3), { hidden: [4], memory: { cell, size: 4, sequenceLength: 3 } });
       const ppo = resolvePPOConfig({ clipEpsilon: 0.3, learningRate: 3e-3 });
