@@ -1,8 +1,9 @@
 // Recurrent PPO updates on the WebGPU trainer against the same update on the WASM CPU trainer, in one process:
 // a 4-64 tanh layer, a 64-unit LSTM / GRU and the heads, actor and critic separate, Discrete(2); envs x 64
 // steps cut into sequences of 16 that start from stored states, 4 epochs x 4 minibatches of whole segments,
-// truncated BPTT, the clipped PPO loss and clipped Adam (one submit per update on WebGPU). Two batch sizes: 8
-// envs (bench/recurrent.bench.ts's shape) and 64 envs. Prints medians, ratios and dispatches per update.
+// truncated BPTT, the clipped PPO loss and clipped Adam (one submit per update on WebGPU). Batches of 8 envs
+// (bench/recurrent.bench.ts's shape) and, on a hardware adapter, 64 and 512 envs. Prints medians, ratios and
+// dispatches per update.
 //
 //   npm run bench -- recurrent-webgpu     needs a WebGPU adapter (VK_ICD_FILENAMES in Node)
 import { measure } from 'mitata';
@@ -42,7 +43,7 @@ console.log(`adapter: ${probe.description} (${probe.software ? 'software' : 'har
 console.log(`Medians (p50). Recurrent PPO update: envs x ${STEPS} steps, sequences of ${SEQUENCE}, ${EPOCHS} epochs x ${MINIBATCHES} minibatches of whole segments, ${OBS}-${HIDDEN} tanh + ${SIZE}-unit cell, Discrete(${ACTIONS}):`);
 console.log('cell | envs | webppo-webgpu | webppo-cpu | cpu / webgpu | dispatches | kernels');
 const ppo = resolvePPOConfig({ numEpochs: EPOCHS, numMinibatches: MINIBATCHES });
-for (const envs of [8, 64]) {
+for (const envs of probe.software ? [8] : [8, 64, 512]) {
   for (const cell of ['lstm', 'gru'] as const) {
     const policy = { observationSize: OBS, actionSpace: Discrete(ACTIONS), network: resolveNetworkSpec({ hidden: [HIDDEN], memory: { cell, size: SIZE, sequenceLength: SEQUENCE } }) };
     const batch = randomBatch(cell, envs);
