@@ -2,11 +2,12 @@
 // agent's own configuration (network, numSteps x numEnvs rows, epochs and minibatches) on a synthetic batch,
 // and the faster wins. The updates use an explicit plan and explicit entropy noise (no generator of the
 // trainer moves), and every candidate is put back to its initial parameters and a fresh optimizer afterwards,
-// so the winner starts exactly as a trainer created directly would.
+// so the winner starts exactly as a trainer created directly would. A recurrent network's update runs on
+// whole segments from stored (zero) states, with a few episode ends inside its sequences.
 import { PCG32 } from '../rng.js';
 import { actionSize, type ActionSpace } from '../spaces.js';
 import { createMinibatchPlan } from '../storage/plan.js';
-import type { Batch, BackendName, Trainer } from './trainer.js';
+import type { Batch, BackendName, MinibatchPlan, Trainer } from './trainer.js';
 import { networkLayout, sequenceCount, type PolicySpec } from '../policy/network.js';
 import type { PPOConfig } from '../config.js';
 
@@ -39,17 +40,24 @@ export function syntheticBatch({ policy, ppo, numEnvs }: UpdateShape, seed = 1):
     entropyNoise: policy.network.distribution === 'tanh_normal' ? normals(ppo.samplesMcEntropy * rows * dims) : undefined,
   };
   const memory = policy.network.memory;
-  if (memory !== undefined) {
-    // A recurrent update: episodes of the whole segment, every sequence from a zero state.
-    batch.terminated = new Uint8Array(rows);
-    batch.truncated = new Uint8Array(rows);
-    batch.hiddenStates = new Float32Array(sequenceCount(ppo.numSteps, memory) * numEnvs * networkLayout(policy).stateSize);
-  }
-  return batch;
+  if (memory === undefined) return batch;
+  const ends = () => Uint8Array.from({ length: rows }, () => (rng.nextFloat() < 0.02 ? 1 : 0));
+  const states = sequenceCount(ppo.numSteps, memory) * numEnvs * networkLayout(policy).stateSize;
+  return { ...batch, terminated: ends(), truncated: ends(), hiddenStates: new Float32Array(states) };
+}
+
+/** The plan of a timed update: shuffled rows, or whole segments for a recurrent network. */
+function timedPlan({ policy, ppo, numEnvs }: UpdateShape): MinibatchPlan {
+  const segments = policy.network.memory !== undefined;
+  return createMinibatchPlan({
+    numSteps: ppo.numSteps, numEnvs, numEpochs: ppo.numEpochs,
+    numMinibatches: segments ? Math.min(ppo.numMinibatches, numEnvs) : ppo.numMinibatches,
+    unit: segments ? 'segments' : 'rows', mode: 'shuffled', seed: 1,
+  });
 }
 
 /** One update's wall time on `trainer` (the warm-up is the caller's). */
-async function timeUpdate(trainer: Trainer, batch: Batch, plan: ReturnType<typeof createMinibatchPlan>): Promise<number> {
+async function timeUpdate(trainer: Trainer, batch: Batch, plan: MinibatchPlan): Promise<number> {
   const started = performance.now();
   await trainer.update(batch, plan);
   return performance.now() - started;
@@ -63,11 +71,7 @@ async function timeUpdate(trainer: Trainer, batch: Batch, plan: ReturnType<typeo
  */
 export async function measureBackends(candidates: readonly Trainer[], shape: UpdateShape): Promise<{ index: number; ms: number[] }> {
   const batch = syntheticBatch(shape);
-  const plan = createMinibatchPlan({
-    numSteps: shape.ppo.numSteps, numEnvs: shape.numEnvs, numEpochs: shape.ppo.numEpochs, numMinibatches: shape.ppo.numMinibatches,
-    // A recurrent network trains on whole segments.
-    unit: shape.policy.network.memory === undefined ? 'rows' : 'segments', mode: 'shuffled', seed: 1,
-  });
+  const plan = timedPlan(shape);
   const ms: number[] = [];
   for (const trainer of candidates) {
     const initial = await trainer.getParameters();

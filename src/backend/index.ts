@@ -8,7 +8,6 @@ import { createCpuTrainer } from './cpu/trainer.js';
 import { log } from '../log.js';
 import type { BackendName, Trainer, TrainerOptions } from './trainer.js';
 import { createWebGPUTrainer, probeAdapter } from './webgpu/index.js';
-import { WEBGPU_RECURRENT } from './webgpu/trainer.js';
 import type { WebGPUTrainerOptions } from './webgpu/trainer.js';
 import { resolvePPOConfig } from '../config.js';
 
@@ -58,13 +57,6 @@ let reported = false;
 export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer> {
   const backend = checkOneOf('backend', options.backend ?? 'auto', ['auto', 'cpu', 'webgpu'] as const);
   if (backend === 'cpu') return createCpuTrainer(options);
-  // A recurrent network goes only to backends with recurrent kernels: 'auto' has nothing to measure without
-  // WebGPU's, and 'webgpu' rejects the network itself.
-  if (backend === 'auto' && options.policy?.network?.memory !== undefined && !WEBGPU_RECURRENT) {
-    const trainer = createCpuTrainer(options);
-    options.onBackendReport?.({ backend: 'cpu', reason: 'a recurrent network (network.memory): only the CPU backend has recurrent kernels' });
-    return trainer;
-  }
   if (backend === 'webgpu') return createWebGPUTrainer(options);
   const numEnvs = checkInteger('numEnvs', options.numEnvs ?? 1, 1);
   const adapter = await probeAdapter().catch(() => null);

@@ -124,7 +124,8 @@ export class RemoteTrainer implements Trainer {
   /** One whole PPO update, run in the worker. */
   async update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
     validateBatch(batch, this.options.policy, this.options.ppo.samplesMcEntropy);
-    if (plan !== undefined) validatePlan(plan, batch);
+    // A recurrent network (network.memory) trains on whole segments, with or without rewards.
+    if (plan !== undefined) validatePlan(plan, batch, this.options.policy.network?.memory !== undefined);
     const buffer = this.stage(packedBytes(batch, plan));
     const packed = packBatch(batch, plan, buffer);
     const { stats, buffer: back } = await this.call('update', { op: 'update', packed }, this.transfers(buffer));

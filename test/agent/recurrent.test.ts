@@ -332,7 +332,6 @@ describe('recurrent agent: options', () => {
   it('rejects what a recurrent network cannot train with, naming the field', async () => {
     await expect(Agent.create(options({ ppo: { numSteps: 8, numMinibatches: 4 } }))).rejects.toThrow(/ppo.numMinibatches: expected at most numAgents = 3 for a recurrent network/);
     await expect(Agent.create(options({ numAgents: 2, ppo: { numSteps: 8, numMinibatches: 2 }, selfPlay: {} }))).rejects.toThrow(/selfPlay: expected undefined for a recurrent network/);
-    await expect(Agent.create(options({ backend: 'webgpu' }))).rejects.toThrow(/network.memory: expected no memory \(this backend has no recurrent kernels yet\)/);
     await expect(Agent.create(options({ behavioralCloning: { demonstrations: [] as never } }))).rejects.toThrow(/behavioralCloning/);
     // Left to its default, numMinibatches fits the agents.
     const two = await Agent.create(options({ numAgents: 2, ppo: { numSteps: 8 } }));

@@ -2,7 +2,7 @@
 // configuration on a real WASM CPU trainer and a real WebGPU trainer and keeps the faster. Each direction is
 // forced by slowing one real trainer down (a wrapper that waits half a second after each update, far more than
 // either update of this small configuration takes), so the slowed backend must lose; the winner comes back unwrapped, in its initial state, and the
-// choice is cached per adapter and configuration.
+// choice is cached per adapter and configuration. Recurrent networks (network.memory) are measured the same way.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { init } from '../../src/init.js';
 import { createTrainer, type BackendReport } from '../../src/backend/index.js';
@@ -10,6 +10,7 @@ import { syntheticBatch } from '../../src/backend/auto.js';
 import { createCpuTrainer } from '../../src/backend/cpu/trainer.js';
 import type { BackendName, Trainer } from '../../src/backend/trainer.js';
 import { probeAdapter } from '../../src/backend/webgpu/index.js';
+import type { NetworkSpecInput } from '../../src/policy/network.js';
 import { Box, Discrete } from '../../src/spaces.js';
 import { policySpec, trainerOptions } from '../cpu/helpers.js';
 
@@ -38,10 +39,17 @@ function slowed(trainer: Trainer): Trainer {
 describe.skipIf(!adapter)("backend 'auto' picks the faster backend by timing one update", { timeout: 240_000 }, () => {
   beforeAll(() => { vi.spyOn(console, 'info').mockImplementation(() => {}); });
 
-  for (const slow of ['cpu', 'webgpu'] as const satisfies readonly BackendName[]) {
+  const cases: { slow: BackendName; network: NetworkSpecInput }[] = [
+    { slow: 'cpu', network: { hidden: [8, 8] } },
+    { slow: 'webgpu', network: { hidden: [8, 8] } },
+    { slow: 'cpu', network: { hidden: [8], memory: { cell: 'lstm', size: 8, sequenceLength: 4 } } },
+    { slow: 'webgpu', network: { hidden: [8], memory: { cell: 'gru', size: 8, sequenceLength: 4 } } },
+  ];
+  for (const { slow, network } of cases) {
     const expected = slow === 'cpu' ? 'webgpu' : 'cpu';
-    it(`a slowed ${slow} backend loses: 'auto' returns ${expected}, as initialized, with both timings`, async () => {
-      const policy = policySpec(3, slow === 'cpu' ? Discrete(3) : Box(2), { hidden: [8, 8] });
+    const what = network.memory ? ` (${network.memory.cell} network)` : '';
+    it(`a slowed ${slow} backend loses${what}: 'auto' returns ${expected}, as initialized, with both timings`, async () => {
+      const policy = policySpec(3, slow === 'cpu' ? Discrete(3) : Box(2), network);
       // kernels 'direct': the WebGPU trainer skips timing its own kernel variants (variants.test.ts covers that).
       const options = { ...trainerOptions(policy, { numSteps: 16, numEpochs: 2, numMinibatches: 1 }, 7), numEnvs: slow === 'cpu' ? 4 : 6, kernels: 'direct' as const };
       const reports: BackendReport[] = [];

@@ -4,57 +4,21 @@
 // segments (parameters, Adam state, stats).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCpuTrainer } from '../../src/backend/cpu/trainer.js';
-import type { Batch, MinibatchPlan } from '../../src/backend/trainer.js';
-import { resolvePPOConfig, type PPOConfigInput } from '../../src/config.js';
+import type { MinibatchPlan } from '../../src/backend/trainer.js';
+import { resolvePPOConfig } from '../../src/config.js';
 import { init } from '../../src/init.js';
-import { networkLayout, sequenceCount, type MemorySpec, type NetworkSpecInput, type PolicySpec } from '../../src/policy/network.js';
-import { PCG32 } from '../../src/rng.js';
-import { Box, Discrete, MultiDiscrete, type ActionSpace } from '../../src/spaces.js';
+import { Discrete } from '../../src/spaces.js';
 import { mismatch, statsMismatch } from '../oracle/compare.js';
 import { oracleLoss, oracleUpdate } from '../oracle/ppo-oracle.js';
+import { perturbed, RECURRENT_CASES, RECURRENT_N, RECURRENT_T, recurrentBatch, SEGMENT_PLAN } from '../oracle/recurrent-cases.js';
 import { policySpec, randomBatch } from './helpers.js';
 
-interface Case {
-  name: string;
-  space: ActionSpace;
-  network: NetworkSpecInput & { memory: MemorySpec };
-  ppo?: PPOConfigInput;
-  extra?: { masks?: boolean; vtrace?: boolean; noiseSamples?: number };
-}
-
-const CASES: Case[] = [
-  { name: 'LSTM, masked discrete, separate, sequences of 3 in 7 steps', space: Discrete(4), network: { hidden: [5], memory: { cell: 'lstm', size: 6, sequenceLength: 3 } }, extra: { masks: true } },
-  { name: 'GRU, multi-discrete, shared trunk, separate losses', space: MultiDiscrete([3, 2]), network: { hidden: [4], shared: true, memory: { cell: 'gru', size: 5 } }, ppo: { separateLosses: true } },
-  { name: 'LSTM, normal box, shared trunk, V-trace', space: Box(2), network: { hidden: [6], shared: true, memory: { cell: 'lstm', size: 4, sequenceLength: 4 } }, extra: { vtrace: true } },
-  { name: 'GRU, tanh_normal box, separate, cell on the observations', space: Box(2, -2, 1), network: { hidden: [], distribution: 'tanh_normal', memory: { cell: 'gru', size: 3, sequenceLength: 2 } }, ppo: { samplesMcEntropy: 2 }, extra: { noiseSamples: 2 } },
-  { name: 'GRU, masked discrete, separate, two hidden layers, V-trace', space: Discrete(3), network: { hidden: [3, 4], activation: 'relu', memory: { cell: 'gru', size: 9, sequenceLength: 4 } }, extra: { masks: true, vtrace: true } },
-  { name: 'LSTM, discrete, shared trunk, value clip, smooth_l1', space: Discrete(5), network: { hidden: [4], shared: true, memory: { cell: 'lstm', size: 5, sequenceLength: 2 } }, ppo: { clipValue: 0.1, lossCriticType: 'smooth_l1' } },
-];
-
-const T = 7;
-const N = 4;
-
-function recurrentBatch(policy: PolicySpec, seed: number, extra: Case['extra'] = {}): Batch {
-  const batch = randomBatch(policy, T, N, seed, extra);
-  const rng = new PCG32(seed, 21);
-  // Episode ends inside sequences (both kinds), whatever randomBatch drew.
-  batch.terminated ??= Uint8Array.from({ length: T * N }, () => (rng.nextFloat() < 0.15 ? 1 : 0));
-  batch.truncated ??= Uint8Array.from({ length: T * N }, () => (rng.nextFloat() < 0.1 ? 1 : 0));
-  batch.terminated[1 * N + 0] = 1;
-  batch.truncated[2 * N + 2] = 1;
-  const S = networkLayout(policy).stateSize;
-  batch.hiddenStates = Float32Array.from({ length: sequenceCount(T, policy.network.memory!) * N * S }, () => rng.nextNormal() * 0.5);
-  return batch;
-}
-
-function perturbed(policy: PolicySpec, seed: number): Float32Array {
-  const rng = new PCG32(seed, 4);
-  return Float32Array.from({ length: networkLayout(policy).size }, () => rng.nextNormal() * 0.4);
-}
+const T = RECURRENT_T;
+const N = RECURRENT_N;
 
 describe('CPU trainer with memory against the oracle', () => {
   beforeAll(() => init());
-  CASES.forEach((c, k) => {
+  RECURRENT_CASES.forEach((c, k) => {
     const policy = policySpec(3, c.space, c.network);
     const ppo = resolvePPOConfig({ clipEpsilon: 0.3, ...c.ppo });
     it(`${c.name}: computeGradients`, async () => {
@@ -77,7 +41,7 @@ describe('CPU trainer with memory against the oracle', () => {
     it(`${c.name}: update over shuffled segments`, async () => {
       const params = perturbed(policy, k);
       const batch = recurrentBatch(policy, 20 + k, c.extra);
-      const plan: MinibatchPlan = { unit: 'segments', numEpochs: 2, numMinibatches: 2, unitsPerMinibatch: 2, indices: Int32Array.from([2, 0, 3, 1, 1, 3, 0, 2]) };
+      const plan = SEGMENT_PLAN;
       const trainer = createCpuTrainer({ policy, ppo, seed: 1, parameters: params });
       try {
         const expected = oracleUpdate(policy, ppo, params, batch, plan);

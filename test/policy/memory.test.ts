@@ -75,34 +75,14 @@ describe('network.memory', () => {
   });
 });
 
-describe('network.memory where it is not supported yet', () => {
-  it('the WebGPU trainer rejects it naming network.memory (agents on the CPU backend take it; ONNX export: test/interop/onnx-recurrent.test.ts)', async () => {
+describe('network.memory in agents', () => {
+  it('agents take it on both backends (their trainers: test/cpu and test/webgpu recurrent tests)', async () => {
     const { init } = await import('../../src/init.js');
     const { Agent } = await import('../../src/agent/agent.js');
-    const { createWebGPUTrainer } = await import('../../src/backend/webgpu/trainer.js');
-    const { resolvePPOConfig } = await import('../../src/config.js');
     await init();
-    const policy = { observationSize: 3, actionSpace: Discrete(2), network: resolveNetworkSpec({ hidden: [4], memory: { cell: 'lstm', size: 4 } }) };
     const agent = { observationSpace: Box(3), actionSpace: Discrete(2), numAgents: 2, backend: 'cpu', network: { hidden: [4], memory: { cell: 'gru', size: 4 } } } as const;
     const created = await Agent.create(agent);
     expect(created.options.network.memory).toEqual({ cell: 'gru', size: 4 });
     created.dispose();
-    await expect(Agent.create({ ...agent, backend: 'webgpu' })).rejects.toThrow(expect.objectContaining({ field: 'options.policy.network.memory' }));
-    await expect(createWebGPUTrainer({ policy, ppo: resolvePPOConfig({}), seed: 1 } as never)).rejects.toThrow(expect.objectContaining({ field: 'options.policy.network.memory' }));
-  });
-});
-
-describe("backend 'auto' with network.memory", () => {
-  it('builds the CPU trainer without measuring, and says why', async () => {
-    const { init } = await import('../../src/init.js');
-    const { createTrainer } = await import('../../src/backend/index.js');
-    const { resolvePPOConfig } = await import('../../src/config.js');
-    await init();
-    const policy = { observationSize: 3, actionSpace: Discrete(2), network: resolveNetworkSpec({ hidden: [4], memory: { cell: 'lstm', size: 4 } }) };
-    const reports: { backend: string; reason: string }[] = [];
-    const trainer = await createTrainer({ policy, ppo: resolvePPOConfig({}), seed: 1, backend: 'auto', onBackendReport: (r) => reports.push(r) });
-    expect(trainer.backend).toBe('cpu');
-    expect(reports).toEqual([expect.objectContaining({ backend: 'cpu', reason: expect.stringContaining('network.memory') })]);
-    trainer.dispose();
   });
 });

@@ -14,6 +14,7 @@ import reduceSplit from '../../../shaders/reduce_split.wgsl';
 import reduceCommon from '../../../shaders/reduce_common.wgsl';
 import sumTree from '../../../shaders/sum_tree_common.wgsl';
 import sumSubgroups from '../../../shaders/sum_subgroups_common.wgsl';
+import recurrent from '../../../shaders/recurrent.wgsl';
 
 // The per-row kernels share one scratch layout, defined once in row_scratch.wgsl; the two matrix-product
 // families share their parameters, bindings and epilogue (matmul_common.wgsl), the two reduction families their
@@ -30,6 +31,7 @@ export const SHADERS = {
   reduce_split: sumTree + rowScratch + reduceCommon + reduceSplit,
   reduce_subgroups: sumSubgroups + rowScratch + reduceCommon + reduce,
   reduce_split_subgroups: sumSubgroups + rowScratch + reduceCommon + reduceSplit,
+  recurrent,
 } as const;
 export type ShaderName = keyof typeof SHADERS;
 
@@ -72,6 +74,9 @@ export const KERNELS = {
   advantage_moments_combine: { shader: 'reduce_split', storage: { 3: RW, 4: RW }, uniform: 'uuuuffff' },
   loss_stats_partial: { shader: 'reduce_split', storage: { 1: READ, 4: RW }, uniform: 'uuuuffff' },
   loss_stats_combine: { shader: 'reduce_split', storage: { 2: RW, 3: RW, 4: RW }, uniform: 'uuuuffff' },
+  // Recurrent cells (recurrent.wgsl): one workgroup per sequence, through time.
+  recurrent_forward: { shader: 'recurrent', storage: { 1: READ, 2: READ, 3: READ, 4: READ, 5: RW }, uniform: 'u'.repeat(16) },
+  recurrent_backward: { shader: 'recurrent', storage: { 1: READ, 2: READ, 3: READ, 5: RW, 6: RW }, uniform: 'u'.repeat(16) },
   adam_step: { shader: 'adam', storage: { 1: READ, 2: READ, 3: RW, 4: RW, 5: RW }, uniform: 'uuuuffffffff' },
 } as const satisfies Record<string, KernelSpec>;
 
@@ -132,7 +137,10 @@ export const SUBGROUP_KERNELS: readonly KernelName[] = [
   'sum_squares', 'grad_norm_partials', 'advantage_moments_partial', 'loss_stats_partial',
 ];
 
-type Group = 'base' | 'tiled' | 'subgroups';
+/** Kernels of recurrent networks: compiled only for a trainer whose network has memory. */
+export const RECURRENT_KERNELS: readonly KernelName[] = ['recurrent_forward', 'recurrent_backward'];
+
+type Group = 'base' | 'tiled' | 'subgroups' | 'recurrent';
 const cache = new WeakMap<GPUDevice, Map<Group, Promise<Partial<Record<KernelName, Kernel>>>>>();
 
 function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<KernelName, Kernel>>> {
@@ -141,8 +149,8 @@ function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<K
   let kernels = groups.get(group);
   if (!kernels) {
     kernels = (async () => {
-      const names = group === 'subgroups' ? SUBGROUP_KERNELS
-        : (Object.keys(KERNELS) as KernelName[]).filter((n) => TILED_KERNELS.includes(n) === (group === 'tiled'));
+      const names = group === 'subgroups' ? SUBGROUP_KERNELS : group === 'recurrent' ? RECURRENT_KERNELS
+        : (Object.keys(KERNELS) as KernelName[]).filter((n) => !RECURRENT_KERNELS.includes(n) && TILED_KERNELS.includes(n) === (group === 'tiled'));
       const shaderOf = (n: KernelName): ShaderName => (group === 'subgroups' ? `${KERNELS[n].shader as 'reduce' | 'reduce_split'}_subgroups` : KERNELS[n].shader);
       const modules = new Map<ShaderName, GPUShaderModule>();
       for (const shader of new Set(names.map(shaderOf))) modules.set(shader, await compileShader(device, shader, SHADERS[shader]));
@@ -159,14 +167,15 @@ function compileGroup(device: GPUDevice, group: Group): Promise<Partial<Record<K
  * The kernels, compiled once per device: every kernel, or with `tiled: false` all but the 'tiled' variant's
  * (whose entries are then absent until a later call asks for them; software adapters compile pipelines slowly).
  * With `subgroups` (the device must have the 'subgroups' feature) the workgroup-summing kernels are their
- * subgroup twins, under the same names.
+ * subgroup twins, under the same names. The recurrent cells' kernels only with `recurrent`.
  */
-export async function getKernels(device: GPUDevice, { tiled = true, subgroups = false } = {}): Promise<Record<KernelName, Kernel>> {
+export async function getKernels(device: GPUDevice, { tiled = true, subgroups = false, recurrent = false } = {}): Promise<Record<KernelName, Kernel>> {
   const base = await compileGroup(device, 'base');
   return {
     ...base,
     ...(tiled ? await compileGroup(device, 'tiled') : {}),
     ...(subgroups ? await compileGroup(device, 'subgroups') : {}),
+    ...(recurrent ? await compileGroup(device, 'recurrent') : {}),
   } as Record<KernelName, Kernel>;
 }
 

@@ -4,7 +4,7 @@
 import { clipRange, resolvePPOConfig, valueClipRange, type PPOConfig } from '../../config.js';
 import { checkArray, checkInteger, fail } from '../../errors.js';
 import { initialParameters } from '../../policy/init.js';
-import { networkLayout, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
+import { networkLayout, sequenceLength, type NetworkLayout, type PolicySpec } from '../../policy/network.js';
 import { PCG32 } from '../../rng.js';
 import { actionSize, logitCount, type ActionSpace } from '../../spaces.js';
 import {
@@ -20,6 +20,10 @@ import { DeviceLostError, requestDevice } from './device.js';
 import type { GPUDeviceLike, KernelVariant } from './gpu-types.js';
 import { getKernels, hasSubgroups, type Kernel, type KernelName } from './kernels.js';
 import { networkGraph, type NetworkGraph } from './network.js';
+import {
+  cellGradientBufferFloats, cellGradientFloats, cellOutput, cellRecordFloats, columnCount, recordCellBackward, recordCellForward,
+  type Sequencing,
+} from './recurrent.js';
 import { BindGroupCache, Recorder } from './recorder.js';
 import {
   partialFloats, recordAdvantageMoments, recordColumnSum, recordGradNorm, recordLossStats, recordMatmul,
@@ -94,7 +98,7 @@ interface Step {
  * Whether this backend trains recurrent networks (`network.memory`): Agents, `createTrainer` and backend
  * 'auto' read it, so a network with memory goes to a backend with this flag set and nowhere else.
  */
-export const WEBGPU_RECURRENT = false;
+export const WEBGPU_RECURRENT = true;
 
 /**
  * A trainer on WebGPU: parameters, gradients and Adam state stay on the GPU; a whole update is one submit
@@ -121,7 +125,7 @@ export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promis
   const device = (options.device as GPUDevice | undefined) ?? (await requestDevice());
   try {
     if (subgroups === true && !hasSubgroups(device)) fail('options.subgroups', "'auto' or false (this adapter has no 'subgroups' feature)", subgroups);
-    const kernels = await getKernels(device, { tiled: variant === 'tiled' });
+    const kernels = await getKernels(device, { tiled: variant === 'tiled', recurrent: policy.network.memory !== undefined });
     return new WebGPUTrainer(device, owned, kernels, policy, ppo, layout, parameters, seed, variant, subgroups === 'auto' ? (hasSubgroups(device) ? 'auto' : false) : subgroups);
   } catch (error) {
     if (owned) device.destroy();
@@ -155,6 +159,8 @@ export class WebGPUTrainer implements Trainer {
   private lastParameters: Float32Array;
   /** Parameters and Adam state read back with the last update, until something else writes them. */
   private updated?: { parameters: Float32Array; optimizer: OptimizerState };
+  /** Whether the network has recurrent cells: minibatches are then whole segments, run as sequences. */
+  private get recurrent(): boolean { return this.layout.memories.length > 0; }
   /** The device this trainer runs on (a `GPUDevice` when your project has WebGPU types). */
   get device(): GPUDeviceLike { return this.gpuDevice; }
   private step = 0;
@@ -311,11 +317,13 @@ export class WebGPUTrainer implements Trainer {
     const N = batch.numEnvs;
     const rows = T * N;
     const vtrace = batch.rewards !== undefined;
-    // One minibatch of all rows; segment order (s * T + t) so that V-trace can scan each env column.
+    // One minibatch of all rows; segment order (s * T + t) so that V-trace can scan each env column and
+    // recurrent cells run each one through time.
+    const segmentOrder = vtrace || this.recurrent;
     const pairs = new Uint32Array(2 * rows);
     const weights = new Float32Array(pairs.buffer);
     for (let i = 0; i < rows; i++) {
-      const row = vtrace ? (i % T) * N + Math.floor(i / T) : i;
+      const row = segmentOrder ? (i % T) * N + Math.floor(i / T) : i;
       pairs[2 * i] = row;
       weights[2 * i + 1] = batch.weights ? batch.weights[row] : 1;
     }
@@ -331,16 +339,21 @@ export class WebGPUTrainer implements Trainer {
     return { grads, stats: statsOf(stats, 0) };
   }
 
-  /** Every epoch and minibatch of one PPO update in one submit; default plan: shuffled rows from the config. */
+  /**
+   * Every epoch and minibatch of one PPO update in one submit; default plan: shuffled rows from the config
+   * (shuffled whole segments for a recurrent network).
+   */
   update(batch: Batch, plan?: MinibatchPlan): Promise<UpdateStats> {
     this.checkAlive();
     validateBatch(batch, this.policy, this.ppo.samplesMcEntropy);
     const current = viewsSurvivingGrowth(batch); // drawing the default plan allocates wasm memory
-    if (plan !== undefined) validatePlan(plan, batch);
-    // Default: shuffled rows, a fresh seeded permutation per epoch (needs init(): the plan is drawn in wasm).
+    const segments = this.recurrent;
+    if (plan !== undefined) validatePlan(plan, batch, segments);
+    // Default: shuffled rows (segments), a fresh seeded permutation per epoch (needs init(): drawn in wasm).
     else plan = createMinibatchPlan({
-      numSteps: batch.numSteps, numEnvs: batch.numEnvs, numEpochs: this.ppo.numEpochs, numMinibatches: this.ppo.numMinibatches,
-      unit: 'rows', mode: 'shuffled', seed: this.plans.nextU32(),
+      numSteps: batch.numSteps, numEnvs: batch.numEnvs, numEpochs: this.ppo.numEpochs,
+      numMinibatches: segments ? Math.min(this.ppo.numMinibatches, batch.numEnvs) : this.ppo.numMinibatches,
+      unit: segments ? 'segments' : 'rows', mode: 'shuffled', seed: this.plans.nextU32(),
     });
     const chosen = plan;
     return this.serial(() => this.updateNow(current(), chosen));
@@ -364,14 +377,16 @@ export class WebGPUTrainer implements Trainer {
       }
     }
     this.upload(batch, pairs, steps);
-    const choice = await this.variantFor(batch, { base: 0, m, vtrace: segments, slot: 0 });
+    // V-trace recomputes segment minibatches' advantages when the batch has rewards (a recurrent plan may not).
+    const vtrace = segments && batch.rewards !== undefined;
+    const choice = await this.variantFor(batch, { base: 0, m, vtrace, slot: 0 });
     const recorder = new Recorder();
     for (let epoch = 0; epoch < plan.numEpochs; epoch++) {
       for (let b = 0; b < plan.numMinibatches; b++) {
         const slot = epoch * plan.numMinibatches + b;
         const step = this.step + slot + 1; // a step that runs follows every earlier one (target KL only stops)
         this.recordStep(recorder, batch, {
-          base: slot * m, m, vtrace: segments, slot,
+          base: slot * m, m, vtrace, slot,
           adam: { correction1: 1 - 0.9 ** step, correction2: 1 - 0.999 ** step },
         }, choice);
       }
@@ -428,18 +443,35 @@ export class WebGPUTrainer implements Trainer {
     const obsSize = policy.observationSize;
     const acts = graph.nodes.map((_, i) => this.get(`act${i}`));
     const x0 = this.get('x0');
-    const input = (index: number) => (index < 0 ? x0 : acts[index]);
     const groups = (n: number, size = 64) => Math.ceil(n / size);
     const partials = this.get('partials');
+    // What a layer or cell reads: the observations (-1) or a layer's output; a head behind a cell, the cell's.
+    const layerOutput = (index: number) => (index < 0 ? { buffer: x0, offset: 0, stride: obsSize }
+      : { buffer: acts[index], offset: 0, stride: graph.nodes[index].entry.outputs });
+    const cellBuffers = graph.cells.map((_, c) => ({
+      params, plan, data: this.get('data'), states: this.get('states'), record: this.get(`cell${c}`), gradient: this.get(`dcell${c}`),
+    }));
+    const source = (i: number) => {
+      const node = graph.nodes[i];
+      return node.cell >= 0 ? cellOutput(graph.cells[node.cell].entry, cellBuffers[node.cell].record) : layerOutput(node.input);
+    };
+    const seq = this.sequencing(batch, step);
 
     const advantageValues = [m, base, batch.numSteps, batch.numEnvs, ppo.gamma, ppo.gaeLambda, ppo.vtrace.rhoClip, ppo.vtrace.cClip];
     rec.dispatch(k.gather_minibatch, [...advantageValues, obsSize, step.vtrace ? 0 : 1],
       { 1: plan, 2: this.get('data'), 4: scratch, 5: this.get('obs'), 6: x0 }, groups(m));
+    const cellsRun = new Set<number>();
     for (const [i, node] of graph.nodes.entries()) {
       const { inputs, outputs, activated, weightOffset, biasOffset } = node.entry;
+      const c = node.cell;
+      if (c >= 0 && !cellsRun.has(c)) { // the cell runs before the first head that reads it
+        cellsRun.add(c);
+        recordCellForward(rec, k, variant, graph.cells[c].entry, seq, layerOutput(graph.cells[c].input), cellBuffers[c]);
+      }
+      const x = source(i);
       const act = activated ? (policy.network.activation === 'tanh' ? 2 : 4) : 0;
-      recordMatmul(rec, k, variant, [m, outputs, inputs, 1 | act, 0, inputs, 1, 0, weightOffset, 1, inputs, 0, 0, outputs, biasOffset, 0],
-        { 1: input(node.input), 2: params, 3: acts[i], 4: params, 5: params });
+      recordMatmul(rec, k, variant, [m, outputs, inputs, 1 | act, x.offset, x.stride, 1, 0, weightOffset, 1, inputs, 0, 0, outputs, biasOffset, 0],
+        { 1: x.buffer, 2: params, 3: acts[i], 4: params, 5: params });
     }
 
     const box = space.kind === 'box';
@@ -476,22 +508,39 @@ export class WebGPUTrainer implements Trainer {
 
     // Backward, heads first: dW = dY^T X with db = column sums of dY in the same pass, dX = dY W (times act' of
     // the layer below, in the product's epilogue).
+    // A cell's backward pass runs once its last reader has added its gradient, and sends dL/dx to the layer below.
+    const derivative = policy.network.activation === 'tanh' ? 16 : 32;
     const incoming = graph.nodes.map(() => 0);
+    const cellIncoming = graph.cells.map(() => 0);
     for (let i = graph.nodes.length - 1; i >= 0; i--) {
       const node = graph.nodes[i];
       const { inputs, outputs, weightOffset, biasOffset } = node.entry;
       const dy = i === graph.actorHead ? { buffer: this.get('dHead'), offset: 0, stride: outputs }
         : i === graph.criticHead ? { buffer: scratch, offset: GRAD_VALUE, stride: SCRATCH_STRIDE }
           : { buffer: this.get(`dy${i}`), offset: 0, stride: outputs };
-      recordWeightGradient(rec, k, variant, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, 0, inputs, 1, 0, weightOffset, inputs, 0, 0],
-        biasOffset, { 1: dy.buffer, 2: input(node.input), 3: grads, 4: params, 5: params }, partials, grads);
+      const x = source(i);
+      recordWeightGradient(rec, k, variant, [outputs, inputs, m, 0, dy.offset, 1, dy.stride, 0, x.offset, x.stride, 1, 0, weightOffset, inputs, 0, 0],
+        biasOffset, { 1: dy.buffer, 2: x.buffer, 3: grads, 4: params, 5: params }, partials, grads);
+      const c = node.cell;
+      if (c >= 0) {
+        const cell = graph.cells[c];
+        if (!cell.backwardFrom.includes(i)) continue;
+        const first = cellIncoming[c]++ === 0;
+        recordMatmul(rec, k, variant, [m, inputs, outputs, first ? 0 : 8, dy.offset, dy.stride, 1, 0, weightOffset, inputs, 1, 0, 0, cellGradientFloats(cell.entry), 0, 0],
+          { 1: dy.buffer, 2: params, 3: cellBuffers[c].gradient, 4: params, 5: params });
+        if (cellIncoming[c] < cell.backwardFrom.length) continue;
+        const below = cell.input;
+        recordCellBackward(rec, k, variant, cell.entry, seq, layerOutput(below), cellBuffers[c], { grads, scalars, partials },
+          below < 0 ? undefined : { dx: this.get(`dy${below}`), act: acts[below], flags: derivative });
+        continue;
+      }
       const below = node.input;
       if (below < 0) continue;
       const consumers = graph.nodes[below].backwardFrom;
       if (!consumers.includes(i)) continue;
       const first = incoming[below]++ === 0;
       const last = incoming[below] === consumers.length;
-      const flags = (first ? 0 : 8) | (last ? (policy.network.activation === 'tanh' ? 16 : 32) : 0);
+      const flags = (first ? 0 : 8) | (last ? derivative : 0);
       recordMatmul(rec, k, variant, [m, inputs, outputs, flags, dy.offset, dy.stride, 1, 0, weightOffset, inputs, 1, 0, 0, inputs, 0, 0],
         { 1: dy.buffer, 2: params, 3: this.get(`dy${below}`), 4: params, 5: acts[below] });
     }
@@ -504,6 +553,15 @@ export class WebGPUTrainer implements Trainer {
       rec.dispatch(k.adam_step, [layout.size, 0, 0, 0, imitation ? imitation.learningRate : this.hyper.learningRate, ppo.weightDecay, ppo.adamEps, 0, step.adam.correction1, step.adam.correction2],
         { 1: grads, 2: scalars, 3: params, 4: this.get('adamM'), 5: this.get('adamV') }, groups(layout.size, 256));
     }
+  }
+
+  /** How a minibatch of whole segments is cut into sequences (recurrent networks; sequenceLength 0 without). */
+  private sequencing(batch: Batch, step: Step): Sequencing {
+    const memory = this.policy.network.memory;
+    return {
+      m: step.m, base: step.base, numSteps: batch.numSteps, numEnvs: batch.numEnvs,
+      sequenceLength: memory ? sequenceLength(batch.numSteps, memory) : 0, stateSize: this.layout.stateSize,
+    };
   }
 
   /**
@@ -521,8 +579,9 @@ export class WebGPUTrainer implements Trainer {
     if (candidates.length > 1) {
       const info = (this.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
       const adapter = info ? [info.vendor, info.architecture, info.device, info.description].join('/') : 'unknown';
-      const shape = this.layout.layers.map((l) => `${l.inputs}x${l.outputs}`).join(',');
-      const key = `${adapter}|${candidates.map(candidateName).join(',')}|${this.policy.actionSpace.kind}|${step.m}|${step.vtrace}|${shape}`;
+      const cells = this.layout.memories.map((c) => `${c.cell}${c.inputs}x${c.size}`);
+      const shape = [...this.layout.layers.map((l) => `${l.inputs}x${l.outputs}`), ...cells].join(',');
+      const key = `${adapter}|${candidates.map(candidateName).join(',')}|${this.policy.actionSpace.kind}|${step.m}|${step.vtrace}|${shape}|${this.sequencing(batch, step).sequenceLength}`;
       choice = measuredVariants.get(key) ?? choice;
       if (!measuredVariants.has(key)) {
         // Each timed once (the first after a warm-up run; a subgroup twin only when its tree-sum variant came
@@ -567,7 +626,7 @@ export class WebGPUTrainer implements Trainer {
     const tiled = candidates.some((c) => c.variant === 'tiled');
     if (tiled && !this.kernels.matmul_tiled) Object.assign(this.kernels, await getKernels(this.device));
     if (candidates.some((c) => c.subgroups) && (!this.subgroupKernels || (tiled && !this.subgroupKernels.matmul_tiled))) {
-      this.subgroupKernels = await getKernels(this.device, { tiled, subgroups: true });
+      this.subgroupKernels = await getKernels(this.device, { tiled, subgroups: true, recurrent: this.recurrent });
     }
   }
 
@@ -618,10 +677,11 @@ export class WebGPUTrainer implements Trainer {
       data[at + 3] = batch.returns[r];
       if (batch.rewards) {
         data[at + 4] = batch.rewards[r];
-        data[at + 5] = batch.terminated![r];
-        data[at + 6] = batch.truncated![r];
         data[at + 7] = batch.bootstrapValues![r];
       }
+      // Episode ends: V-trace's, and where recurrent cells reset (a recurrent batch has them without rewards too).
+      if (batch.terminated) data[at + 5] = batch.terminated[r];
+      if (batch.truncated) data[at + 6] = batch.truncated[r];
     }
     write('data', data);
     if (batch.lastValues) write('lastValues', batch.lastValues);
@@ -650,7 +710,20 @@ export class WebGPUTrainer implements Trainer {
     this.buffer('dHead', m * width * 4);
     this.buffer('logStdRows', m * width * 4);
     this.buffer('scratch', m * SCRATCH_STRIDE * 4);
-    this.buffer('partials', partialFloats(m, this.layout.layers, width) * 4);
+    const cells = this.layout.memories;
+    if (batch.hiddenStates) write('states', batch.hiddenStates);
+    else this.buffer('states', 16);
+    if (cells.length > 0) {
+      const memory = policy.network.memory!;
+      const seq = { m, base: 0, numSteps: T, numEnvs: N, sequenceLength: sequenceLength(T, memory), stateSize: this.layout.stateSize };
+      cells.forEach((cell, c) => {
+        this.buffer(`cell${c}`, m * cellRecordFloats(cell) * 4);
+        this.buffer(`dcell${c}`, cellGradientBufferFloats(cell, m, columnCount(seq)) * 4);
+      });
+    }
+    // The cells' products and column sums share the partials with the layers'.
+    const products = [...this.layout.layers, ...cells.flatMap((c) => [{ inputs: c.inputs, outputs: c.gates * c.size }, { inputs: c.size, outputs: c.gates * c.size }])];
+    this.buffer('partials', partialFloats(m, products, width) * 4);
     q.writeBuffer(this.get('scalars'), 0, new Float32Array(16));
     q.writeBuffer(this.buffer('stats', steps * STAT_SLOT * 4), 0, new Float32Array(steps * STAT_SLOT));
   }
