@@ -2,7 +2,9 @@
 // nothing; when the rollout buffer is full its update runs asynchronously while the game keeps collecting
 // into a second buffer with the previous policy (a batch collected under a policy older than the one being
 // trained is trained with segment minibatches, whose advantages the trainer recomputes with V-trace ratios).
-// New parameters are swapped into inference when the update resolves.
+// New parameters are swapped into inference when the update resolves; an update that finishRollout() started
+// (the headless path) swaps in only when awaited, so a loop that collects while it trains (train() with a
+// worker) changes policy at the rollout boundary, never at a tick that depends on when the worker answered.
 import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, fail, failState, type SizeError, UnknownOptionError } from '../errors.js';
 import { init } from '../init.js';
 import { checkAgentFootprint } from './footprint.js';
@@ -144,6 +146,10 @@ export class Agent {
   private pending = 0;
   /** The updates queued or running, oldest (the one in flight) first. */
   private readonly queued: Promise<void>[] = [];
+  /** Finished headless updates waiting to swap their parameters in (see swapWhenAwaited). */
+  private readonly swapWaits: (() => void)[] = [];
+  /** Headless updates launched and not yet let through to their swap. */
+  private readonly swapHeld = new Set<{ released: boolean }>();
   /** Parameters and Adam state after the last good update: what save() writes and a lost device resumes from. */
   private mirror: TrainerState;
   private readonly faults: AgentHealth = { divergences: 0, deviceLosses: 0, droppedSteps: 0, listenerErrors: 0 };
@@ -876,7 +882,10 @@ export class Agent {
   /**
    * Ends the stretches of the slots whose staging is full at the values of these next observations and sends
    * them to the rollout, which starts its update now when they fill it (the headless path calls this, then
-   * awaits whenIdle(), so the next act() already uses the new policy).
+   * awaits whenIdle(), so the next act() already uses the new policy). The new parameters of an update started
+   * here reach act() only when it is awaited (whenIdle(), save(), getParameters()) or the next rollout starts
+   * its update, never at whatever tick it happens to finish: a loop that collects the next rollout while this
+   * one trains (train() with a worker) is reproducible however fast the worker is.
    */
   finishRollout(nextObservations: Float32Array): void {
     this.live();
@@ -895,7 +904,10 @@ export class Agent {
 
   /** Resolves when no update is queued or running; rejects with the error of a failed update. */
   async whenIdle(): Promise<void> {
-    while (this.pending > 0) await this.chain;
+    while (this.pending > 0) {
+      this.letSwapsIn();
+      await this.chain;
+    }
     if (this.failure) {
       const failure = this.failure;
       this.failure = undefined;
@@ -1014,6 +1026,7 @@ export class Agent {
 
   /** Resolves when the updates queued now have finished; never waits for ones queued later. */
   private async afterQueuedUpdates(): Promise<void> {
+    this.letSwapsIn();
     const last = this.queued.at(-1);
     if (last) await last;
   }
@@ -1025,6 +1038,7 @@ export class Agent {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.letSwapsIn();
     const release = () => {
       this.selfPlayRun?.dispose();
       this.trainer.dispose();
@@ -1076,12 +1090,16 @@ export class Agent {
     this.pending++;
     // A CPU update is wasm work on this thread: in a game loop it runs in frame-budget slices.
     const sliced = inGameLoop && this.trainer.startUpdate !== undefined;
-    const run = this.chain.then(() => this.update(buffer, steps, sliced)).finally(() => { this.pending--; this.queued.shift(); });
+    // Earlier held updates swap in by this rollout boundary at the latest; a headless one waits to be awaited.
+    this.letSwapsIn();
+    const hold = inGameLoop ? undefined : { released: false };
+    if (hold) this.swapHeld.add(hold);
+    const run = this.chain.then(() => this.update(buffer, steps, sliced, hold)).finally(() => { this.pending--; this.queued.shift(); });
     this.queued.push(run);
     this.chain = run;
   }
 
-  private async update(buffer: RolloutBuffer, steps: number, sliced: boolean): Promise<void> {
+  private async update(buffer: RolloutBuffer, steps: number, sliced: boolean, hold?: { released: boolean }): Promise<void> {
     if (this.disposed) return;
     const started = performance.now();
     let released = false;
@@ -1104,6 +1122,7 @@ export class Agent {
       }
       // Cloning runs on the new parameters before they reach act(); its stats join the update event.
       const behavioralCloning = this.cloning ? await this.cloning.afterUpdate(steps) : undefined;
+      if (hold) await this.swapWhenAwaited(hold);
       if (this.disposed) return;
       this.inference.setParameters(this.mirror.parameters);
       this.version++;
@@ -1119,8 +1138,26 @@ export class Agent {
       this.failure = error instanceof Error ? error : new Error(String(error));
       this.events.emit('error', this.failure);
     } finally {
+      if (hold) this.swapHeld.delete(hold);
       if (!released && !this.disposed) this.release(buffer);
     }
+  }
+
+  /**
+   * Resolves once the headless update holding `hold` may swap its parameters into inference: when something
+   * awaits it (whenIdle(), save(), getParameters(), dispose()) or the next rollout is launched. Its finishing
+   * time then never decides which policy acts on which step.
+   */
+  private swapWhenAwaited(hold: { released: boolean }): Promise<void> | undefined {
+    if (hold.released) return undefined;
+    return new Promise((resolve) => this.swapWaits.push(resolve));
+  }
+
+  /** Lets every held headless update (finished or not) swap its parameters in. */
+  private letSwapsIn(): void {
+    for (const hold of this.swapHeld) hold.released = true;
+    this.swapHeld.clear();
+    for (const resolve of this.swapWaits.splice(0)) resolve();
   }
 
   /**
