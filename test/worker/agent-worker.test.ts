@@ -56,7 +56,7 @@ function relayEndpoint(inner: MessageEndpoint, late: boolean, holds = 3) {
         inner.postMessage(message, transfer as Transferable[]);
       },
       addEventListener: (type: string, listener: (event: MessageEvent) => void) => { if (type === 'message') listeners.add(listener); },
-      removeEventListener: (type: string, listener: (event: MessageEvent) => void) => { listeners.delete(listener); },
+      removeEventListener: (_type: string, listener: (event: MessageEvent) => void) => { listeners.delete(listener); },
       start: () => inner.start?.(),
     } satisfies MessageEndpoint,
   };
