@@ -543,7 +543,10 @@ export class Agent {
   /**
    * Ends the stretches of the slots whose staging is full at the values of these next observations and sends
    * them to the rollout, which starts its update now when they fill it (the headless path calls this, then
-   * awaits whenIdle(), so the next act() already uses the new policy).
+   * awaits whenIdle(), so the next act() already uses the new policy). The new parameters of an update started
+   * here reach act() only when it is awaited (whenIdle(), save(), getParameters()) or the next rollout starts
+   * its update, never at whatever tick it happens to finish: a loop that collects the next rollout while this
+   * one trains (train() with a worker) is reproducible however fast the worker is.
    */
   finishRollout(nextObservations: Float32Array): void {
     this.live();

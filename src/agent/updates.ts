@@ -1,7 +1,9 @@
 // The agent's update loop: full rollouts get their advantages at once and queue their PPO update behind the
 // running one (or are dropped past maxPendingUpdates); a CPU update in a game loop runs in frame-budget
 // slices. Each update is checked (a non-finite result rolls back, a lost device rebuilds the trainer), and
-// its parameters reach inference when it resolves. Owns the rollout buffer pool, the policy version, the
+// its parameters reach inference when it resolves; an update that finishRollout() started (the headless
+// path) swaps in only when awaited, so a loop that collects while it trains (train() with a worker) changes
+// policy at the rollout boundary, never at a tick that depends on when the worker answered. Owns the rollout buffer pool, the policy version, the
 // schedules and the last good trainer state (the mirror that save() writes).
 import { nextTurn } from '../next-turn.js';
 import type { Batch, Hyperparameters, MinibatchPlan, Trainer, UpdateJob, UpdateStats } from '../backend/trainer.js';
@@ -71,6 +73,10 @@ export class UpdateLoop {
   private readonly recurrent: boolean;
   /** The updates queued or running, oldest (the one in flight) first. */
   private readonly queued: Promise<void>[] = [];
+  /** Finished headless updates waiting to swap their parameters in (see swapWhenAwaited). */
+  private readonly swapWaits: (() => void)[] = [];
+  /** Headless updates launched and not yet let through to their swap. */
+  private readonly swapHeld = new Set<{ released: boolean }>();
   /** The CPU update being run in slices (frame budget), for trainFor(). */
   private job: UpdateJob | undefined;
   private staged: Batch | undefined;
@@ -134,7 +140,10 @@ export class UpdateLoop {
 
   /** Resolves when no update is queued or running; rejects with the error of a failed update. */
   async whenIdle(): Promise<void> {
-    while (this.pending > 0) await this.chain;
+    while (this.pending > 0) {
+      this.letSwapsIn();
+      await this.chain;
+    }
     this.throwFailure();
   }
 
@@ -149,6 +158,7 @@ export class UpdateLoop {
 
   /** Resolves when the updates queued now have finished; never waits for ones queued later. */
   async afterQueuedUpdates(): Promise<void> {
+    this.letSwapsIn();
     const last = this.queued.at(-1);
     if (last) await last;
   }
@@ -186,6 +196,7 @@ export class UpdateLoop {
    */
   dispose(current: () => RolloutBuffer | undefined): void {
     this.disposed = true;
+    this.letSwapsIn();
     const release = () => {
       this.selfPlay?.dispose();
       this.trainer.dispose();
@@ -216,7 +227,11 @@ export class UpdateLoop {
     this.pending++;
     // A CPU update is wasm work on this thread: in a game loop it runs in frame-budget slices.
     const sliced = inGameLoop && this.trainer.startUpdate !== undefined;
-    const run = this.chain.then(() => this.update(buffer, steps, sliced)).finally(() => { this.pending--; this.queued.shift(); });
+    // Earlier held updates swap in by this rollout boundary at the latest; a headless one waits to be awaited.
+    this.letSwapsIn();
+    const hold = inGameLoop ? undefined : { released: false };
+    if (hold) this.swapHeld.add(hold);
+    const run = this.chain.then(() => this.update(buffer, steps, sliced, hold)).finally(() => { this.pending--; this.queued.shift(); });
     this.queued.push(run);
     this.chain = run;
   }
@@ -229,7 +244,7 @@ export class UpdateLoop {
     this.pool.push(buffer);
   }
 
-  private async update(buffer: RolloutBuffer, steps: number, sliced: boolean): Promise<void> {
+  private async update(buffer: RolloutBuffer, steps: number, sliced: boolean, hold?: { released: boolean }): Promise<void> {
     if (this.disposed) return;
     const { events, faults, counters, inference } = this.host;
     const started = performance.now();
@@ -253,6 +268,7 @@ export class UpdateLoop {
       }
       // Cloning runs on the new parameters before they reach act(); its stats join the update event.
       const behavioralCloning = this.cloning ? await this.cloning.afterUpdate(steps) : undefined;
+      if (hold) await this.swapWhenAwaited(hold);
       if (this.disposed) return;
       inference.setParameters(this.mirror.parameters);
       this.version++;
@@ -268,8 +284,26 @@ export class UpdateLoop {
       this.failure = error instanceof Error ? error : new Error(String(error));
       events.emit('error', this.failure);
     } finally {
+      if (hold) this.swapHeld.delete(hold);
       if (!released && !this.disposed) this.release(buffer);
     }
+  }
+
+  /**
+   * Resolves once the headless update holding `hold` may swap its parameters into inference: when something
+   * awaits it (whenIdle(), save(), getParameters(), dispose()) or the next rollout is launched. Its finishing
+   * time then never decides which policy acts on which step.
+   */
+  private swapWhenAwaited(hold: { released: boolean }): Promise<void> | undefined {
+    if (hold.released) return undefined;
+    return new Promise((resolve) => this.swapWaits.push(resolve));
+  }
+
+  /** Lets every held headless update (finished or not) swap its parameters in. */
+  private letSwapsIn(): void {
+    for (const hold of this.swapHeld) hold.released = true;
+    this.swapHeld.clear();
+    for (const resolve of this.swapWaits.splice(0)) resolve();
   }
 
   /**

@@ -78,18 +78,22 @@ describe('Node worker_threads from the tarball', () => {
       import { createRequire } from 'node:module';
       import { Worker } from 'node:worker_threads';
       const env = () => makeEnv('CartPole-v1');
-      async function run(trainInWorker = true) {
+      async function run(trainInWorker = true, stepMs = 0) {
         const agent = await Agent.create({ observationSpace: env().observationSpace, actionSpace: env().actionSpace, numAgents: 4, backend: 'cpu', seed: 1, ppo: { numSteps: 32 }, trainInWorker });
         const lagged = [];
         agent.on('update', (e) => lagged.push(e.lagged));
-        const result = await train(agent, vectorize(env, 4), { totalSteps: 4 * 32 * 4 });
+        // A slow env (stepMs of work per step, as on a loaded machine) lets each update finish mid-rollout.
+        const venv = vectorize(env, 4), step = venv.step.bind(venv);
+        venv.step = (actions) => { const end = performance.now() + stepMs; while (performance.now() < end); return step(actions); };
+        const result = await train(agent, venv, { totalSteps: 4 * 32 * 4 });
         const parameters = Array.from(await agent.getParameters());
         agent.dispose();
         return { updates: result.updates, lagged, parameters };
       }
-      // Twice with webppo's own worker, once with a worker_threads Worker the user started on the package's worker.js.
+      // Twice with webppo's own worker (once with a slow env), once with a worker_threads Worker the user started
+      // on the package's worker.js: when each update finishes must not change the run.
       const given = new Worker(createRequire(process.cwd() + '/').resolve('webppo/worker.js'), { execArgv: [] });
-      const [a, b, c] = [await run(), await run(), await run(given)];
+      const [a, b, c] = [await run(), await run(true, 3), await run(given)];
       await given.terminate();
       const same = (x, y) => JSON.stringify(x.parameters) === JSON.stringify(y.parameters);
       console.log(JSON.stringify({ updates: a.updates, lagged: a.lagged, same: same(a, b) && same(a, c) }));
