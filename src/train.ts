@@ -270,10 +270,13 @@ export async function evaluateAgent(agent: Agent, factory: () => Env, episodes =
   // Every env runs the same number of episodes, so short episodes are not over-represented.
   const perEnv = Math.ceil(episodes / agent.numAgents);
   const done = new Int32Array(agent.numAgents);
+  // Every env starts an episode now, and again after each end (a recurrent policy's predict() memory restarts).
+  const episodeStarts = new Uint8Array(agent.numAgents).fill(1);
   while (returns.length < perEnv * agent.numAgents) {
-    const out = venv.step(agent.predict(observation));
+    const out = venv.step(agent.predict(observation, { episodeStarts }));
     for (let e = 0; e < agent.numAgents; e++) {
       totals[e] += out.reward[e];
+      episodeStarts[e] = out.terminated[e] || out.truncated[e] ? 1 : 0;
       if (out.terminated[e] || out.truncated[e]) {
         if (done[e] < perEnv) returns.push(totals[e]);
         done[e]++;

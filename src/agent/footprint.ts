@@ -28,7 +28,12 @@ function footprint(o: ResolvedAgentOptions, numAgents: number): Footprint {
   const rows = T * numAgents;
   const hidden = o.network.hidden.reduce((a, b) => a + b, 0);
   // Activations and their gradients per row: every hidden layer (twice without a shared trunk) and both heads.
-  const width = (o.network.shared ? hidden : 2 * hidden) + actorOutputSize(o.actionSpace) + 1;
+  // A recurrent cell (one shared, or the actor's and the critic's) keeps gates, states and their gradients per
+  // row: about (2 gates + 5) x size floats, here counted twice like a layer's width.
+  const memory = o.network.memory;
+  const cells = memory === undefined ? 0 : o.network.shared ? 1 : 2;
+  const cellWidth = memory === undefined ? 0 : cells * Math.ceil(((2 * (memory.cell === 'lstm' ? 4 : 3) + 5) * memory.size) / 2);
+  const width = (o.network.shared ? hidden : 2 * hidden) + actorOutputSize(o.actionSpace) + 1 + cellWidth;
   const noise = o.actionSpace.kind === 'box' ? o.ppo.samplesMcEntropy * act : 0;
   const rolloutBlock = rolloutBufferBytes({ numSteps: T, numEnvs: numAgents, observationSize: obs, actionSpace: o.actionSpace, masks: o.masks });
   const batchRow = 4 * (obs + act + 9 + noise) + logits + 2;
@@ -40,7 +45,10 @@ function footprint(o: ResolvedAgentOptions, numAgents: number): Footprint {
   const plan = 4 * planBlock + 8 * rows; // the plan drawn, and the trainer's copy of it
   let layers = 0, inputs = obs;
   for (const h of o.network.hidden) { layers += inputs * h; inputs = h; }
-  const parameters = (o.network.shared ? layers : 2 * layers) + (inputs + 1) * (actorOutputSize(o.actionSpace) + 1) + act;
+  const gates = memory === undefined ? 0 : (memory.cell === 'lstm' ? 4 : 3) * memory.size;
+  const cellParameters = memory === undefined ? 0 : cells * gates * (inputs + memory.size + 2);
+  if (memory !== undefined) inputs = memory.size;
+  const parameters = (o.network.shared ? layers : 2 * layers) + cellParameters + (inputs + 1) * (actorOutputSize(o.actionSpace) + 1) + act;
   return { perAgent: (BUFFERS * rolloutBlock + trainer + inference + plan) / numAgents, fixed: 7 * 4 * parameters, rolloutBlock, planBlock };
 }
 

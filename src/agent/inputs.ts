@@ -21,6 +21,12 @@ export interface ActOptions {
    * always decides on the first tick of an episode and after `requestDecision(slot)`.
    */
   decide?: Uint8Array;
+  /**
+   * numAgents 0/1 flags (predict() only): the rows whose episode starts with this observation. A recurrent
+   * policy forgets predict()'s memory of them first (predict() keeps its own memory per row, apart from the
+   * agent's play); a feed-forward policy has none to forget.
+   */
+  episodeStarts?: Uint8Array;
 }
 
 /** Options of `Agent.observe`. */
@@ -42,17 +48,25 @@ export interface LeaveOptions {
 }
 
 const ACT_OPTIONS = ['masks', 'deterministic', 'decide'];
+const PREDICT_OPTIONS = ['masks', 'deterministic', 'episodeStarts'];
 /** The options observe() accepts. */
 export const OBSERVE_OPTIONS = ['finalObservations'];
 
-/** Checks act()'s options object: known keys, a boolean `deterministic` (`decide` is the slots' to check). */
-export function checkActOptions(options: ActOptions | undefined, allowDecide: boolean): void {
+/**
+ * Checks act()'s (allowDecide) or predict()'s options object: known keys, a boolean `deterministic`
+ * (`decide` is the slots' to check), `episodeStarts` numAgents 0/1 flags.
+ */
+export function checkActOptions(options: ActOptions | undefined, allowDecide: boolean, numAgents = 0): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
-  for (const key in options) {
-    if (key !== 'masks' && key !== 'deterministic' && (key !== 'decide' || !allowDecide)) throw new UnknownOptionError(`options.${key}`, allowDecide ? ACT_OPTIONS : ACT_OPTIONS.slice(0, 2), 'option');
-  }
+  const known = allowDecide ? ACT_OPTIONS : PREDICT_OPTIONS;
+  for (const key in options) if (!known.includes(key)) throw new UnknownOptionError(`options.${key}`, known, 'option');
   if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
+  const starts = options.episodeStarts;
+  if (starts !== undefined) {
+    if (!(starts instanceof Uint8Array) || starts.length !== numAgents) fail('options.episodeStarts', `a Uint8Array of length ${numAgents} (0/1 flags)`, starts);
+    for (let e = 0; e < numAgents; e++) if (starts[e] > 1) fail(`options.episodeStarts[agent ${e}]`, '0 or 1', starts[e]);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The agent's slots: which are alive (agents come and go), and which decide on a tick (each on its own clock,
 // like ML-Agents' DecisionRequester, or when the game asks). All flags are preallocated typed arrays.
-import { checkInteger, fail, failState } from '../errors.js';
+import { checkBoolean, checkInteger, checkKeys, fail, failState } from '../errors.js';
+import type { HeuristicOptions } from './heuristic-training.js';
 
 /**
  * Writes the action of one slot in place: `actions` holds numAgents rows (the array act() returns), the slot's
@@ -39,6 +40,8 @@ export class Slots {
   readonly driven: Uint8Array;
   /** 1 = the slot's heuristic steps are stored and trained on (setHeuristic's `train`). */
   readonly trained: Uint8Array;
+  /** Slots whose heuristic's steps are stored (setHeuristic's `train`). */
+  trainedHeuristics = 0;
 
   constructor(readonly count: number, readonly period: number) {
     this.alive = new Uint8Array(count).fill(1);
@@ -117,5 +120,51 @@ export class Slots {
     this.ticks[slot] = 0;
     this.fresh[slot] = 1;
     this.requested[slot] = 0;
+  }
+
+  /** The slot decides on the next act(), whatever its clock says (checked alive). */
+  requestDecision(slot: number): void {
+    this.checkAlive('slot', slot);
+    this.requested[slot] = 1;
+  }
+
+  /** See Agent.setHeuristic: validates, then hands the slot to `heuristic` (null: the policy); it decides next tick. */
+  setHeuristic(slot: number, heuristic: Heuristic | null, options?: HeuristicOptions): void {
+    checkInteger('slot', slot, 0, this.count - 1);
+    if (heuristic !== null && typeof heuristic !== 'function') fail('heuristic', 'a function (slot, observations, actions) => void, or null', heuristic);
+    if (options !== undefined) checkKeys('options', options, ['train'], 'option');
+    const train = options?.train === undefined ? false : checkBoolean('options.train', options.train);
+    if (this.driven[slot] === 1) fail('slot', 'a slot no driver acts for', `slot ${slot}, driven`);
+    this.trainedHeuristics += (heuristic !== null && train ? 1 : 0) - (this.heuristics[slot] !== null && this.trained[slot] === 1 ? 1 : 0);
+    this.heuristics[slot] = heuristic;
+    this.trained[slot] = heuristic !== null && train ? 1 : 0;
+    this.requested[slot] = 1;
+  }
+
+  /** See Agent.addDriver: validates, then lets `driver` act for `slots`; returns the function that hands them back. */
+  addDriver(slots: readonly number[], driver: Driver): () => void {
+    if (!Array.isArray(slots) || slots.length === 0) fail('slots', 'a non-empty array of slot indices', slots);
+    if (typeof driver !== 'object' || driver === null || typeof driver.act !== 'function') fail('driver', 'an object with an act(slots, deciding, observations, actions) method', driver);
+    const seen = new Set<number>();
+    slots.forEach((slot, i) => {
+      checkInteger(`slots[${i}]`, slot, 0, this.count - 1);
+      if (seen.has(slot) || this.driven[slot] === 1 || this.heuristics[slot] !== null) fail(`slots[${i}]`, 'a slot without a driver or heuristic, listed once', slot);
+      seen.add(slot);
+    });
+    const entry = { slots: Int32Array.from(slots), driver };
+    this.drivers.push(entry);
+    for (const slot of slots) {
+      this.driven[slot] = 1;
+      this.requested[slot] = 1;
+    }
+    return () => {
+      const at = this.drivers.indexOf(entry);
+      if (at < 0) return;
+      this.drivers.splice(at, 1);
+      for (const slot of entry.slots) {
+        this.driven[slot] = 0;
+        this.requested[slot] = 1;
+      }
+    };
   }
 }

@@ -14,11 +14,24 @@ import type { Trajectories } from './trajectories.js';
 export interface StreamSink {
   /** An empty buffer to fill next. */
   take(): RolloutBuffer;
-  /** A full buffer, its lastValues per column, and the oldest policy version among its steps. */
-  full(buffer: RolloutBuffer, lastValues: Float32Array, version: number): void;
+  /**
+   * A full buffer, its lastValues per column, the oldest policy version among its steps, and (recurrent
+   * policies) its stored states [ceil(T / L), N, stateSize], which stay as they are until the buffer is taken again.
+   */
+  full(buffer: RolloutBuffer, lastValues: Float32Array, version: number, states: Float32Array | undefined): void;
 }
 
-/** Writes staged steps into rollout buffers in stream order; allocates nothing per step. */
+/** A recurrent policy's stored states: their size and the sequence length L (a state every L steps of a column). */
+export interface StreamMemory {
+  stateSize: number;
+  sequenceLength: number;
+}
+
+/**
+ * Writes staged steps into rollout buffers in stream order; allocates nothing per step. With a recurrent policy
+ * every stretch fills whole columns from their first row (the agent flushes only full stagings), and the state
+ * entering every L-th row of a column goes beside the buffer, [ceil(T / L), N, stateSize] (Batch.hiddenStates).
+ */
 export class RolloutStream {
   private buffer: RolloutBuffer | undefined;
   /** Rows written into the current buffer (column * numSteps + t). */
@@ -29,9 +42,23 @@ export class RolloutStream {
   private pendingSlot = -1;
   private pendingNext = 0;
   readonly lastValues: Float32Array;
+  /** Each buffer's stored states (recurrent policies), made with the buffer's first write and kept with it. */
+  private readonly states = new WeakMap<RolloutBuffer, Float32Array>();
 
-  constructor(private readonly numSteps: number, private readonly numEnvs: number, private readonly sink: StreamSink) {
+  constructor(private readonly numSteps: number, private readonly numEnvs: number, private readonly sink: StreamSink, private readonly memory?: StreamMemory) {
     this.lastValues = new Float32Array(numEnvs);
+  }
+
+  /** A buffer's stored states [ceil(T / L), N, stateSize] (recurrent policies; undefined otherwise). */
+  statesOf(buffer: RolloutBuffer): Float32Array | undefined {
+    const memory = this.memory;
+    if (memory === undefined) return undefined;
+    let states = this.states.get(buffer);
+    if (states === undefined) {
+      states = new Float32Array(Math.ceil(this.numSteps / memory.sequenceLength) * this.numEnvs * memory.stateSize);
+      this.states.set(buffer, states);
+    }
+    return states;
   }
 
   /** Rows in the buffer being filled. */
@@ -65,11 +92,13 @@ export class RolloutStream {
       this.pendingRow = -1;
       this.pendingSlot = -1;
     }
+    const memory = this.memory;
     for (let j = 0; j < count; j++) {
       const buffer = this.buffer ??= this.sink.take();
       const src = first + j;
       const column = Math.floor(this.written / T), t = this.written - column * T;
       const row = t * N + column;
+      if (memory !== undefined && t % memory.sequenceLength === 0) this.storeState(buffer, from, slot, src, t, column);
       const o = buffer.observations, a = buffer.actions;
       for (let i = 0; i < obs; i++) o[row * obs + i] = from.observations[src * obs + i];
       for (let i = 0; i < act; i++) a[row * act + i] = from.actions[src * act + i];
@@ -101,9 +130,19 @@ export class RolloutStream {
         this.buffer = undefined;
         this.written = 0;
         this.oldest = Number.MAX_SAFE_INTEGER;
-        this.sink.full(buffer, this.lastValues, version);
+        this.sink.full(buffer, this.lastValues, version, this.statesOf(buffer));
       }
     }
+  }
+
+  /** Copies the state entering staged step `src` (which must start a stored sequence) to row t of the column. */
+  private storeState(buffer: RolloutBuffer, from: Trajectories, slot: number, src: number, t: number, column: number): void {
+    const { stateSize: S, sequenceLength: L } = this.memory!;
+    const j = src - slot * from.shape.capacity;
+    if (j % L !== 0) throw new Error('webppo: internal: a recurrent stretch does not start a column');
+    const states = this.statesOf(buffer)!;
+    const to = ((t / L) * this.numEnvs + column) * S, at = (slot * from.sequences + j / L) * S;
+    for (let k = 0; k < S; k++) states[to + k] = from.states[at + k];
   }
 
   /** The rows written so far (stream order) and the stream's own state, as `stream.*` tensors; nothing when empty. */
@@ -133,6 +172,8 @@ export class RolloutStream {
     put('terminated', gather(buffer.terminated, 1), 0);
     put('truncated', gather(buffer.truncated, 1), 0);
     extra.set('stream.last_values', { dtype: 'F32', shape: [N], data: this.lastValues.slice() });
+    const states = this.statesOf(buffer);
+    if (states) extra.set('stream.hidden_states', { dtype: 'F32', shape: [states.length / (N * this.memory!.stateSize), N, this.memory!.stateSize], data: states.slice() });
     extra.set('stream.pending', { dtype: 'I32', shape: [3], data: Int32Array.of(this.pendingRow, this.pendingSlot, this.oldest < version ? 1 : 0) });
     extra.set('stream.pending_next', { dtype: 'F32', shape: [1], data: Float32Array.of(this.pendingNext) });
   }
@@ -155,6 +196,13 @@ export class RolloutStream {
     scatter('actions', buffer.actions, buffer.actionSize);
     if (buffer.masks) scatter('masks', buffer.masks, buffer.maskSize);
     for (const [name, to] of [['log_probs', buffer.logProbs], ['values', buffer.values], ['rewards', buffer.rewards], ['bootstrap_values', buffer.bootstrapValues], ['terminated', buffer.terminated], ['truncated', buffer.truncated]] as const) scatter(name, to, 1);
+    const states = this.statesOf(buffer);
+    if (states) {
+      const saved = extra.get('stream.hidden_states');
+      if (saved === undefined || saved.data.length !== states.length) throw new CheckpointError(`checkpoint: tensor stream.hidden_states: expected F32 [${states.length / (N * this.memory!.stateSize)}, ${N}, ${this.memory!.stateSize}] (the stored states of a recurrent policy's rollout), got ${saved ? `[${saved.shape}]` : 'none'}`, 'stream.hidden_states');
+      check('stream.hidden_states', saved.data, 1);
+      states.set(saved.data as Float32Array);
+    }
     const last = extra.get('stream.last_values')!.data as Float32Array;
     check('stream.last_values', last, 1);
     this.lastValues.set(last);

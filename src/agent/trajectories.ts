@@ -15,6 +15,10 @@ export interface StepShape {
   /** Mask entries per step (0 without masks). */
   maskSize: number;
   categorical: boolean;
+  /** Floats of a recurrent state (0: a feed-forward policy, nothing stored). */
+  stateSize?: number;
+  /** A recurrent policy's sequence length L: the state entering every L-th staged step of a slot is kept. */
+  sequenceLength?: number;
 }
 
 /**
@@ -44,6 +48,13 @@ export class Trajectories {
   readonly open: Uint8Array;
   /** 1 when the slot's first staged step is the successor of the last one it flushed. */
   readonly continues: Uint8Array;
+  /**
+   * Recurrent policies: the state entering staged step j = s * L of each slot, slot-major [slots, sequences,
+   * stateSize] (sequences = ceil(capacity / L)): where a training sequence starts when the stretch fills a column.
+   */
+  readonly states: Float32Array;
+  /** Stored states per slot (ceil(capacity / L); 0 without memory). */
+  readonly sequences: number;
 
   constructor(shape: StepShape) {
     this.shape = shape;
@@ -62,6 +73,9 @@ export class Trajectories {
     this.count = new Int32Array(shape.slots);
     this.open = new Uint8Array(shape.slots);
     this.continues = new Uint8Array(shape.slots);
+    const S = shape.stateSize ?? 0;
+    this.sequences = S === 0 ? 0 : Math.ceil(shape.capacity / shape.sequenceLength!);
+    this.states = new Float32Array(shape.slots * this.sequences * S);
   }
 
   /** Steps of the slot whose successor value is known: they may go into the rollout. */
@@ -71,10 +85,13 @@ export class Trajectories {
 
   /**
    * Stages a new open step for `slot` (which must have no open step and room): row `from` of the acting arrays
-   * (observations, actions, masks rows; logProb and value), decided with policy `version`.
+   * (observations, actions, masks rows; logProb and value; a recurrent policy's entering states, kept at each
+   * sequence start: a restore without them sets them itself), decided with policy `version`.
    */
-  push(slot: number, observations: Float32Array, actions: Int32Array | Float32Array, masks: Uint8Array | undefined, from: number, logProb: number, value: number, version: number): void {
-    const s = this.shape, row = slot * s.capacity + this.count[slot];
+  push(slot: number, observations: Float32Array, actions: Int32Array | Float32Array, masks: Uint8Array | undefined, from: number, logProb: number, value: number, version: number, states?: Float32Array): void {
+    const s = this.shape, j = this.count[slot], row = slot * s.capacity + j;
+    const S = s.stateSize ?? 0;
+    if (S > 0 && states !== undefined && j % s.sequenceLength! === 0) copy(this.states, (slot * this.sequences + j / s.sequenceLength!) * S, states!, from * S, S);
     copy(this.observations, row * s.observationSize, observations, from * s.observationSize, s.observationSize);
     copy(this.actions, row * s.actionSize, actions, from * s.actionSize, s.actionSize);
     if (s.maskSize > 0) {
@@ -141,6 +158,8 @@ export class Trajectories {
   flush(slot: number, stream: RolloutStream, ends = false): void {
     const closed = this.closed(slot);
     if (closed === 0) return;
+    // A recurrent stretch goes whole (its stored states belong to its staged positions).
+    if (this.sequences > 0 && closed !== this.count[slot]) throw new Error('webppo: internal: a recurrent slot flushed with an open step');
     const base = slot * this.shape.capacity;
     stream.write(this, slot, base, closed, this.continues[slot] === 1);
     this.continues[slot] = ends ? 0 : 1;

@@ -7,7 +7,7 @@ import { PCG32 } from '../rng.js';
 import { actionSize, type ActionSpace } from '../spaces.js';
 import { createMinibatchPlan } from '../storage/plan.js';
 import type { Batch, BackendName, Trainer } from './trainer.js';
-import type { PolicySpec } from '../policy/network.js';
+import { networkLayout, sequenceCount, type PolicySpec } from '../policy/network.js';
 import type { PPOConfig } from '../config.js';
 
 /** What 'auto' measured and chose. */
@@ -33,11 +33,19 @@ export function syntheticBatch({ policy, ppo, numEnvs }: UpdateShape, seed = 1):
   const dims = actionSize(space);
   const actions = space.kind === 'box' ? normals(rows * dims)
     : Int32Array.from({ length: rows * dims }, (_, i) => rng.nextU32() % (space.kind === 'discrete' ? space.n : space.nvec[i % dims]));
-  return {
+  const batch: Batch = {
     numSteps: ppo.numSteps, numEnvs, observations: normals(rows * policy.observationSize), actions,
     logProbs: Float32Array.from({ length: rows }, () => -1 - rng.nextFloat()), values: normals(rows), advantages: normals(rows), returns: normals(rows),
     entropyNoise: policy.network.distribution === 'tanh_normal' ? normals(ppo.samplesMcEntropy * rows * dims) : undefined,
   };
+  const memory = policy.network.memory;
+  if (memory !== undefined) {
+    // A recurrent update: episodes of the whole segment, every sequence from a zero state.
+    batch.terminated = new Uint8Array(rows);
+    batch.truncated = new Uint8Array(rows);
+    batch.hiddenStates = new Float32Array(sequenceCount(ppo.numSteps, memory) * numEnvs * networkLayout(policy).stateSize);
+  }
+  return batch;
 }
 
 /** One update's wall time on `trainer` (the warm-up is the caller's). */
@@ -57,7 +65,8 @@ export async function measureBackends(candidates: readonly Trainer[], shape: Upd
   const batch = syntheticBatch(shape);
   const plan = createMinibatchPlan({
     numSteps: shape.ppo.numSteps, numEnvs: shape.numEnvs, numEpochs: shape.ppo.numEpochs, numMinibatches: shape.ppo.numMinibatches,
-    unit: 'rows', mode: 'shuffled', seed: 1,
+    // A recurrent network trains on whole segments.
+    unit: shape.policy.network.memory === undefined ? 'rows' : 'segments', mode: 'shuffled', seed: 1,
   });
   const ms: number[] = [];
   for (const trainer of candidates) {

@@ -8,6 +8,7 @@ import { createCpuTrainer } from './cpu/trainer.js';
 import { log } from '../log.js';
 import type { BackendName, Trainer, TrainerOptions } from './trainer.js';
 import { createWebGPUTrainer, probeAdapter } from './webgpu/index.js';
+import { WEBGPU_RECURRENT } from './webgpu/trainer.js';
 import type { WebGPUTrainerOptions } from './webgpu/trainer.js';
 import { resolvePPOConfig } from '../config.js';
 
@@ -57,8 +58,9 @@ let reported = false;
 export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer> {
   const backend = checkOneOf('backend', options.backend ?? 'auto', ['auto', 'cpu', 'webgpu'] as const);
   if (backend === 'cpu') return createCpuTrainer(options);
-  // Recurrent networks have CPU kernels only: 'auto' has nothing to measure, and 'webgpu' rejects them.
-  if (backend === 'auto' && options.policy?.network?.memory !== undefined) {
+  // A recurrent network goes only to backends with recurrent kernels: 'auto' has nothing to measure without
+  // WebGPU's, and 'webgpu' rejects the network itself.
+  if (backend === 'auto' && options.policy?.network?.memory !== undefined && !WEBGPU_RECURRENT) {
     const trainer = createCpuTrainer(options);
     options.onBackendReport?.({ backend: 'cpu', reason: 'a recurrent network (network.memory): only the CPU backend has recurrent kernels' });
     return trainer;

@@ -56,6 +56,10 @@ export interface RunningShape {
   categorical: boolean;
   /** Logits per row when the agent takes masks, else 0. */
   maskSize: number;
+  /** A recurrent policy's state size (0 or absent: feed-forward, no `memory.*` tensors). */
+  stateSize?: number;
+  /** ... and its stored states per staged stretch, ceil(numSteps / sequenceLength). */
+  sequences?: number;
 }
 
 export function encodeCheckpoint(contents: CheckpointContents, layout: NetworkLayout): Uint8Array {
@@ -73,7 +77,7 @@ export function encodeCheckpoint(contents: CheckpointContents, layout: NetworkLa
   }
   if (contents.rewardStats) f64('return_rms.returns', contents.rewardStats.returns);
   for (const [name, tensor] of contents.extra ?? []) {
-    if (!isExtra(name)) throw new CheckpointError(`checkpoint: extra tensor ${name} must be named rollout.*, episode.*, slots.*, staging.*, stream.* or self_play.*`);
+    if (!isExtra(name)) throw new CheckpointError(`checkpoint: extra tensor ${name} must be named rollout.*, episode.*, slots.*, staging.*, stream.*, memory.* or self_play.*`);
     tensors.set(name, tensor);
   }
   const metadata = {
@@ -227,6 +231,14 @@ function checkValues<T extends ArrayLike<number>>(name: string, data: T, min: nu
 /** The running-state tensors an agent of this shape saves: names, dtypes and shapes (rollout.* only if present). */
 function runningTensors(n: number, observationSize: number, r: RunningShape, tensors: ReadonlyMap<string, Tensor>): Map<string, [Tensor['dtype'], number[]]> {
   const out = new Map<string, [Tensor['dtype'], number[]]>([['episode.returns', ['F64', [n]]], ['episode.lengths', ['I32', [n]]]]);
+  const S = r.stateSize ?? 0;
+  if (S > 0) {
+    // A recurrent policy's memory: each slot's state in play and in predict(), and the states its staged
+    // stretches start their sequences from.
+    out.set('memory.play', ['F32', [n, S]]);
+    out.set('memory.predict', ['F32', [n, S]]);
+    out.set('memory.staging', ['F32', [n, r.sequences!, S]]);
+  }
   if (tensors.has('slots.alive')) {
     // Agents that come and go: the slot table, every slot's staged decisions, and the rows already written
     // into the unfinished rollout (in stream order, absent when none).
@@ -255,6 +267,7 @@ function runningTensors(n: number, observationSize: number, r: RunningShape, ten
     out.set('stream.last_values', ['F32', [n]]);
     out.set('stream.pending', ['I32', [3]]);
     out.set('stream.pending_next', ['F32', [1]]);
+    if (S > 0) out.set('stream.hidden_states', ['F32', [r.sequences!, n, S]]);
     return out;
   }
   const observations = tensors.get('rollout.observations');
@@ -304,7 +317,7 @@ function checkCounters(counters: unknown, rolloutSteps: number, numAgents: numbe
 }
 
 function isExtra(name: string): boolean {
-  return ['rollout.', 'episode.', 'slots.', 'staging.', 'stream.'].some((prefix) => name.startsWith(prefix)) || isSelfPlay(name);
+  return ['rollout.', 'episode.', 'slots.', 'staging.', 'stream.', 'memory.'].some((prefix) => name.startsWith(prefix)) || isSelfPlay(name);
 }
 
 function isSelfPlay(name: string): boolean {

@@ -36,10 +36,6 @@ export function checkTrainInWorker(value: unknown, field = 'trainInWorker'): Tra
 
 /** The trainer an Agent uses: local, or in a worker. */
 export function createAgentTrainer(options: CreateTrainerOptions, trainInWorker: TrainInWorker): Promise<Trainer> {
-  // Agents do not yet carry hidden states, store them in rollouts or reset them at episode ends.
-  if (options.policy?.network?.memory !== undefined) {
-    fail('network.memory', 'no memory for an Agent yet (recurrent networks train through a Trainer: createTrainer with backend cpu)', options.policy.network.memory);
-  }
   if (trainInWorker === false) return createTrainer(options);
   const { onBackendReport: _report, measureWith: _measure, ...cloneable } = options; // functions cannot be posted
   return createWorkerTrainer({ ...cloneable, worker: trainInWorker === true ? undefined : trainInWorker });

@@ -56,8 +56,8 @@ async function run(seed: number, period: number): Promise<void> {
   // policy (and the critic above) stays the initial one.
   const rows: Row[] = [];
   let rollouts = 0;
-  const internals = agent as unknown as { launch: (b: RolloutBuffer, last: Float32Array) => void; stream: { rows: number } };
-  internals.launch = (buffer, lastValues) => {
+  const internals = agent as unknown as { updateLoop: { launch: (b: RolloutBuffer, last: Float32Array) => void }; loop: { stream: { rows: number } } };
+  internals.updateLoop.launch = (buffer, lastValues) => {
     expect(buffer.full).toBe(true);
     buffer.computeAdvantages({ lastValues, gamma: GAMMA, gaeLambda: LAMBDA });
     for (let r = 0; r < T * N; r++) {
@@ -155,13 +155,13 @@ async function run(seed: number, period: number): Promise<void> {
   for (let t = 0; t < 40; t++) tick(false);
   // Everyone leaves; then one-step episodes in one slot until the last rollout is full, so every decision is in a rollout.
   for (let e = 0; e < N; e++) if (agent.alive[e]) { agent.leave(e); endOpen(e, true, false, 0); }
-  for (let guard = 0; internals.stream.rows > 0 && guard < T * N; guard++) {
+  for (let guard = 0; internals.loop.stream.rows > 0 && guard < T * N; guard++) {
     const slot = agent.spawn();
     fresh[slot] = true;
     ticks[slot] = 0;
     tick(true);
   }
-  expect(internals.stream.rows).toBe(0);
+  expect(internals.loop.stream.rows).toBe(0);
 
   const byKey = new Map(rows.map((r) => [r.key, r]));
   expect(byKey.size).toBe(rows.length); // no decision stored twice

@@ -68,4 +68,32 @@ describe('CpuPolicy with memory', () => {
       fresh.dispose();
     });
   }
+
+  it('evaluate scores rows from the states they entered with, as act did, and leaves the agents\' states alone', () => {
+    const policy = policySpec(3, Discrete(4), { hidden: [5], memory: { cell: 'lstm', size: 6 } });
+    const rng = new PCG32(5, 1);
+    const layout = networkLayout(policy);
+    const params = Float32Array.from({ length: layout.size }, () => rng.nextNormal() * 0.5);
+    const cpu = new CpuPolicy(policy, { parameters: params, seed: 2, maxAgents: N });
+    const obs = () => Float32Array.from({ length: N * 3 }, () => rng.nextNormal());
+    const out = { actions: new Int32Array(N), logProbs: new Float32Array(N), values: new Float32Array(N) };
+    for (let t = 0; t < 3; t++) cpu.act(obs(), out);
+    const entering = new Float32Array(N * cpu.stateSize);
+    cpu.copyStates(entering);
+    const observations = obs();
+    cpu.act(observations, out);
+    const after = new Float32Array(N * cpu.stateSize);
+    cpu.copyStates(after);
+    const scored = { logProbs: new Float32Array(N), values: new Float32Array(N) };
+    cpu.evaluate(observations, out.actions, scored, undefined, entering);
+    expect(scored.logProbs).toEqual(out.logProbs);
+    expect(scored.values).toEqual(out.values);
+    const kept = new Float32Array(N * cpu.stateSize);
+    cpu.copyStates(kept);
+    expect(kept).toEqual(after);
+    // Without the states a recurrent policy cannot score: the error names them.
+    expect(() => cpu.evaluate(observations, out.actions, scored)).toThrow(/states: expected a Float32Array of rows x 24 floats/);
+    expect(() => cpu.evaluate(observations, out.actions, scored, undefined, new Float32Array(3))).toThrow(/states/);
+    cpu.dispose();
+  });
 });

@@ -165,7 +165,7 @@ describe('train() with a failing env', () => {
     const agent = await Agent.create({ ...spaces, numAgents: 2, backend: 'cpu', seed: 1, ppo: { numSteps: 16, numMinibatches: 2 } });
     await train(agent, failingEnv(5, 'throw'), { totalSteps: 1000 }).catch(() => undefined);
     // The unfinished rollout waits in each slot's staged trajectory (slot-major: slot e's step t at e * numSteps + t).
-    const staging = (agent as unknown as { staging: { count: Int32Array; truncated: Uint8Array; bootstrapValues: Float32Array } }).staging;
+    const staging = (agent as unknown as { loop: { staging: { count: Int32Array; truncated: Uint8Array; bootstrapValues: Float32Array } } }).loop.staging;
     const lastStep = (a: Uint8Array | Float32Array) => [a[3], a[16 + 3]];
     const buffer = { step: staging.count[0], truncated: lastStep(staging.truncated), bootstrapValues: lastStep(staging.bootstrapValues) };
     expect(staging.count[1]).toBe(buffer.step);

@@ -79,9 +79,15 @@ export class CpuPolicy {
   private logProbs = new Float32Array(0);
   private values = new Float32Array(0);
   private states = new Float32Array(0);
-  /** Recurrent networks: each agent's state [agents, stateSize], and never-set reset flags for act's one step. */
-  private readonly hidden: BlockSet<'states' | 'resets'>;
+  /**
+   * Recurrent networks: each agent's state [agents, stateSize], the states evaluate() starts its rows from, and
+   * never-set reset flags for a one-step pass.
+   */
+  private readonly hidden: BlockSet<'states' | 'given' | 'resets'>;
+  private given = new Float32Array(0);
   private readonly step: Sequences = { steps: 1, columns: 0, length: 1, resets: 0, states: 0, stateSize: 0, carry: true };
+  /** evaluate()'s one step from given states, not carried. */
+  private readonly scoring: Sequences = { steps: 1, columns: 0, length: 1, resets: 0, states: 0, stateSize: 0, carry: false };
   private disposed = false;
   /** Branch sizes (categorical spaces), for checking given actions without allocating. */
   private readonly nvec: readonly number[] | undefined;
@@ -121,8 +127,8 @@ export class CpuPolicy {
       actions: (n) => n * act * 4, squashed: (n) => n * act * 4, logProbs: f32, values: f32,
       probs: (n) => n * Math.max(this.logits, 1) * 4, entropy: f32,
     });
-    this.step.stateSize = this.layout.stateSize;
-    this.hidden = new BlockSet({ states: (n) => n * this.layout.stateSize * 4, resets: (n) => n });
+    this.step.stateSize = this.scoring.stateSize = this.layout.stateSize;
+    this.hidden = new BlockSet({ states: (n) => n * this.layout.stateSize * 4, given: (n) => n * this.layout.stateSize * 4, resets: (n) => n });
     this.views = new ViewSet((buffer) => this.buildViews(buffer));
     this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
   }
@@ -281,14 +287,34 @@ export class CpuPolicy {
   }
 
   /**
+   * @internal Loads agents' states into the rows the next act() runs: row j gets `from`'s row `slots[j]` (row j
+   * without `slots`), for j < count; `from` is [slots, stateSize]. Allocates nothing once `count` rows fit.
+   */
+  loadStates(from: Float32Array, slots: Int32Array | undefined, count: number): void {
+    this.reserve(count);
+    this.views.refresh();
+    copyStateRows(from, slots, this.states, undefined, count, this.layout.stateSize);
+  }
+
+  /** @internal The reverse of loadStates: row j of the acting states goes to `to`'s row `slots[j]` (or j). */
+  storeStates(to: Float32Array, slots: Int32Array | undefined, count: number): void {
+    this.views.refresh();
+    copyStateRows(this.states, undefined, to, slots, count, this.layout.stateSize);
+  }
+
+  /**
    * The log-probability under the policy of given actions (stored form: indices, or the pre-squash u of
    * tanh_normal, as `act` writes them into `out.actions`) and the critic's values, one row per observation
-   * row; `masks` as for act. Draws nothing and allocates nothing once it has seen this many rows.
+   * row; `masks` as for act. A recurrent policy scores each row one step on from the state it entered that
+   * step with, `states` [rows, stateSize] (the agents' own states are not touched). Draws nothing and
+   * allocates nothing once it has seen this many rows.
    */
-  evaluate(observations: Float32Array, actions: Int32Array | Float32Array, out: { logProbs: Float32Array; values: Float32Array }, masks?: Uint8Array): void {
+  evaluate(observations: Float32Array, actions: Int32Array | Float32Array, out: { logProbs: Float32Array; values: Float32Array }, masks?: Uint8Array, states?: Float32Array): void {
     this.checkAlive();
-    // A recurrent policy's log-prob depends on each agent's state, which act() advances: not scored here yet.
-    if (this.layout.stateSize > 0) fail('policy.network.memory', 'a feed-forward network (evaluate does not carry recurrent states)', 'a recurrent network');
+    const S = this.layout.stateSize;
+    // A recurrent policy's log-prob depends on the state each row starts from: it must be given.
+    if (S > 0 && !(states instanceof Float32Array)) fail('states', `a Float32Array of rows x ${S} floats (the state each row starts from; the network is recurrent)`, states);
+    if (S === 0 && states !== undefined) fail('states', 'undefined for a network without memory', states);
     const obsSize = this.observationSize, head = this.head, perRow = head.actionSize;
     if (!(observations instanceof Float32Array) || observations.length === 0 || observations.length % obsSize !== 0) {
       fail('observations', `a Float32Array of rows x ${obsSize} floats`, observations);
@@ -300,6 +326,7 @@ export class CpuPolicy {
     if (!(out.logProbs instanceof Float32Array) || out.logProbs.length < rows) fail('out.logProbs', `a Float32Array of at least ${rows} entries`, out.logProbs);
     if (!(out.values instanceof Float32Array) || out.values.length < rows) fail('out.values', `a Float32Array of at least ${rows} entries`, out.values);
     if (masks !== undefined) this.checkMasks(masks, rows);
+    if (states !== undefined) checkArray('states', states, Float32Array, rows * S, S);
     const nvec = this.nvec;
     for (let i = 0; nvec !== undefined && i < actions.length; i++) {
       const n = nvec[i % perRow];
@@ -314,6 +341,14 @@ export class CpuPolicy {
     this.actions.set(actions);
     if (masks !== undefined) this.masks.set(masks);
     const io = this.io.ptr;
+    if (states !== undefined) {
+      this.given.set(states);
+      const scoring = this.scoring;
+      scoring.columns = rows;
+      scoring.resets = this.hidden.ptr.resets;
+      scoring.states = this.hidden.ptr.given;
+      this.network.setSequences(scoring);
+    }
     this.network.forward(io.observations, rows);
     // The trainer's own scoring (its entropy output is scratch here; tanh_normal's needs no noise for log-probs).
     head.forward(rows, this.state.ptr.params, this.network.actorOut, masks === undefined ? 0 : io.masks, io.actions, 0, 0, io.probs, io.logProbs, io.entropy);
@@ -358,6 +393,7 @@ export class CpuPolicy {
     this.logProbs = new Float32Array(buffer, io.logProbs, n);
     this.values = new Float32Array(buffer, this.network.criticOut, n);
     this.states = new Float32Array(buffer, this.hidden.ptr.states, this.network.recurrent ? n * this.layout.stateSize : 0);
+    this.given = new Float32Array(buffer, this.hidden.ptr.given, this.network.recurrent ? n * this.layout.stateSize : 0);
   }
 
   /** Masks are 0/1, and every branch of every agent allows at least one action. */
@@ -386,5 +422,13 @@ export class CpuPolicy {
 
   private checkAlive(): void {
     if (this.disposed) failState('CpuPolicy', 'a policy not yet disposed', 'a call after dispose()');
+  }
+}
+
+/** Copies `count` state rows of `size` floats: `from` row fromRows[j] (or j) to `to` row toRows[j] (or j). */
+function copyStateRows(from: Float32Array, fromRows: Int32Array | undefined, to: Float32Array, toRows: Int32Array | undefined, count: number, size: number): void {
+  for (let j = 0; j < count; j++) {
+    const a = (fromRows === undefined ? j : fromRows[j]) * size, b = (toRows === undefined ? j : toRows[j]) * size;
+    for (let k = 0; k < size; k++) to[b + k] = from[a + k];
   }
 }

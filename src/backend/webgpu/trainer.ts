@@ -91,6 +91,12 @@ interface Step {
 }
 
 /**
+ * Whether this backend trains recurrent networks (`network.memory`): Agents, `createTrainer` and backend
+ * 'auto' read it, so a network with memory goes to a backend with this flag set and nowhere else.
+ */
+export const WEBGPU_RECURRENT = false;
+
+/**
  * A trainer on WebGPU: parameters, gradients and Adam state stay on the GPU; a whole update is one submit
  * and one readback. WebGPU comes from `navigator.gpu` (browsers, Deno) or the optional `webgpu` package in
  * Node; rejects when no adapter is found.
@@ -98,7 +104,7 @@ interface Step {
 export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promise<WebGPUTrainer> {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   const ppo = resolvePPOConfig(options.ppo);
-  const policy = validatePolicy(options.policy, 'options.policy');
+  const policy = validatePolicy(options.policy, 'options.policy', WEBGPU_RECURRENT);
   const seed = checkInteger('options.seed', options.seed, 0, 0xffffffff);
   const layout = networkLayout(policy);
   const parameters = options.parameters === undefined
