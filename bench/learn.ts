@@ -2,12 +2,13 @@
 // `every` steps and stopped at the target; prints steps-to-target and wall time per seed.
 // - CartPole-v1: mean return >= 475 over 20 episodes within 100k steps (5 of 5 seeds); Pendulum-v1: >= -300
 //   within 500k steps (4 of 5 seeds); both with the presets `webppo train` uses.
-// - Memory (network.memory), each env with an LSTM, a GRU and, as the control, the same network without memory:
+// - Memory (network.memory), each env with its preset's network as an LSTM, as a GRU and, as the control,
+//   without memory:
 //   CartPoleNoVelocity-v1 (CartPole-v1 observing only cart position and pole angle): mean return >= 475 over 20
 //   episodes within 1M steps, 4 of 5 seeds, for each cell; the feed-forward control must not reach it.
 //   CueRecall-v0 (remember one of 4 cues over 5-20 blank steps; chance 0.25): success rate >= 0.95 over 100
 //   episodes within 1M steps, 4 of 5 seeds, for each cell; the feed-forward control must stay at chance (a final
-//   evaluation over 1000 episodes within 3 standard deviations of 0.25).
+//   evaluation over 1000 episodes no more than 3 standard deviations above 0.25).
 // - Then the multi-agent targets of bench/learn-multi.ts: self-play on the paddle duel (win rate >= 80% of 200
 //   games against the scripted baseline within 2M learner steps, 4 of 5 seeds, ELO rising) and hunters and prey
 //   with two behaviours (both improve within 300k agent steps, 4 of 5 seeds).
@@ -35,31 +36,13 @@ interface Target {
 }
 
 /**
- * Settings of the memory targets (the recurrent cell after one hidden layer; each variant sets the cell).
- * CartPoleNoVelocity-v1: CleanRL's ppo_atari_lstm shape (8 envs x 128 steps, 4 epochs of 4 minibatches of
- * whole segments, sequences of 16 steps, entropy 0.01) with a 64-unit cell and learning rate 2e-3.
- * CueRecall-v0: sequences as long as the 64-step segments (longer than any episode, so the answer's gradient
- * reaches the cue), a 32-unit cell, and entropy 0.03: with 0.01 some seeds settle on one answer before their
- * memory carries the cue.
+ * The LSTM, GRU and feed-forward (control) variants of a memory target: the env's preset (src/presets.ts, what
+ * `webppo train` uses) with its cell set, or without its memory.
  */
-const MEMORY_SETTINGS: Record<string, Settings> = {
-  'CartPoleNoVelocity-v1': {
-    numAgents: 8,
-    network: { hidden: [64], memory: { cell: 'lstm', size: 64, sequenceLength: 16 } },
-    ppo: { numSteps: 128, numEpochs: 4, numMinibatches: 4, learningRate: 2e-3, entropyCoef: 0.01 },
-  },
-  'CueRecall-v0': {
-    numAgents: 8,
-    network: { hidden: [32], memory: { cell: 'lstm', size: 32, sequenceLength: 64 } },
-    ppo: { numSteps: 64, numEpochs: 4, numMinibatches: 2, learningRate: 1e-3, entropyCoef: 0.03 },
-  },
-};
-
-/** The LSTM, GRU and feed-forward (control) variants of a memory target. */
 function memoryVariants(env: string, goal: Pick<Target, 'target' | 'budget' | 'every' | 'episodes' | 'needed'>): Target[] {
-  const base = MEMORY_SETTINGS[env];
+  const base = presetFor(env).agent;
   const memory = base.network?.memory;
-  if (memory === undefined) throw new Error(`${env}: the memory settings have no network.memory`);
+  if (memory === undefined) throw new Error(`${env}: its preset has no network.memory`);
   const { memory: _, ...feedForward } = base.network ?? {};
   return [
     { name: `${env}/lstm`, env, ...goal, settings: { ...base, network: { ...base.network, memory: { ...memory, cell: 'lstm' } } } },
