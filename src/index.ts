@@ -27,7 +27,7 @@ export { Behaviours, extractBehaviour, type BehaviourOptions, type BehavioursOpt
 export { train, evaluateAgent, type TrainOptions, type TrainResult, type ProgressEvent, type EvaluateOptions } from './train.js';
 export type { MultiAgentTrainOptions, MultiAgentTrainResult, MultiAgentProgressEvent, MultiAgentEvaluateOptions, CheckpointOptions, PolicyMapping } from './train/multi-agent-options.js';
 export { EnvError } from './envs/env-error.js';
-export { CartPole, Pendulum, TimeLimit, SyncVectorEnv, vectorize, makeEnv, ENV_IDS, isVectorEnv, type Env, type VectorEnv, type StepResult, type ResetResult, type VectorStepResult, type VectorResetResult, type EnvAction } from './envs/index.js';
+export { CartPole, Pendulum, TimeLimit, SelectObservation, CueRecall, type CueRecallOptions, SyncVectorEnv, vectorize, makeEnv, ENV_IDS, isVectorEnv, type Env, type VectorEnv, type StepResult, type ResetResult, type VectorStepResult, type VectorResetResult, type EnvAction } from './envs/index.js';
 export { isParallelEnv, checkParallelEnv, HuntersAndPrey, type ParallelEnv, type ParallelResetResult, type ParallelStepResult, type ParallelEnvChecker, type HuntersAndPreyId, type HuntersAndPreyOptions } from './envs/index.js';
 export { PaddleDuel, DUEL_ACTIONS, DUEL_PHYSICS, duelBaseline, DuelVsBaseline, evaluateVersusBaseline, type DuelPhysics, type DuelSide, type DuelState, type DuelResultInfo, type PaddleDuelOptions, type DuelBaselineOptions, type DuelVsBaselineOptions, type EvaluateVersusBaselineOptions, type VersusBaselineResult } from './envs/index.js';
 export { constant, linear, cosine, scheduleValue, type Schedule, type Schedules } from './schedule.js';

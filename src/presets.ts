@@ -30,6 +30,28 @@ const PRESETS: Record<string, Preset> = {
     totalSteps: 2_000_000,
     agent: { numAgents: 8, network: { hidden: [64, 64] }, ppo: { numSteps: 256, learningRate: 1e-3, entropyCoef: 0.01 } },
   },
+  // Memory (network.memory, the cell after one hidden layer). CleanRL's ppo_atari_lstm rollout shape (8 envs x
+  // 128 steps, 4 epochs of 4 minibatches of whole segments, sequences of 16 steps, entropy 0.01), a 64-unit LSTM
+  // and learning rate 2e-3.
+  'CartPoleNoVelocity-v1': {
+    totalSteps: 1_000_000,
+    agent: {
+      numAgents: 8,
+      network: { hidden: [64], memory: { cell: 'lstm', size: 64, sequenceLength: 16 } },
+      ppo: { numSteps: 128, numEpochs: 4, numMinibatches: 4, learningRate: 2e-3, entropyCoef: 0.01 },
+    },
+  },
+  // Sequences as long as the 64-step segments (longer than any episode, so the answer's gradient reaches the
+  // cue), a 32-unit LSTM, and entropy 0.03: with 0.01 some seeds settle on one answer before their memory
+  // carries the cue.
+  'CueRecall-v0': {
+    totalSteps: 1_000_000,
+    agent: {
+      numAgents: 8,
+      network: { hidden: [32], memory: { cell: 'lstm', size: 32, sequenceLength: 64 } },
+      ppo: { numSteps: 64, numEpochs: 4, numMinibatches: 2, learningRate: 1e-3, entropyCoef: 0.03 },
+    },
+  },
 };
 
 /** The preset for an env id; unknown ids get `{ totalSteps: 100_000, agent: {} }` (the library's defaults). */

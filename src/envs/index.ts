@@ -3,6 +3,8 @@ export { isVectorEnv } from './env.js';
 export { CartPole } from './cartpole.js';
 export { Pendulum, angleNormalize } from './pendulum.js';
 export { TimeLimit } from './time-limit.js';
+export { SelectObservation } from './select-observation.js';
+export { CueRecall, type CueRecallOptions } from './cue-recall.js';
 export { SyncVectorEnv, vectorize } from './vector.js';
 export { ENV_IDS, makeEnv } from './registry.js';
 export { type ParallelEnv, type ParallelResetResult, type ParallelStepResult, isParallelEnv } from './parallel.js';

@@ -119,8 +119,8 @@ describe('Pendulum-v1', () => {
 
 describe('makeEnv and SyncVectorEnv', () => {
   it('knows the built-in ids and names the unknown one', () => {
-    expect(ENV_IDS).toEqual(['CartPole-v1', 'Pendulum-v1', 'PaddleDuel-v0']);
-    expect(() => makeEnv('Pong-v5')).toThrow(/env id: expected one of CartPole-v1, Pendulum-v1, PaddleDuel-v0, got "Pong-v5"/);
+    expect(ENV_IDS).toEqual(['CartPole-v1', 'Pendulum-v1', 'PaddleDuel-v0', 'CartPoleNoVelocity-v1', 'CueRecall-v0']);
+    expect(() => makeEnv('Pong-v5')).toThrow(/env id: expected one of CartPole-v1, Pendulum-v1, PaddleDuel-v0, CartPoleNoVelocity-v1, CueRecall-v0, got "Pong-v5"/);
   });
 
   it('autoresets ended envs in the same step and exposes their final observation', () => {
