@@ -642,7 +642,7 @@ export class Agent {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.updateLoop.dispose(() => this.loop.stream.current);
+    this.updateLoop.dispose(() => this.loop.filling);
   }
 
   // ---- internals ----

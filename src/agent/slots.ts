@@ -42,6 +42,8 @@ export class Slots {
   readonly trained: Uint8Array;
   /** Slots whose heuristic's steps are stored (setHeuristic's `train`). */
   trainedHeuristics = 0;
+  /** Slots with a heuristic. */
+  withHeuristic = 0;
 
   constructor(readonly count: number, readonly period: number) {
     this.alive = new Uint8Array(count).fill(1);
@@ -136,6 +138,7 @@ export class Slots {
     const train = options?.train === undefined ? false : checkBoolean('options.train', options.train);
     if (this.driven[slot] === 1) fail('slot', 'a slot no driver acts for', `slot ${slot}, driven`);
     this.trainedHeuristics += (heuristic !== null && train ? 1 : 0) - (this.heuristics[slot] !== null && this.trained[slot] === 1 ? 1 : 0);
+    this.withHeuristic += (heuristic !== null ? 1 : 0) - (this.heuristics[slot] !== null ? 1 : 0);
     this.heuristics[slot] = heuristic;
     this.trained[slot] = heuristic !== null && train ? 1 : 0;
     this.requested[slot] = 1;

@@ -173,16 +173,15 @@ export class UpdateLoop {
 
   /**
    * Stops the loop; once pending updates settle (now if none), disposes self-play, the trainer, inference and
-   * every buffer (the pool's, the queued ones', and `current`'s, the one the stream fills).
+   * every buffer (the pool's, the queued ones', and those `filling` lists, which the game loop fills).
    */
-  dispose(current: () => RolloutBuffer | undefined): void {
+  dispose(filling: () => (RolloutBuffer | undefined)[]): void {
     this.disposed = true;
     const release = () => {
       this.selfPlay?.dispose();
       this.trainer.dispose();
       this.host.inference.dispose();
-      const filling = current();
-      for (const b of new Set([...this.pool, ...this.versions.keys(), ...(filling ? [filling] : [])])) b.dispose();
+      for (const b of new Set([...this.pool, ...this.versions.keys(), ...filling()])) b?.dispose();
     };
     if (this.pending > 0) this.chain.then(release, release);
     else release();
