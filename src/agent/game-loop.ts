@@ -56,6 +56,8 @@ export class GameLoop {
   /** The observations of the last act() (cancelStep bootstraps from them). */
   private lastObservations: Float32Array | undefined;
   private readonly oneRow: Float32Array;
+  /** One reward handed to the direct path (read there, not passed as a float). */
+  private readonly oneReward = new Float32Array(1);
   private readonly deadFree: { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array };
   private readonly normalized: Float32Array;
   private readonly normalizedFinal: Float32Array;
@@ -186,16 +188,16 @@ export class GameLoop {
     this.counters.steps += this.decided;
     this.decided = 0;
     const staging = this.staging, episodes = this.episodes, direct = this.direct.buffer !== undefined;
+    if (direct) this.direct.addRewards(this.scaledRewards);
     for (let e = 0; e < n; e++) {
       if (alive[e] === 0) continue;
-      if (direct) this.direct.addReward(e, this.scaledRewards[e]);
-      else staging.addReward(e, this.scaledRewards[e]);
+      if (!direct) staging.addReward(e, this.scaledRewards[e]);
       episodes.returns[e] += rewards[e];
       episodes.lengths[e]++;
       this.recording?.reward(e, rewards[e]);
       if (terminated[e] || truncated[e]) {
         this.recording?.end(e, terminated[e] === 1, truncated[e] === 1);
-        if (direct) this.direct.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
+        if (direct) this.direct.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues);
         else staging.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
         this.slots.restart(e);
         episodes.end(e, terminated[e] === 1);
@@ -278,8 +280,12 @@ export class GameLoop {
     this.slots.checkAlive('slot', slot);
     checkNumber('reward', reward);
     const scaled = this.rewardScaler ? scaleReward(reward, this.rewardScaler.stats.var[0]) : reward;
-    if (this.direct.buffer !== undefined) this.direct.addReward(slot, scaled);
-    else this.staging.addReward(slot, scaled);
+    if (this.direct.buffer !== undefined) {
+      this.oneReward[0] = scaled;
+      this.direct.addReward(slot, this.oneReward, 0);
+    } else {
+      this.staging.addReward(slot, scaled);
+    }
     this.episodes.returns[slot] += reward;
     this.recording?.reward(slot, reward);
   }

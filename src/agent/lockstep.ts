@@ -63,20 +63,29 @@ export class LockstepRollout {
     this.open.fill(1);
   }
 
-  /** Adds a reward to the slot's open step; false (nothing stored) when it has none. */
-  addReward(slot: number, reward: number): boolean {
+  /** Adds one tick's rewards (numAgents, already scaled) to the open steps; slots without one store nothing. */
+  addRewards(rewards: Float32Array): void {
+    const buffer = this.buffer!, at = (this.rows - 1) * this.numAgents, stored = buffer.rewards;
+    for (let e = 0; e < this.numAgents; e++) if (this.open[e] === 1) stored[at + e] += rewards[e];
+  }
+
+  /**
+   * Adds `rewards[index]` to the slot's open step; false (nothing stored) when it has none. The amount is read
+   * here, not passed: a float passed to a call that is not inlined is boxed, an allocation per call.
+   */
+  addReward(slot: number, rewards: Float32Array, index: number): boolean {
     if (this.open[slot] === 0) return false;
-    this.buffer!.rewards[(this.rows - 1) * this.numAgents + slot] += reward;
+    this.buffer!.rewards[(this.rows - 1) * this.numAgents + slot] += rewards[index];
     return true;
   }
 
-  /** Closes the slot's open step as the end of its episode (like Trajectories.end). */
-  end(slot: number, terminated: boolean, truncated: boolean, bootstrap: number): void {
+  /** Closes the slot's open step as the end of its episode (like Trajectories.end), bootstrapping from `bootstraps[slot]`. */
+  end(slot: number, terminated: boolean, truncated: boolean, bootstraps: Float32Array): void {
     if (this.open[slot] === 0) return;
     const buffer = this.buffer!, row = (this.rows - 1) * this.numAgents + slot;
     buffer.terminated[row] = terminated ? 1 : 0;
     buffer.truncated[row] = truncated ? 1 : 0;
-    buffer.bootstrapValues[row] = truncated && !terminated ? bootstrap : 0;
+    buffer.bootstrapValues[row] = truncated && !terminated ? bootstraps[slot] : 0;
     this.open[slot] = 0;
   }
 
