@@ -375,7 +375,9 @@ export class Agent {
 
   /**
    * Adds `reward` to the slot's current decision (and its episode's return), any time: rewards between two
-   * decisions add up into the first. With `normalizeRewards`, it is scaled like observe()'s rewards.
+   * decisions add up into the first. With `normalizeRewards`, it is scaled like observe()'s rewards (by the
+   * running std of discounted returns) and joins the slot's running return, which the next observe() discounts
+   * with the rest: a game that gives every reward through addReward is scaled by the returns it produces.
    */
   addReward(slot: number, reward: number): void {
     this.live();

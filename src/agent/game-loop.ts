@@ -279,7 +279,10 @@ export class GameLoop {
   addReward(slot: number, reward: number): void {
     this.slots.checkAlive('slot', slot);
     checkNumber('reward', reward);
-    const scaled = this.rewardScaler ? scaleReward(reward, this.rewardScaler.stats.var[0]) : reward;
+    const scaler = this.rewardScaler;
+    const scaled = scaler ? scaleReward(reward, scaler.stats.var[0]) : reward;
+    // The scaler's statistics are of the returns of every reward, those given here included.
+    if (scaler) scaler.returns[slot] += reward;
     if (this.direct.buffer !== undefined) {
       this.oneReward[0] = scaled;
       this.direct.addReward(slot, this.oneReward, 0);
