@@ -397,6 +397,9 @@ export class Agent {
    * over); with `{ train: true }` they are, like the policy's, with the current policy's log-prob and value of
    * the heuristic's action (a categorical action must be in range and allowed by the mask: a `ValidationError`
    * from act() otherwise). The heuristic belongs to the slot: it stays when agents leave and spawn there.
+   * On a slot a driver acts for (a self-play opponent), the heuristic takes over from the driver until it is
+   * set back to null, so a player can take either side; such a slot's steps are never trained on
+   * (`{ train: true }` is refused there).
    */
   setHeuristic(slot: number, heuristic: Heuristic | null, options?: HeuristicOptions): void {
     this.live();
@@ -482,7 +485,8 @@ export class Agent {
   /**
    * Lets `driver` act for these slots (for example a frozen opponent policy): on each act() it writes the
    * rows of those that decide; their steps are never stored. Returns the function that hands them back to
-   * the policy. A slot has at most one driver and no heuristic while driven.
+   * the policy. A slot has at most one driver, and gets none while a heuristic holds it (a heuristic set on a
+   * driven slot takes over from its driver instead).
    */
   addDriver(slots: readonly number[], driver: Driver): () => void {
     this.live();

@@ -296,7 +296,11 @@ export class GameLoop {
   /** See Agent.setHeuristic. */
   setHeuristic(slot: number, heuristic: Heuristic | null, options?: HeuristicOptions): void {
     this.slots.setHeuristic(slot, heuristic, options);
-    if (heuristic === null) this.recording?.end(slot, false, true);
+    if (heuristic === null) {
+      this.recording?.end(slot, false, true);
+      // An opponent slot taken from its driver while its team was learning goes back to the driver.
+      if (this.slots.driven[slot] === 0) this.selfPlay?.released(slot);
+    }
   }
 
   /** See Agent.rolloutReady. */
@@ -515,7 +519,7 @@ export class GameLoop {
       heuristic(e, observations, this.held);
       if (this.recording?.recorded[e] === 1) this.recording.decide(e, observations, this.held, masks);
     }
-    for (const { slots: driven, driver } of slots.drivers) driver.act(driven, slots.deciding, observations, this.held);
+    slots.drive(observations, this.held);
   }
 
   /** Checks restored values: finite floats, 0/1 flags and masks, actions inside the action space. */
