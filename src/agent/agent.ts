@@ -267,6 +267,16 @@ export class Agent {
   set frameBudgetMs(ms: number) { this.updateLoop.budgetMs = checkNumber('frameBudgetMs', ms, 0); }
 
   /**
+   * For containers of agents that share one frame budget (`Behaviours`): from now on each slice of a sliced
+   * update takes `source()` ms, read just before the slice, instead of frameBudgetMs (which still decides
+   * whether updates are sliced at all: 0 runs them whole); undefined goes back to frameBudgetMs.
+   * @internal
+   */
+  setSliceBudget(source: (() => number) | undefined): void {
+    this.updateLoop.sliceBudget = source;
+  }
+
+  /**
    * Hands training up to `ms` of the game's frame now (synchronously), for games that drive the clock
    * (`requestAnimationFrame`, a fixed-step server loop): call it with the time left after the game's own work.
    * It runs the CPU update in progress, if any, and returns the ms it used (0 when there was nothing to do;
