@@ -10,6 +10,7 @@
 // &swap=2000 (opponent steps between opponent draws; snapshots every 2 swaps, team changes every 8)
 import { Agent, DemonstrationRecorder, DUEL_ACTIONS, duelBaseline, init, PaddleDuel, type DuelResultInfo, type Heuristic, type SelfPlaySummary } from 'webppo';
 import { LineChart } from '../web/chart.js';
+import { startFrameLoop } from '../web/frame-loop.js';
 import { DuelRenderer } from './render.js';
 
 const params = new URLSearchParams(location.search);
@@ -35,11 +36,6 @@ const ui = {
   speed: $<HTMLSelectElement>('speed'), backend: $('backend'), control: $('control'), team: $('team'), updates: $('updates'),
   games: $('games'), elo: $('elo'), baseline: $('baseline'), score: $('score'), fps: $('fps'), sps: $('sps'), status: $('status'),
 };
-if (params.has('speed')) {
-  const speed = params.get('speed')!;
-  if (![...ui.speed.options].some((o) => o.value === speed)) ui.speed.add(new Option(`${speed}×`, speed));
-  ui.speed.value = speed;
-}
 const eloChart = new LineChart($<HTMLCanvasElement>('elo-chart'), [{ name: 'learner', color: '#7cf5a4' }, { name: 'opponent', color: '#e98cff' }]);
 const lossChart = new LineChart($<HTMLCanvasElement>('loss-chart'), [
   { name: 'policy', color: '#8fb4ff' }, { name: 'value', color: '#ffb86b' }, { name: 'entropy', color: '#e98cff' },
@@ -55,7 +51,7 @@ const state = {
   ready: false, running: true, steps: 0, updates: 0, games: 0, backend: '',
   /** The learner's ELO after each update, and the latest self-play summary. */
   elo: [] as number[], selfPlay: undefined as SelfPlaySummary | undefined,
-  /** Whether the player holds the left paddle of the shown duel, and whether a switch waits for team 0's turn. */
+  /** Whether the player holds the left paddle of the shown duel, and a switch asked for the next tick. */
   human: false, pendingHuman: undefined as boolean | undefined,
   /** The action the keyboard gave the left paddle at the latest step (0 up, 1 stay, 2 down), -1 before any. */
   humanAction: -1,
@@ -109,11 +105,11 @@ function show(k: number, obs: Partial<Record<'left' | 'right', ArrayLike<number>
 }
 
 /**
- * A heuristic can take or leave a slot only while the slot's team learns (an opponent's driver holds the
- * other team's slots), so a switch asked during team 1's turn waits for team 0's.
+ * Hands the left paddle to the keyboard or back, between two ticks. Whichever team learns: on the opponent
+ * team the heuristic takes over from the frozen snapshot's driver, and neither side trains on the player's steps.
  */
 function applyTakeover(): void {
-  if (state.pendingHuman === undefined || agent.selfPlay?.learningTeam !== HUMAN_SLOT % 2) return;
+  if (state.pendingHuman === undefined) return;
   state.human = state.pendingHuman;
   state.pendingHuman = undefined;
   agent.setHeuristic(HUMAN_SLOT, state.human ? human : null);
@@ -157,7 +153,6 @@ function tick(): void {
     show(k, over ? duels[k].reset().observations : step.observations);
   }
   agent.observe(rewards, terminated, truncated);
-  state.steps++;
 }
 
 /** Rates policy-against-policy games; the baseline's and the player's are kept apart. */
@@ -196,43 +191,6 @@ function attach(next: Agent): void {
   });
 }
 
-let last = performance.now(), frames = 0, fpsClock = last, stepsAtClock = 0;
-function frame(now: number): void {
-  last = now;
-  try {
-    if (state.running && state.ready) {
-      for (let i = Number(ui.speed.value); i > 0 && agent.pendingUpdates <= 1; i--) tick();
-    }
-    renderer.draw(state.human);
-    eloChart.draw();
-    lossChart.draw();
-  } catch (error) {
-    state.running = false;
-    setStatus(`stopped: ${(error as Error).message}`, true);
-    console.error(error);
-  }
-  frames++;
-  if (now - fpsClock >= 500) {
-    const seconds = (now - fpsClock) / 1000;
-    ui.fps.textContent = `${Math.round(frames / seconds)} fps`;
-    ui.sps.textContent = `${Math.round(((state.steps - stepsAtClock) * SLOTS) / seconds)} steps/s`;
-    ui.updates.textContent = String(state.updates);
-    ui.games.textContent = String(state.games);
-    const s = duels[0].state;
-    ui.score.textContent = `${s.leftScore} : ${s.rightScore}`;
-    if (agent?.selfPlay) {
-      ui.elo.textContent = agent.selfPlay.elo.toFixed(0);
-      ui.team.textContent = agent.selfPlay.learningTeam === 0 ? 'left paddles' : 'right paddles';
-    }
-    frames = 0; fpsClock = now; stepsAtClock = state.steps;
-  }
-  requestAnimationFrame(frame);
-}
-
-ui.pause.addEventListener('click', () => {
-  state.running = !state.running;
-  ui.pause.textContent = state.running ? 'Pause' : 'Resume';
-});
 ui.record.addEventListener('click', () => {
   state.recording = !state.recording;
   if (state.recording) {
@@ -268,7 +226,6 @@ async function startFromRecording(): Promise<void> {
 
 ui.takeover.addEventListener('click', () => {
   state.pendingHuman = !(state.pendingHuman ?? state.human);
-  if (agent.selfPlay?.learningTeam !== HUMAN_SLOT % 2) setStatus('the left side changes hands when the left paddles learn again…');
   ui.takeover.blur();
 });
 
@@ -297,4 +254,24 @@ try {
 } catch (error) {
   report(error);
 }
-requestAnimationFrame(frame);
+startFrameLoop({
+  speed: ui.speed, fps: ui.fps, pause: ui.pause, state, setStatus,
+  keepsUp: () => agent.pendingUpdates <= 1,
+  tick,
+  draw: () => {
+    renderer.draw(state.human);
+    eloChart.draw();
+    lossChart.draw();
+  },
+  readout: (seconds, ticks) => {
+    ui.sps.textContent = `${Math.round((ticks * SLOTS) / seconds)} steps/s`;
+    ui.updates.textContent = String(state.updates);
+    ui.games.textContent = String(state.games);
+    const s = duels[0].state;
+    ui.score.textContent = `${s.leftScore} : ${s.rightScore}`;
+    if (agent?.selfPlay) {
+      ui.elo.textContent = agent.selfPlay.elo.toFixed(0);
+      ui.team.textContent = agent.selfPlay.learningTeam === 0 ? 'left paddles' : 'right paddles';
+    }
+  },
+});

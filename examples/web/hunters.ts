@@ -4,6 +4,7 @@
 // URL options: ?backend=auto|webgpu|cpu &hunters=3 &prey=8 &seed=1 &speed=4 &steps=32 (per rollout) &worker=0
 import { Behaviours, HuntersAndPrey, init, type BoxSpace, type HuntersAndPreyId } from 'webppo';
 import { LineChart } from './chart.js';
+import { startFrameLoop } from './frame-loop.js';
 
 const params = new URLSearchParams(location.search);
 const BACKEND = (params.get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'cpu';
@@ -21,11 +22,6 @@ const ui = {
   backend: $('backend'), hunters: $('hunters'), prey: $('prey'), catches: $('catches'), updates: $('updates'),
   fps: $('fps'), sps: $('sps'), status: $('status'),
 };
-if (params.has('speed')) {
-  const speed = params.get('speed')!;
-  if (![...ui.speed.options].some((o) => o.value === speed)) ui.speed.add(new Option(`${speed}×`, speed));
-  ui.speed.value = speed;
-}
 const charts = {
   hunter: new LineChart($<HTMLCanvasElement>('hunter-chart'), [{ name: 'return', color: '#ff6b5a' }]),
   prey: new LineChart($<HTMLCanvasElement>('prey-chart'), [{ name: 'return', color: '#7cf5a4' }]),
@@ -118,7 +114,6 @@ function tick(): void {
   if (over) place(next, hunterObs, preyObs);
   spawnPrey(next);
   state.preyAlive = slotOf.reduce((n, s) => n + (s >= 0 ? 1 : 0), 0);
-  state.steps++;
 }
 
 const context = ui.canvas.getContext('2d')!;
@@ -149,37 +144,6 @@ function draw(): void {
   }
 }
 
-let frames = 0, fpsClock = performance.now(), stepsAtClock = 0;
-function frame(now: number): void {
-  try {
-    if (state.running && state.ready) {
-      for (let i = Number(ui.speed.value); i > 0 && behaviours.pendingUpdates <= 2; i--) tick();
-    }
-    draw();
-    charts.hunter.draw();
-    charts.prey.draw();
-  } catch (error) {
-    state.running = false;
-    setStatus(`stopped: ${(error as Error).message}`, true);
-    console.error(error);
-  }
-  frames++;
-  if (now - fpsClock >= 500) {
-    const seconds = (now - fpsClock) / 1000;
-    ui.fps.textContent = `${Math.round(frames / seconds)} fps`;
-    ui.sps.textContent = `${Math.round(((state.steps - stepsAtClock) * (HUNTERS + state.preyAlive)) / seconds)} agent-steps/s`;
-    ui.prey.textContent = `${state.preyAlive} of ${PREY}`;
-    ui.catches.textContent = String(state.catches);
-    ui.updates.textContent = `${state.updates.hunter} hunter, ${state.updates.prey} prey`;
-    frames = 0; fpsClock = now; stepsAtClock = state.steps;
-  }
-  requestAnimationFrame(frame);
-}
-
-ui.pause.addEventListener('click', () => {
-  state.running = !state.running;
-  ui.pause.textContent = state.running ? 'Pause' : 'Resume';
-});
 (globalThis as Record<string, unknown>).webppoHunters = { state };
 
 await init();
@@ -215,4 +179,19 @@ try {
 } catch (error) {
   report(error);
 }
-requestAnimationFrame(frame);
+startFrameLoop({
+  speed: ui.speed, fps: ui.fps, pause: ui.pause, state, setStatus,
+  keepsUp: () => behaviours.pendingUpdates <= 2,
+  tick,
+  draw: () => {
+    draw();
+    charts.hunter.draw();
+    charts.prey.draw();
+  },
+  readout: (seconds, ticks) => {
+    ui.sps.textContent = `${Math.round((ticks * (HUNTERS + state.preyAlive)) / seconds)} agent-steps/s`;
+    ui.prey.textContent = `${state.preyAlive} of ${PREY}`;
+    ui.catches.textContent = String(state.catches);
+    ui.updates.textContent = `${state.updates.hunter} hunter, ${state.updates.prey} prey`;
+  },
+});

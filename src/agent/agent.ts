@@ -268,6 +268,16 @@ export class Agent {
   set frameBudgetMs(ms: number) { this.updateLoop.budgetMs = checkNumber('frameBudgetMs', ms, 0); }
 
   /**
+   * For containers of agents that share one frame budget (`Behaviours`): from now on each slice of a sliced
+   * update takes `source()` ms, read just before the slice, instead of frameBudgetMs (which still decides
+   * whether updates are sliced at all: 0 runs them whole); undefined goes back to frameBudgetMs.
+   * @internal
+   */
+  setSliceBudget(source: (() => number) | undefined): void {
+    this.updateLoop.sliceBudget = source;
+  }
+
+  /**
    * Hands training up to `ms` of the game's frame now (synchronously), for games that drive the clock
    * (`requestAnimationFrame`, a fixed-step server loop): call it with the time left after the game's own work.
    * It runs the CPU update in progress, if any, and returns the ms it used (0 when there was nothing to do;
@@ -382,7 +392,9 @@ export class Agent {
 
   /**
    * Adds `reward` to the slot's current decision (and its episode's return), any time: rewards between two
-   * decisions add up into the first. With `normalizeRewards`, it is scaled like observe()'s rewards.
+   * decisions add up into the first. With `normalizeRewards`, it is scaled like observe()'s rewards (by the
+   * running std of discounted returns) and joins the slot's running return, which the next observe() discounts
+   * with the rest: a game that gives every reward through addReward is scaled by the returns it produces.
    */
   addReward(slot: number, reward: number): void {
     this.live();
@@ -402,6 +414,9 @@ export class Agent {
    * over); with `{ train: true }` they are, like the policy's, with the current policy's log-prob and value of
    * the heuristic's action (a categorical action must be in range and allowed by the mask: a `ValidationError`
    * from act() otherwise). The heuristic belongs to the slot: it stays when agents leave and spawn there.
+   * On a slot a driver acts for (a self-play opponent), the heuristic takes over from the driver until it is
+   * set back to null, so a player can take either side; such a slot's steps are never trained on
+   * (`{ train: true }` is refused there).
    */
   setHeuristic(slot: number, heuristic: Heuristic | null, options?: HeuristicOptions): void {
     this.live();
@@ -489,7 +504,8 @@ export class Agent {
   /**
    * Lets `driver` act for these slots (for example a frozen opponent policy): on each act() it writes the
    * rows of those that decide; their steps are never stored. Returns the function that hands them back to
-   * the policy. A slot has at most one driver and no heuristic while driven.
+   * the policy. A slot has at most one driver, and gets none while a heuristic holds it (a heuristic set on a
+   * driven slot takes over from its driver instead).
    */
   addDriver(slots: readonly number[], driver: Driver): () => void {
     this.live();
@@ -654,7 +670,7 @@ export class Agent {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.updateLoop.dispose(() => this.loop.stream.current);
+    this.updateLoop.dispose(() => this.loop.filling);
   }
 
   // ---- internals ----

@@ -9,12 +9,14 @@ import { CheckpointError, type Tensor, type TensorData } from '../policy/safeten
 import { networkLayout, sequenceLength } from '../policy/network.js';
 import { actionSize, type ActionSpace, logitCount } from '../spaces.js';
 import { DecisionRows } from './decisions.js';
+import { LockstepRollout } from './lockstep.js';
 import { EpisodeTallies } from './episodes.js';
 import type { AgentEmitter } from './events.js';
 import { type HeuristicOptions, scoreHeuristicRows } from './heuristic-training.js';
 import type { Inference } from './inference.js';
 import { type ActOptions, checkActInputs, checkActOptions, checkFinite, checkFlags, type LeaveOptions, type ObserveOptions, OBSERVE_OPTIONS } from './inputs.js';
 import type { ResolvedAgentOptions } from './options.js';
+import type { RolloutBuffer } from '../storage/rollout-buffer.js';
 import type { HeuristicRecording } from './recording.js';
 import { bufferToStaging, lockstepStaging, restoreRollout, restoreSlots, saveRollout, saveSlots, stagingToBuffer, takeTensor } from './running-state.js';
 import type { AgentSelfPlay } from './self-play.js';
@@ -45,6 +47,10 @@ export class GameLoop {
   readonly recurrent: boolean;
   /** The deciding rows of a tick, packed for inference. */
   private readonly rows: DecisionRows;
+  /** Lockstep ticks written straight into the rollout (while every slot decides and stores each tick). */
+  private readonly direct: LockstepRollout;
+  /** The bootstrap values of a rollout the direct path fills. */
+  private readonly directLastValues: Float32Array;
   /** Slots whose open step must end now (a heuristic or driver took over): they only need a value. */
   private readonly cutting: Uint8Array;
   /** Stored decisions of the last act() (counted as steps by observe()). */
@@ -54,6 +60,8 @@ export class GameLoop {
   /** The observations of the last act() (cancelStep bootstraps from them). */
   private lastObservations: Float32Array | undefined;
   private readonly oneRow: Float32Array;
+  /** One reward handed to the direct path (read there, not passed as a float). */
+  private readonly oneReward = new Float32Array(1);
   private readonly deadFree: { rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array };
   private readonly normalized: Float32Array;
   private readonly normalizedFinal: Float32Array;
@@ -92,6 +100,8 @@ export class GameLoop {
       full: (buffer, lastValues, version, states) => updates.full(buffer, lastValues, version, this.inGameLoop, states),
     }, stored);
     this.rows = new DecisionRows(n, observationSize, maskSize);
+    this.direct = new LockstepRollout(options.ppo.numSteps, n);
+    this.directLastValues = new Float32Array(n);
     this.held = inference.gameActions.slice();
     this.cutting = new Uint8Array(n);
     this.oneRow = new Float32Array(observationSize);
@@ -109,6 +119,13 @@ export class GameLoop {
     // Validated: from here on, state changes.
     slots.advance();
     this.lastObservations = observations;
+    if (deciding === n && slots.drivers.length === 0 && slots.withHeuristic === 0 && this.enterDirect()) {
+      this.decideDirect(observations, masks, options?.deterministic === true);
+      this.selfPlay?.beginTick(masks);
+      this.phase = 'observe';
+      return this.held;
+    }
+    this.leaveDirect();
     const rows = this.rows;
     rows.clear();
     for (let e = 0; e < n; e++) {
@@ -177,16 +194,18 @@ export class GameLoop {
     this.phase = 'act';
     this.counters.steps += this.decided;
     this.decided = 0;
-    const staging = this.staging, episodes = this.episodes;
+    const staging = this.staging, episodes = this.episodes, direct = this.direct.buffer !== undefined;
+    if (direct) this.direct.addRewards(this.scaledRewards);
     for (let e = 0; e < n; e++) {
       if (alive[e] === 0) continue;
-      staging.addReward(e, this.scaledRewards[e]);
+      if (!direct) staging.addReward(e, this.scaledRewards[e]);
       episodes.returns[e] += rewards[e];
       episodes.lengths[e]++;
       this.recording?.reward(e, rewards[e]);
       if (terminated[e] || truncated[e]) {
         this.recording?.end(e, terminated[e] === 1, truncated[e] === 1);
-        staging.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
+        if (direct) this.direct.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues);
+        else staging.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
         this.inference.resetPlay(e);
         this.slots.restart(e);
         episodes.end(e, terminated[e] === 1);
@@ -198,6 +217,7 @@ export class GameLoop {
   /** See Agent.cancelStep. */
   cancelStep(): void {
     if (this.phase !== 'observe') return;
+    this.leaveDirect();
     const n = this.numAgents, slots = this.slots, staging = this.staging;
     let waiting = false;
     for (let e = 0; e < n; e++) {
@@ -249,6 +269,7 @@ export class GameLoop {
     const final = options?.finalObservation;
     if (final !== undefined) checkFinite('options.finalObservation', final, 1, this.observationSize);
     // Validated: from here on, state changes.
+    this.leaveDirect();
     let bootstrap = 0;
     if (truncated && final !== undefined) bootstrap = this.criticValue(final, slot);
     const staging = this.staging;
@@ -268,8 +289,16 @@ export class GameLoop {
   addReward(slot: number, reward: number): void {
     this.slots.checkAlive('slot', slot);
     checkNumber('reward', reward);
-    const scaled = this.rewardScaler ? scaleReward(reward, this.rewardScaler.stats.var[0]) : reward;
-    this.staging.addReward(slot, scaled);
+    const scaler = this.rewardScaler;
+    const scaled = scaler ? scaleReward(reward, scaler.stats.var[0]) : reward;
+    // The scaler's statistics are of the returns of every reward, those given here included.
+    if (scaler) scaler.returns[slot] += reward;
+    if (this.direct.buffer !== undefined) {
+      this.oneReward[0] = scaled;
+      this.direct.addReward(slot, this.oneReward, 0);
+    } else {
+      this.staging.addReward(slot, scaled);
+    }
     this.episodes.returns[slot] += reward;
     this.recording?.reward(slot, reward);
   }
@@ -277,11 +306,16 @@ export class GameLoop {
   /** See Agent.setHeuristic. */
   setHeuristic(slot: number, heuristic: Heuristic | null, options?: HeuristicOptions): void {
     this.slots.setHeuristic(slot, heuristic, options);
-    if (heuristic === null) this.recording?.end(slot, false, true);
+    if (heuristic === null) {
+      this.recording?.end(slot, false, true);
+      // An opponent slot taken from its driver while its team was learning goes back to the driver.
+      if (this.slots.driven[slot] === 0) this.selfPlay?.released(slot);
+    }
   }
 
   /** See Agent.rolloutReady. */
   get rolloutReady(): boolean {
+    if (this.direct.buffer !== undefined) return this.direct.full;
     const capacity = this.options.ppo.numSteps;
     let rows = this.stream.rows;
     for (let e = 0; e < this.numAgents; e++) if (this.staging.count[e] === capacity) rows += capacity;
@@ -293,6 +327,10 @@ export class GameLoop {
     if (!this.rolloutReady) return;
     checkFinite('nextObservations', nextObservations, this.numAgents, this.observationSize);
     const values = this.inference.criticValues(this.valueInput(nextObservations));
+    if (this.direct.buffer !== undefined) {
+      this.launchDirect(values, false);
+      return;
+    }
     const capacity = this.options.ppo.numSteps;
     this.inGameLoop = false;
     for (let e = 0; e < this.numAgents; e++) {
@@ -322,6 +360,7 @@ export class GameLoop {
 
   /** Whether a save now would find every slot's staging full in lockstep (the headless loop awaits a bootstrap). */
   get awaitingBootstrap(): boolean {
+    if (this.direct.buffer !== undefined) return this.slots.lockstep && this.direct.full;
     const count = this.staging.count;
     return this.slots.lockstep && count[0] === this.options.ppo.numSteps && count.every((c) => c === count[0]);
   }
@@ -330,6 +369,7 @@ export class GameLoop {
   stagingLagged(): boolean {
     const { count, versions, shape } = this.staging;
     const version = this.updates.version;
+    if (this.direct.buffer !== undefined) return this.direct.lagged(version);
     for (let e = 0; e < this.numAgents; e++) for (let j = 0; j < count[e]; j++) if (versions[e * shape.capacity + j] !== version) return true;
     return false;
   }
@@ -346,6 +386,13 @@ export class GameLoop {
       ['episode.lengths', { dtype: 'I32', shape: [n], data: this.episodes.lengths.slice() }],
     ]);
     if (this.recurrent) this.saveMemory(extra);
+    if (this.direct.buffer !== undefined) {
+      if (this.slots.lockstep && this.counters.steps % n === 0) {
+        saveRollout(extra, this.direct.markWritten());
+        return extra;
+      }
+      this.leaveDirect();
+    }
     const lockstep = this.slots.lockstep && this.stream.rows === 0 && this.counters.steps % n === 0 && lockstepStaging(this.staging);
     if (!lockstep) {
       saveSlots(extra, this.slots, this.held, this.staging, version);
@@ -384,6 +431,60 @@ export class GameLoop {
     } finally {
       this.updates.release(scratch);
     }
+  }
+
+  /** The rollout buffers being filled (by the stream or the direct path), for disposal. */
+  get filling(): (RolloutBuffer | undefined)[] {
+    return [this.stream.current, this.direct.buffer];
+  }
+
+  /**
+   * Whether this lockstep tick can be written straight into the rollout: the direct path is on, or the
+   * stream is empty and the staging holds at most one lockstep-shaped step per slot, all decided with one
+   * policy version (then it moves into a buffer as time step 0).
+   */
+  private enterDirect(): boolean {
+    // A recurrent slot's steps reach the rollout only in whole stretches, with their sequences' states.
+    if (this.recurrent) return false;
+    if (this.direct.buffer !== undefined) return true;
+    const staging = this.staging, c = staging.count[0], capacity = staging.shape.capacity;
+    if (this.stream.rows !== 0 || c > 1) return false;
+    for (let e = 0; e < this.numAgents; e++) {
+      if (staging.count[e] !== c) return false;
+      if (c === 1) {
+        const row = e * capacity;
+        const done = staging.terminated[row] === 1 || staging.truncated[row] === 1;
+        if ((staging.open[e] === 0 && !done) || staging.versions[row] !== staging.versions[0]) return false;
+      }
+    }
+    this.direct.fromStaging(staging, this.updates.take());
+    return true;
+  }
+
+  /** Leaves the direct path, if on: its steps go to the staging, as if they had been staged all along. */
+  private leaveDirect(): void {
+    if (this.direct.buffer !== undefined) this.updates.release(this.direct.toStaging(this.staging));
+  }
+
+  /** A lockstep tick on the direct path: one inference over all rows, one time step written into the rollout. */
+  private decideDirect(observations: Float32Array, masks: Uint8Array | undefined, deterministic: boolean): void {
+    const inference = this.inference;
+    const input = this.normalize(observations, this.normalized, this.numAgents);
+    inference.act(input, masks, deterministic);
+    this.inGameLoop = true;
+    if (this.direct.full) this.launchDirect(inference.values, true);
+    this.direct.buffer ??= this.updates.take();
+    this.direct.write(input, inference.actions, masks, inference.logProbs, inference.values, this.updates.version);
+    this.held.set(inference.gameActions);
+    this.decided = this.numAgents;
+  }
+
+  /** Sends the direct path's full rollout to the update loop, bootstrapped from `values` (the next decisions' values). */
+  private launchDirect(values: Float32Array, inGameLoop: boolean): void {
+    const version = this.direct.oldestVersion;
+    const buffer = this.direct.finish(values, this.directLastValues);
+    this.staging.continues.fill(1);
+    this.updates.full(buffer, this.directLastValues, version, inGameLoop);
   }
 
   /** Runs the policy on the packed deciding rows and stages each decision (all rows at once in lockstep). */
@@ -450,7 +551,7 @@ export class GameLoop {
       heuristic(e, observations, this.held);
       if (this.recording?.recorded[e] === 1) this.recording.decide(e, observations, this.held, masks);
     }
-    for (const { slots: driven, driver } of slots.drivers) driver.act(driven, slots.deciding, observations, this.held);
+    slots.drive(observations, this.held);
   }
 
   /**

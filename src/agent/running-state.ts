@@ -150,7 +150,14 @@ export function saveSlots(extra: Map<string, Tensor>, slots: Slots, held: Int32A
   const { slots: n, capacity: T, observationSize, actionSize, maskSize } = staging.shape;
   const put = (name: string, data: TensorData, shape: number[]) => {
     const dtype = data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : 'U8';
-    extra.set(name, { dtype, shape, data: data.slice() });
+    const copy = data.slice();
+    // Rows past a slot's staged steps hold whatever earlier steps left there: saved as 0, so the bytes
+    // depend on the staged steps only, not on how the agent got to them.
+    if (shape.length > 1 && shape[1] === T && name.startsWith('staging.')) {
+      const per = copy.length / (n * T);
+      for (let e = 0; e < n; e++) copy.fill(0, (e * T + staging.count[e]) * per, (e + 1) * T * per);
+    }
+    extra.set(name, { dtype, shape, data: copy });
   };
   put('slots.alive', slots.alive, [n]);
   put('slots.requested', slots.requested, [n]);

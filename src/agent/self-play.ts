@@ -177,6 +177,16 @@ export class AgentSelfPlay {
   }
 
   /**
+   * A heuristic let go of `slot`: when its team is an opponent team now, the team's driver takes it back
+   * (between ticks, or at the end of this one); a learning slot goes back to the learner by itself.
+   */
+  released(slot: number): void {
+    if (this.teamOf(slot) === this.drivenFor) return;
+    this.drivenFor = -1;
+    this.settle();
+  }
+
+  /**
    * A finished game's result from `team`'s side: rates the learner against the opponent team(s). From the
    * learning team's side with more than two teams, the result counts against every opponent team.
    * Returns the learner's rating change.

@@ -36,12 +36,16 @@ export class Slots {
   readonly heuristics: (Heuristic | null)[];
   /** Drivers and the slots each drives. */
   readonly drivers: { slots: Int32Array; driver: Driver }[] = [];
-  /** 1 = a driver acts for this slot. */
+  /** 1 = a driver acts for this slot (a heuristic there takes precedence). */
   readonly driven: Uint8Array;
+  /** The deciding flags drivers see: a slot held by a heuristic is left to it. */
+  private readonly driverDeciding: Uint8Array;
   /** 1 = the slot's heuristic steps are stored and trained on (setHeuristic's `train`). */
   readonly trained: Uint8Array;
   /** Slots whose heuristic's steps are stored (setHeuristic's `train`). */
   trainedHeuristics = 0;
+  /** Slots with a heuristic. */
+  withHeuristic = 0;
 
   constructor(readonly count: number, readonly period: number) {
     this.alive = new Uint8Array(count).fill(1);
@@ -51,6 +55,7 @@ export class Slots {
     this.deciding = new Uint8Array(count);
     this.heuristics = new Array<Heuristic | null>(count).fill(null);
     this.driven = new Uint8Array(count);
+    this.driverDeciding = new Uint8Array(count);
     this.trained = new Uint8Array(count);
   }
 
@@ -62,6 +67,16 @@ export class Slots {
   /** Whether every slot is alive and decides on every tick (lockstep: the simplest case). */
   get lockstep(): boolean {
     return this.period === 1 && this.alive.indexOf(0) < 0;
+  }
+
+  /** Lets every driver act for its deciding slots, except those a heuristic holds (it acted for them). */
+  drive(observations: Float32Array, actions: Int32Array | Float32Array): void {
+    let deciding = this.deciding;
+    if (this.withHeuristic > 0) {
+      deciding = this.driverDeciding;
+      for (let e = 0; e < this.count; e++) deciding[e] = this.heuristics[e] === null ? this.deciding[e] : 0;
+    }
+    for (const { slots, driver } of this.drivers) driver.act(slots, deciding, observations, actions);
   }
 
   /** Checks a slot index (an integer in [0, count)) that must hold an agent. */
@@ -134,8 +149,9 @@ export class Slots {
     if (heuristic !== null && typeof heuristic !== 'function') fail('heuristic', 'a function (slot, observations, actions) => void, or null', heuristic);
     if (options !== undefined) checkKeys('options', options, ['train'], 'option');
     const train = options?.train === undefined ? false : checkBoolean('options.train', options.train);
-    if (this.driven[slot] === 1) fail('slot', 'a slot no driver acts for', `slot ${slot}, driven`);
+    if (this.driven[slot] === 1 && train) fail('options.train', 'false for a slot a driver acts for (an opponent: its steps are never trained on)', train);
     this.trainedHeuristics += (heuristic !== null && train ? 1 : 0) - (this.heuristics[slot] !== null && this.trained[slot] === 1 ? 1 : 0);
+    this.withHeuristic += (heuristic !== null ? 1 : 0) - (this.heuristics[slot] !== null ? 1 : 0);
     this.heuristics[slot] = heuristic;
     this.trained[slot] = heuristic !== null && train ? 1 : 0;
     this.requested[slot] = 1;

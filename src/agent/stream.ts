@@ -171,7 +171,10 @@ export class RolloutStream {
     put('bootstrap_values', gather(buffer.bootstrapValues, 1), 0);
     put('terminated', gather(buffer.terminated, 1), 0);
     put('truncated', gather(buffer.truncated, 1), 0);
-    extra.set('stream.last_values', { dtype: 'F32', shape: [N], data: this.lastValues.slice() });
+    // Columns not yet complete hold an earlier rollout's values: saved as 0, so the bytes depend on this rollout only.
+    const lastValues = this.lastValues.slice();
+    lastValues.fill(0, Math.floor(rows / T));
+    extra.set('stream.last_values', { dtype: 'F32', shape: [N], data: lastValues });
     const states = this.statesOf(buffer);
     if (states) extra.set('stream.hidden_states', { dtype: 'F32', shape: [states.length / (N * this.memory!.stateSize), N, this.memory!.stateSize], data: states.slice() });
     extra.set('stream.pending', { dtype: 'I32', shape: [3], data: Int32Array.of(this.pendingRow, this.pendingSlot, this.oldest < version ? 1 : 0) });

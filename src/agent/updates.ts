@@ -58,8 +58,10 @@ export class UpdateLoop {
   selfPlay: AgentSelfPlay | undefined;
   /** The error of a failed update, thrown by the next whenIdle() or save(). */
   failure: Error | undefined;
-  /** The most training work (ms) one event-loop turn does in a sliced update. */
+  /** The most training work (ms) one event-loop turn does in a sliced update (0: updates run whole). */
   budgetMs: number;
+  /** Where each slice's budget comes from instead of budgetMs, when agents share one (Agent.setSliceBudget). */
+  sliceBudget: (() => number) | undefined;
   schedules: Schedules;
   horizon: number | null;
   readonly planRng: PCG32;
@@ -192,17 +194,16 @@ export class UpdateLoop {
 
   /**
    * Stops the loop; once pending updates settle (now if none), disposes self-play, the trainer, inference and
-   * every buffer (the pool's, the queued ones', and `current`'s, the one the stream fills).
+   * every buffer (the pool's, the queued ones', and those `filling` lists, which the game loop fills).
    */
-  dispose(current: () => RolloutBuffer | undefined): void {
+  dispose(filling: () => (RolloutBuffer | undefined)[]): void {
     this.disposed = true;
     this.letSwapsIn();
     const release = () => {
       this.selfPlay?.dispose();
       this.trainer.dispose();
       this.host.inference.dispose();
-      const filling = current();
-      for (const b of new Set([...this.pool, ...this.versions.keys(), ...(filling ? [filling] : [])])) b.dispose();
+      for (const b of new Set([...this.pool, ...this.versions.keys(), ...filling()])) b?.dispose();
     };
     if (this.pending > 0) this.chain.then(release, release);
     else release();
@@ -383,12 +384,12 @@ export class UpdateLoop {
     try {
       // Staging and uploading the batch came out of this turn's budget: the first slice gets the rest, or the
       // next turn when little is left.
-      const spent = performance.now() - turnStarted;
-      if (spent <= this.budgetMs / 2) job.run(this.budgetMs - spent);
+      const spent = performance.now() - turnStarted, first = this.sliceBudget?.() ?? this.budgetMs;
+      if (spent <= first / 2) job.run(first - spent);
       while (!job.done) {
         await nextTurn();
         if (this.disposed) throw new Error('Agent: disposed during an update');
-        job.run(this.budgetMs);
+        job.run(this.sliceBudget?.() ?? this.budgetMs);
       }
     } finally {
       this.job = undefined;

@@ -11,7 +11,7 @@ import { CheckpointError } from '../policy/safetensors.js';
 import { packBehaviours, unpackBehaviours } from './checkpoint.js';
 import { type BehavioursEvents, tag } from './events.js';
 import { checkpointErrorOf, prefixField } from './field-prefix.js';
-import { shareFrameBudget, spreadTraining } from './frame-budget.js';
+import { activeShare, shareFrameBudget, spreadTraining } from './frame-budget.js';
 import { type BehaviourOptions, type BehavioursLoadOptions, type BehavioursOptions, checkLoadOptions, resolveBehaviours } from './options.js';
 
 /**
@@ -49,6 +49,9 @@ export class Behaviours<N extends string = string> {
     this.list = Object.freeze([...agents.values()]);
     this.budgetMs = frameBudgetMs;
     shareFrameBudget(this.list, frameBudgetMs);
+    // Each slice takes the budget over the behaviours with work then: an idle one's share is not lost.
+    const share = () => activeShare(this.list, this.budgetMs);
+    for (const agent of this.list) agent.setSliceBudget(share);
   }
 
   /**
@@ -167,7 +170,9 @@ export class Behaviours<N extends string = string> {
   /**
    * The most training work (ms) one event-loop turn does for all behaviours together (see
    * `BehavioursOptions.frameBudgetMs`); each behaviour training on the CPU in the game's thread gets an equal
-   * share as its own `frameBudgetMs`. Setting it re-shares it from the next slice on.
+   * share as its own `frameBudgetMs`, and each slice of its updates takes the budget over the behaviours that
+   * have work at that moment (an idle behaviour's share goes to the busy ones). Setting it re-shares it from
+   * the next slice on.
    */
   get frameBudgetMs(): number { return this.budgetMs; }
   /** Sets the shared budget: a finite number of ms >= 0 (a `ValidationError` otherwise). */

@@ -1,8 +1,10 @@
 // One frame budget for all behaviours. An agent training on the CPU backend in the game's thread runs at most
-// one slice of its update per event-loop turn, each within its own frameBudgetMs; giving each such agent an
-// equal share of the shared budget bounds a turn's training work by the budget however many behaviours update
-// at once. A game that drives its clock hands its spare time over with trainFor, which goes to the behaviours
-// that have work, so time one behaviour does not need is not lost.
+// one slice of its update per event-loop turn. Each slice takes the budget over the behaviours that have work
+// at that moment (those slicing in the game's thread with an update queued or running), so a turn's training
+// work stays within the budget however many behaviours update at once, and an idle behaviour's share goes to
+// those with work instead of being lost. (When an update starts while another's slice has already run in the
+// same turn, that turn may go over by the difference of the two shares, once.) A game that drives its clock
+// hands its spare time over with trainFor, which goes to the behaviours that have work as well.
 import type { Agent } from '../agent/agent.js';
 
 /** Whether the agent's updates run in the game's thread in frame-budget slices (CPU backend, no worker). */
@@ -20,6 +22,16 @@ export function shareFrameBudget(agents: readonly Agent[], budgetMs: number): nu
   const share = budgetMs / Math.max(1, slicing);
   for (const agent of agents) agent.frameBudgetMs = share;
   return share;
+}
+
+/**
+ * A slice's budget now: `budgetMs` over the agents that slice in the game's thread and have updates queued
+ * or running (at least the one asking). Allocates nothing (read before every slice).
+ */
+export function activeShare(agents: readonly Agent[], budgetMs: number): number {
+  let busy = 0;
+  for (const agent of agents) if (agent.pendingUpdates > 0 && slicesInThread(agent)) busy++;
+  return budgetMs / Math.max(1, busy);
 }
 
 /**

@@ -21,7 +21,8 @@ export type BehaviourOptions = Omit<AgentOptions, 'frameBudgetMs'>;
 export interface BehavioursOptions extends LogOptions {
   /**
    * The most training work (ms) one event-loop turn does for ALL behaviours together (CPU backend in the
-   * game's thread): each behaviour that trains there gets an equal share. 0 runs each update whole.
+   * game's thread): each slice of an update takes an equal share over the behaviours that have work at that
+   * moment, so an idle behaviour's share goes to the busy ones. 0 runs each update whole.
    * @default 2
    */
   frameBudgetMs?: number;

@@ -294,8 +294,8 @@ describe('self-play in the agent', () => {
     expect(() => agent.reportResult(2, 'win')).toThrow(/team/);
     expect(() => agent.reportResult(0, 'tie' as GameResult)).toThrow(/result/);
     expect(agent.selfPlay).toEqual(state);
-    // Opponent slots belong to their driver.
-    expect(() => agent.setHeuristic(1, () => {})).toThrow(/slot/);
+    // Opponent slots are never trained on: a heuristic may take one over, but not to train on it.
+    expect(() => agent.setHeuristic(1, () => {}, { train: true })).toThrow(/options\.train: expected false for a slot a driver acts for/);
     agent.dispose();
   });
 
@@ -341,7 +341,45 @@ describe('self-play with more teams, heuristics and allocation', () => {
     // Two games' worth: one against each opponent team's snapshot (the same snapshot, rated again after the first).
     const first = eloDelta(elo, 1200, 1, 32), second = eloDelta(elo + first, 1200 - first, 1, 32);
     expect(change).toBeCloseTo(first + second, 12);
-    expect(() => agent.setHeuristic(4, () => {})).toThrow(/slot/);
+    expect(() => agent.setHeuristic(4, () => {}, { train: true })).toThrow(/options\.train/);
+    agent.dispose();
+  });
+
+  it('lets a heuristic (a player) take over an opponent slot from its driver and give it back, never storing its steps', async () => {
+    const agent = await Agent.create(options(2, QUIET));
+    const game = new DuelGame(2, 7);
+    const driven = await play(agent, game, 30);
+    expect(driven.some((a) => a[1] !== 2)).toBe(true); // the opponent's policy moves
+    agent.setHeuristic(1, (slot, _o, actions) => { actions[slot] = 2; });
+    expect(() => agent.setHeuristic(1, () => {}, { train: true })).toThrow(ValidationError);
+    const steps = agent.steps;
+    const held = await play(agent, game, 30);
+    expect(held.every((a) => a[1] === 2)).toBe(true); // the player's action, never the driver's
+    expect(agent.steps - steps).toBe(30); // only the learner's slot 0 stores steps
+    agent.setHeuristic(1, null);
+    const back = await play(agent, game, 30);
+    expect(back.some((a) => a[1] !== 2)).toBe(true);
+    expect(agent.steps - steps).toBe(60);
+    agent.dispose();
+  });
+
+  it('gives an opponent slot back to its driver when a player lets go of it after team changes', async () => {
+    const agent = await Agent.create(options(4, { saveSteps: 1e6, swapSteps: 1e6, teamChange: 1 }));
+    const teams: number[] = [];
+    agent.on('selfPlay', (e) => teams.push(e.selfPlay.learningTeam));
+    const game = new DuelGame(4, 9);
+    agent.setHeuristic(1, (slot, _o, actions) => { actions[slot] = 2; });
+    // The player holds slot 1 (team 1) through a team change to team 1 and back: it stays the player's throughout.
+    const held: Int32Array[] = [];
+    for (let t = 0; t < 200 && teams.length < 2; t++) held.push(...await play(agent, game, 1));
+    expect(teams).toEqual([1, 0]);
+    expect(held.every((a) => a[1] === 2)).toBe(true);
+    agent.setHeuristic(1, null);
+    // Team 0 learns: slot 1 is an opponent slot again, driven and not stored (slots 0 and 2 store, 2 a tick).
+    const steps = agent.steps;
+    await play(agent, game, 3);
+    expect(teams).toEqual([1, 0]);
+    expect(agent.steps - steps).toBe(6);
     agent.dispose();
   });
 

@@ -178,6 +178,27 @@ describe('zero allocation per tick', () => {
     expect(grown).toBeLessThan(700_000);
     agent.dispose();
   });
+  it('lockstep act, addReward and observe allocate nothing (written straight into the rollout), episode ends included', async () => {
+    const n = 4;
+    // numSteps so large that no rollout fills within the ticks measured (at most 10k + 8 x 15k): the update is
+    // not on the per-tick path.
+    const agent = await Agent.create({ observationSpace: Box(2), actionSpace: Discrete(3), numAgents: n, backend: 'cpu', seed: 3, network: { hidden: [8] }, ppo: { numSteps: 131072, numMinibatches: 2 } });
+    const obs = new Float32Array(n * 2).fill(0.25), rewards = new Float32Array(n).fill(0.5), terminated = new Uint8Array(n), truncated = new Uint8Array(n);
+    const tick = (t: number) => {
+      agent.act(obs);
+      agent.addReward(t % n, 1);
+      terminated[(t * 7) % n] = t % 4 === 0 ? 1 : 0;
+      agent.observe(rewards, terminated, truncated);
+    };
+    const grown = await leastHeapGrowth(tick, 10_000, 15_000);
+    // 16 bytes a tick, the least an allocation takes, would be 240 kB per window.
+    expect(grown).toBeLessThan(200_000);
+    expect(agent.updates + agent.pendingUpdates).toBe(0);
+    // It was the direct path: the staging holds nothing.
+    const staging = (agent as unknown as { loop: { staging: { count: Int32Array } } }).loop.staging;
+    expect(Array.from(staging.count)).toEqual(new Array(n).fill(0));
+    agent.dispose();
+  });
 });
 
 describe('checkpoints of agents that come and go', () => {

@@ -254,6 +254,45 @@ describe('Behaviours', () => {
     behaviours.dispose();
   });
 
+  it('hands an idle behaviour\'s share to the busy ones: each slice takes the budget over the behaviours with work', async () => {
+    // The prey's rollout never fills here: only the hunters train.
+    const behaviours = await Behaviours.create({ hunter: SPECS.hunter, prey: { ...SPECS.prey, ppo: { ...SPECS.prey.ppo, numSteps: 1000 } } }, { backend: 'cpu', seed: 5, frameBudgetMs: 0.2 });
+    const hunter = behaviours.get('hunter');
+    expect(hunter.frameBudgetMs).toBe(0.1); // its fixed share, what a lone behaviour would have got before
+    const slices: number[] = [];
+    type Job = { run(ms: number): void };
+    const trainer = (hunter as unknown as { trainer: { startUpdate(...args: unknown[]): Job } }).trainer;
+    const start = trainer.startUpdate.bind(trainer);
+    trainer.startUpdate = (...args: unknown[]) => {
+      const job = start(...args), run = job.run.bind(job);
+      job.run = (ms: number) => { slices.push(ms); run(ms); };
+      return job;
+    };
+    const game = new Game(6);
+    for (let t = 0; t < 17; t++) game.step(behaviours);
+    expect(hunter.pendingUpdates).toBe(1);
+    expect(behaviours.get('prey').pendingUpdates).toBe(0);
+    await behaviours.whenIdle();
+    expect(hunter.updates).toBe(1);
+    // The first slice gets what staging the batch left of its turn; every later one the whole budget.
+    expect(slices.length).toBeGreaterThan(2);
+    for (const ms of slices.slice(1)) expect(ms).toBe(0.2);
+    behaviours.dispose();
+    // With both behaviours busy, each slice takes half.
+    const both = await create({ frameBudgetMs: 0.2 });
+    const share = () => (both.get('hunter') as unknown as { updateLoop: { sliceBudget: () => number } }).updateLoop.sliceBudget();
+    const game2 = new Game(6);
+    for (let t = 0; t < 13; t++) game2.step(both);
+    expect([both.get('hunter').pendingUpdates, both.get('prey').pendingUpdates]).toEqual([0, 1]);
+    expect(share()).toBe(0.2);
+    for (let t = 13; t < 17; t++) game2.step(both); // no turn of the event loop in between: both still pending
+    expect([both.get('hunter').pendingUpdates, both.get('prey').pendingUpdates]).toEqual([1, 1]);
+    expect(share()).toBe(0.1);
+    await both.whenIdle();
+    expect(share()).toBe(0.2);
+    both.dispose();
+  });
+
   it('trainFor(ms) spreads the time over the behaviours with work, going round', async () => {
     const behaviours = await create({ frameBudgetMs: 0.001 });
     const given: [string, number, number][] = []; // behaviour, ms given, ms used
