@@ -15,7 +15,7 @@ import type { Driver, Heuristic } from './slots.js';
 import { AgentEmitter, type AgentEvents, type AgentHealth } from './events.js';
 import { GameLoop } from './game-loop.js';
 import { type AgentCounters, UpdateLoop } from './updates.js';
-import { AgentSelfPlay, type SelfPlayEvent } from './self-play.js';
+import { AgentSelfPlay, type SelfPlayEvent, widenLegacySnapshots } from './self-play.js';
 import type { GameResult } from '../selfplay/elo.js';
 import type { SelfPlaySummary } from '../selfplay/self-play.js';
 import { createLog, type Logger, type LogOptions } from '../log.js';
@@ -229,7 +229,10 @@ export class Agent {
     } catch (error) {
       throw new CheckpointError(`checkpoint: config: ${(error as Error).message}`, (error as SizeError).field);
     }
-    const agent = await Agent.build(resolved, contents.parameters, contents.extra ?? new Map());
+    let extra: ReadonlyMap<string, Tensor> = contents.extra ?? new Map();
+    // Self-play snapshots of the release before carried no normalization statistics: they get the checkpoint's.
+    if (resolved.selfPlay !== undefined && contents.observationStats) extra = widenLegacySnapshots(extra, networkLayout(policy).size, contents.observationStats);
+    const agent = await Agent.build(resolved, contents.parameters, extra);
     try {
       agent.trainer.setOptimizerState(contents.optimizer);
       const { m, v, step } = contents.optimizer;
@@ -241,7 +244,7 @@ export class Agent {
         loop.rewardScaler!.returns.set(contents.rewardStats.returns);
       }
       agent.restoreRng(contents.rng);
-      loop.restore(contents.extra ?? new Map(), contents.counters);
+      loop.restore(extra, contents.counters);
       const c = contents.counters;
       for (const key of ['steps', 'updates', 'episodes'] as const) {
         if (!Number.isInteger(c[key]) || c[key] < 0) throw new CheckpointError(`checkpoint: counters.${key}: expected an integer >= 0, got ${c[key]}`);

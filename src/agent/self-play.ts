@@ -5,7 +5,7 @@
 // trained on; swaps reload the opponents, and a team change moves the drivers to the new opponent teams
 // between two ticks (the agent ends the stored stretches of the slots that stop learning at that point).
 import { checkInteger, checkOneOf, fail } from '../errors.js';
-import type { ObservationNormalizer } from '../normalize.js';
+import type { ObservationNormalizer, RunningStats } from '../normalize.js';
 import type { PolicySpec } from '../policy/network.js';
 import { CheckpointError, type Tensor } from '../policy/safetensors.js';
 import type { GameResult } from '../selfplay/elo.js';
@@ -234,4 +234,25 @@ export class AgentSelfPlay {
     }
     this.drivenFor = learning;
   }
+}
+
+/**
+ * Checkpoints saved before snapshots carried their normalization statistics hold self-play's pool and detached
+ * opponents as [rows, parameterCount]: widens each row with `stats`, the checkpoint's observation statistics,
+ * which are what those opponents normalized with (the learner's). Tensors of any other shape pass unchanged
+ * (and the self-play decoder names what is wrong with them).
+ */
+export function widenLegacySnapshots(tensors: ReadonlyMap<string, Tensor>, parameterCount: number, stats: RunningStats): ReadonlyMap<string, Tensor> {
+  const P = parameterCount, width = P + 2 * stats.mean.length;
+  const legacy = (t: Tensor | undefined): t is Tensor => t !== undefined && t.dtype === 'F32' && t.shape.length === 2 && t.shape[1] === P;
+  if (!legacy(tensors.get('self_play.pool.parameters'))) return tensors;
+  const out = new Map(tensors);
+  for (const name of ['self_play.pool.parameters', 'self_play.opponent.parameters']) {
+    const t = tensors.get(name);
+    if (!legacy(t)) continue;
+    const rows = t.shape[0], from = t.data as Float32Array, data = new Float32Array(rows * width);
+    for (let r = 0; r < rows; r++) frozenPolicy(from.subarray(r * P, (r + 1) * P), stats, data.subarray(r * width, (r + 1) * width));
+    out.set(name, { dtype: 'F32', shape: [rows, width], data });
+  }
+  return out;
 }

@@ -324,6 +324,49 @@ describe('self-play in the agent', () => {
     }
     agent.dispose();
   });
+  it('loads a checkpoint of the release before, whose snapshots hold no normalization statistics, giving them the checkpoint\'s', async () => {
+    const agent = await Agent.create(options(4, { saveSteps: 8, swapSteps: 8, teamChange: 1e6 }, { ppo: { numSteps: 8, numMinibatches: 2, numEpochs: 1, normalizeObservations: true } }));
+    const obs = new Float32Array(4 * OBS), rewards = new Float32Array(4), flags = new Uint8Array(4);
+    for (let t = 0; t < 40; t++) {
+      for (let i = 0; i < obs.length; i++) obs[i] = Math.sin(t * 7 + i) * (1 + i);
+      agent.act(obs);
+      agent.observe(rewards, flags, flags);
+      await agent.whenIdle();
+    }
+    const P = (await agent.getParameters()).length;
+    const bytes = await agent.save();
+    agent.dispose();
+    const { tensors, metadata } = readSafetensors(bytes.slice());
+    const mean = tensors.get('obs_rms.mean')!.data, variance = tensors.get('obs_rms.var')!.data;
+    // Narrow every snapshot row to its parameters, as the release before wrote them.
+    const narrowed = (width: number) => {
+      const edited = new Map(tensors);
+      for (const name of ['self_play.pool.parameters', 'self_play.opponent.parameters']) {
+        const t = tensors.get(name)!, rows = t.shape[0], full = t.shape[1];
+        const data = new Float32Array(rows * width);
+        for (let r = 0; r < rows; r++) data.set((t.data as Float32Array).subarray(r * full, r * full + width), r * width);
+        edited.set(name, { dtype: 'F32', shape: [rows, width], data });
+      }
+      const file = writeSafetensors(edited, metadata);
+      const at = checksumAt(file, metadata.checksum);
+      file.set(new TextEncoder().encode(fileChecksum(file, at)), at);
+      return file;
+    };
+    const pool = tensors.get('self_play.pool.parameters')!;
+    expect(pool.shape).toEqual([pool.shape[0], P + 2 * OBS]);
+    expect(pool.shape[0]).toBeGreaterThan(1);
+    const legacy = await Agent.load(narrowed(P), { backend: 'cpu' });
+    const widened = readSafetensors(await legacy.save()).tensors.get('self_play.pool.parameters')!;
+    legacy.dispose();
+    expect(widened.shape).toEqual(pool.shape);
+    for (let r = 0; r < pool.shape[0]; r++) {
+      const row = (widened.data as Float32Array).subarray(r * (P + 2 * OBS), (r + 1) * (P + 2 * OBS));
+      expect(Array.from(row.subarray(0, P))).toEqual(Array.from((pool.data as Float32Array).subarray(r * (P + 2 * OBS), r * (P + 2 * OBS) + P)));
+      expect(Array.from(row.subarray(P))).toEqual(Array.from([...mean, ...variance], Math.fround));
+    }
+    // Any other width is still refused, naming the tensor.
+    await expect(Agent.load(narrowed(P - 1), { backend: 'cpu' })).rejects.toThrow(/self_play.pool.parameters/);
+  });
 });
 
 describe('self-play with more teams, heuristics and allocation', () => {
