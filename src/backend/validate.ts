@@ -5,18 +5,12 @@ import { networkLayout, resolveNetworkSpec, sequenceCount, type PolicySpec } fro
 import { actionSize, logitCount, validateSpace } from '../spaces.js';
 import type { Batch, MinibatchPlan } from './trainer.js';
 
-/**
- * What a backend is built from, checked at construction so a bad spec fails with the field named. A backend
- * without recurrent kernels leaves `withMemory` false, and a network with `memory` is rejected there.
- */
-export function validatePolicy(policy: PolicySpec, field = 'policy', withMemory = false): PolicySpec {
+/** What a backend is built from, checked at construction so a bad spec fails with the field named. */
+export function validatePolicy(policy: PolicySpec, field = 'policy'): PolicySpec {
   if (typeof policy !== 'object' || policy === null) fail(field, 'a PolicySpec', policy);
   checkInteger(`${field}.observationSize`, policy.observationSize, 1);
   validateSpace(`${field}.actionSpace`, policy.actionSpace);
   const network = resolveNetworkSpec(policy.network, `${field}.network`);
-  if (network.memory !== undefined && !withMemory) {
-    fail(`${field}.network.memory`, 'no memory (this backend has no recurrent kernels yet)', network.memory);
-  }
   const space = policy.actionSpace;
   if (space.kind === 'box' && network.distribution === 'tanh_normal') {
     for (let d = 0; d < space.size; d++) {

@@ -100,7 +100,7 @@ export class CpuPolicy {
    * @param options - Seed, initial parameters and how many agents to make room for.
    */
   constructor(policy: PolicySpec, options: CpuPolicyOptions = {}) {
-    this.policy = policy = validatePolicy(policy, 'policy', true);
+    this.policy = policy = validatePolicy(policy, 'policy');
     checkKeys('options', options, ['seed', 'parameters', 'maxAgents'], 'option');
     const seed = checkInteger('options.seed', options.seed ?? 0, 0);
     this.layout = networkLayout(policy);

@@ -58,9 +58,6 @@ function shapeOf(batch: Batch, policy: PolicySpec): BatchShape {
   };
 }
 
-/** Whether this backend trains recurrent networks (`network.memory`); see WEBGPU_RECURRENT. */
-export const CPU_RECURRENT = true;
-
 /**
  * A trainer on the WebAssembly CPU backend (SIMD kernels, parameters, gradients and Adam state in wasm
  * memory). Needs `await init()` first. Prefer {@link createTrainer} unless the backend is fixed.
@@ -108,7 +105,7 @@ class CpuTrainer implements Trainer {
 
   constructor(options: TrainerOptions) {
     if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-    this.policy = validatePolicy(options.policy, 'policy', CPU_RECURRENT);
+    this.policy = validatePolicy(options.policy, 'policy');
     this.ppo = resolvePPOConfig(options.ppo);
     const seed = checkInteger('seed', options.seed, 0);
     this.layout = networkLayout(this.policy);

@@ -95,12 +95,6 @@ interface Step {
 }
 
 /**
- * Whether this backend trains recurrent networks (`network.memory`): Agents, `createTrainer` and backend
- * 'auto' read it, so a network with memory goes to a backend with this flag set and nowhere else.
- */
-export const WEBGPU_RECURRENT = true;
-
-/**
  * A trainer on WebGPU: parameters, gradients and Adam state stay on the GPU; a whole update is one submit
  * and one readback. WebGPU comes from `navigator.gpu` (browsers, Deno) or the optional `webgpu` package in
  * Node; rejects when no adapter is found.
@@ -108,7 +102,7 @@ export const WEBGPU_RECURRENT = true;
 export async function createWebGPUTrainer(options: WebGPUTrainerOptions): Promise<WebGPUTrainer> {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   const ppo = resolvePPOConfig(options.ppo);
-  const policy = validatePolicy(options.policy, 'options.policy', WEBGPU_RECURRENT);
+  const policy = validatePolicy(options.policy, 'options.policy');
   const seed = checkInteger('options.seed', options.seed, 0, 0xffffffff);
   const layout = networkLayout(policy);
   const parameters = options.parameters === undefined
