@@ -62,11 +62,7 @@ export function checkActOptions(options: ActOptions | undefined, allowDecide: bo
   const known = allowDecide ? ACT_OPTIONS : PREDICT_OPTIONS;
   for (const key in options) if (!known.includes(key)) throw new UnknownOptionError(`options.${key}`, known, 'option');
   if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') fail('options.deterministic', 'a boolean', options.deterministic);
-  const starts = options.episodeStarts;
-  if (starts !== undefined) {
-    if (!(starts instanceof Uint8Array) || starts.length !== numAgents) fail('options.episodeStarts', `a Uint8Array of length ${numAgents} (0/1 flags)`, starts);
-    for (let e = 0; e < numAgents; e++) if (starts[e] > 1) fail(`options.episodeStarts[agent ${e}]`, '0 or 1', starts[e]);
-  }
+  if (options.episodeStarts !== undefined) checkFlags('options.episodeStarts', options.episodeStarts, numAgents);
 }
 
 /**

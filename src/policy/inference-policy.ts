@@ -1,6 +1,7 @@
 // Playing a trained agent: a checkpoint's actor-critic on the wasm CPU forward, with the checkpoint's
 // observation normalization applied, and nothing of training (no trainer, no rollout, no WebGPU, no shaders).
 // This is what the `webppo/inference` entry ships.
+import { checkFlags } from '../agent/inputs.js';
 import { CpuPolicy } from '../backend/cpu/inference.js';
 import { checkInteger, fail } from '../errors.js';
 import { init, type InitOptions, wasm } from '../init.js';
@@ -136,10 +137,7 @@ export class InferencePolicy {
       input = this.normalized;
     }
     const starts = options?.episodeStarts;
-    if (starts !== undefined) {
-      if (!(starts instanceof Uint8Array) || starts.length !== this.numAgents) fail('options.episodeStarts', `a Uint8Array of length ${this.numAgents} (0/1 flags)`, starts);
-      for (let e = 0; e < this.numAgents; e++) if (starts[e] > 1) fail(`options.episodeStarts[agent ${e}]`, '0 or 1', starts[e]);
-    }
+    if (starts !== undefined) checkFlags('options.episodeStarts', starts, this.numAgents);
     this.options.masks = options?.masks;
     this.options.deterministic = options?.deterministic !== false;
     if (starts !== undefined && this.cpu.stateSize > 0) this.cpu.resetStates(starts);
