@@ -1,6 +1,8 @@
 // Self-play's part of a checkpoint: the pool, the ratings, the opponents, the schedule's counters and the
 // draw generator, as `self_play.*` tensors. Loading checks every value and that the counters agree with each
 // other and with the settings, so a restored SelfPlay continues exactly as the saved one would have.
+// Opponents that left the pool are saved once per snapshot, not once per team: teams playing the same
+// snapshot share its rating, so a game against one moves the rating the others see.
 import { CheckpointError, type Tensor } from '../policy/safetensors.js';
 import type { ResolvedSelfPlayOptions } from './options.js';
 import type { Snapshot } from './pool.js';
@@ -9,7 +11,7 @@ import type { Opponent, SelfPlay } from './self-play.js';
 /** The tensor names of self-play's checkpoint part. */
 export const SELF_PLAY_TENSORS = [
   'self_play.pool.parameters', 'self_play.pool.elo', 'self_play.elo', 'self_play.counters',
-  'self_play.opponent.slot', 'self_play.opponent.in_pool', 'self_play.opponent.elo', 'self_play.opponent.parameters', 'self_play.rng',
+  'self_play.opponent.slot', 'self_play.opponent.in_pool', 'self_play.opponent.elo', 'self_play.opponent.parameters', 'self_play.opponent.row', 'self_play.rng',
 ] as const;
 
 /** The name of an opponent team's action-draw generator (saved by OpponentPolicy, not by SelfPlay). */
@@ -36,13 +38,17 @@ export function encodeSelfPlay(sp: SelfPlay): Map<string, Tensor> {
   const slot = new Int32Array(teams);
   const inPool = new Uint8Array(teams);
   const opponentElo = new Float64Array(teams);
+  const row = new Int32Array(teams).fill(-1);
+  // One row per distinct detached snapshot (or 'latest' freeze), in order of first appearance.
   const detached: Float32Array[] = [];
   sp.opponents.forEach((o, t) => {
     if (o === null) return void (slot[t] = LEARNING);
     slot[t] = o.snapshot === null ? LATEST : o.slot;
     inPool[t] = o.snapshot !== null && pool.at(o.slot) === o.snapshot ? 1 : 0;
     if (o.snapshot !== null) opponentElo[t] = o.snapshot.elo;
-    if (inPool[t] === 0) detached.push(o.parameters);
+    if (inPool[t] === 1) return;
+    const shared = sp.opponents.findIndex((other) => other !== null && (o.snapshot === null ? other.snapshot === null && other.parameters === o.parameters : other.snapshot === o.snapshot));
+    row[t] = shared < t ? row[shared] : detached.push(o.parameters) - 1;
   });
   const opponentParameters = new Float32Array(detached.length * P);
   detached.forEach((p, i) => opponentParameters.set(p, i * P));
@@ -60,6 +66,7 @@ export function encodeSelfPlay(sp: SelfPlay): Map<string, Tensor> {
     ['self_play.opponent.in_pool', { dtype: 'U8', shape: [teams], data: inPool }],
     ['self_play.opponent.elo', { dtype: 'F64', shape: [teams], data: opponentElo }],
     ['self_play.opponent.parameters', { dtype: 'F32', shape: [detached.length, P], data: opponentParameters }],
+    ['self_play.opponent.row', { dtype: 'I32', shape: [teams], data: row }],
     ['self_play.rng', { dtype: 'I32', shape: [4], data: rng }],
   ]);
 }
@@ -112,18 +119,39 @@ export function decodeSelfPlay(options: ResolvedSelfPlayOptions, parameterCount:
   const slot = take(tensors, 'self_play.opponent.slot', 'I32', [teams]);
   const inPool = take(tensors, 'self_play.opponent.in_pool', 'U8', [teams]);
   const opponentElo = finite('self_play.opponent.elo', take(tensors, 'self_play.opponent.elo', 'F64', [teams]));
+  // Checkpoints of the release before have no self_play.opponent.row: one row per detached team then.
+  const savedRows = tensors.has('self_play.opponent.row') ? take(tensors, 'self_play.opponent.row', 'I32', [teams]) : null;
   let detached = 0;
+  const rowOf = new Int32Array(teams).fill(-1);
+  const firstTeamOf: number[] = [];
   for (let t = 0; t < teams; t++) {
     const learning = t === c.learningTeam;
     const s = slot[t];
     if (learning ? s !== LEARNING : s !== LATEST && !(s >= 0 && s < size)) bad(`self_play.opponent.slot[${t}]`, learning ? `${LEARNING} (team ${t} is learning)` : `-1 (latest) or a pool slot in [0, ${size - 1}]`, s);
     if (inPool[t] > 1 || (inPool[t] === 1 && s < 0)) bad(`self_play.opponent.in_pool[${t}]`, s < 0 ? '0 (no pool snapshot)' : '0 or 1', inPool[t]);
-    if (!learning && inPool[t] === 0) detached++;
     const expectedElo = s < 0 ? 0 : inPool[t] === 1 ? poolElo[s] : opponentElo[t];
     if (opponentElo[t] !== expectedElo) bad(`self_play.opponent.elo[${t}]`, s < 0 ? '0 (no snapshot)' : `${expectedElo} (the rating of pool slot ${s})`, opponentElo[t]);
+    const ownRow = !learning && inPool[t] === 0;
+    // The release before saved one row per detached team, in team order.
+    const r = savedRows === null ? (ownRow ? detached : -1) : savedRows[t];
+    if (!ownRow) {
+      if (r !== -1) bad(`self_play.opponent.row[${t}]`, `-1 (team ${t} ${learning ? 'is learning' : 'plays a pool snapshot'})`, r);
+      continue;
+    }
+    // Rows are numbered in order of first appearance: a team reuses an earlier row or opens the next one.
+    if (!(r >= 0 && r <= detached)) bad(`self_play.opponent.row[${t}]`, `a row in [0, ${detached}] (an earlier team's or the next one)`, r);
+    if (r === detached) {
+      firstTeamOf.push(t);
+      detached++;
+    } else {
+      const first = firstTeamOf[r];
+      if (slot[first] !== s || opponentElo[first] !== opponentElo[t]) {
+        bad(`self_play.opponent.row[${t}]`, `a row whose snapshot has slot ${s} and rating ${opponentElo[t]} (row ${r} is team ${first}'s: slot ${slot[first]}, rating ${opponentElo[first]})`, r);
+      }
+    }
+    rowOf[t] = r;
   }
   const opponentParameters = finite('self_play.opponent.parameters', take(tensors, 'self_play.opponent.parameters', 'F32', [detached, P]));
-  let row = 0;
   const opponents: (Opponent | null)[] = [];
   for (let t = 0; t < teams; t++) {
     if (t === c.learningTeam) {
@@ -131,8 +159,10 @@ export function decodeSelfPlay(options: ResolvedSelfPlayOptions, parameterCount:
     } else if (inPool[t] === 1) {
       const snapshot = snapshots[slot[t]];
       opponents.push({ slot: slot[t], snapshot, parameters: snapshot.parameters });
+    } else if (firstTeamOf[rowOf[t]] !== t) {
+      opponents.push({ ...opponents[firstTeamOf[rowOf[t]]]!, slot: slot[t] }); // the same snapshot object: one rating
     } else {
-      const parameters = opponentParameters.slice(row * P, ++row * P);
+      const parameters = opponentParameters.slice(rowOf[t] * P, (rowOf[t] + 1) * P);
       opponents.push({ slot: slot[t], snapshot: slot[t] === LATEST ? null : { parameters, elo: opponentElo[t] }, parameters });
     }
   }

@@ -37,7 +37,56 @@ describe('self-play state', () => {
         apply(restored, op, at + i);
         expect(observe(restored)).toEqual(observe(original));
       });
-    }), { numRuns: 100 });
+    }), {
+      numRuns: 100,
+      // Two teams playing the snapshot that has just left the pool (it shares one rating between them).
+      examples: [[{
+        options: { saveSteps: 1, window: 1, swapSteps: 1, teamChange: 2, playAgainstLatestModelRatio: 0, initialElo: 1200, eloK: 16, teams: 3 },
+        seed: 0, ops: [{ kind: 'train', steps: 2, ghost: 0 }, { kind: 'result', result: 'win', pick: 0 }],
+      }, 1]],
+    });
+  });
+
+  it('teams playing one snapshot share its rating after a restore, as before it (one row for both)', () => {
+    const options = { saveSteps: 1, window: 1, swapSteps: 1e9, teamChange: 1e9, teams: 3 };
+    const sp = new SelfPlay(options, params(7));
+    sp.onTrainedSteps(2, params(8)); // the initial snapshot leaves the pool; teams 1 and 2 still play it
+    const state = sp.state();
+    expect(state.get('self_play.opponent.parameters')!.shape).toEqual([1, 3]);
+    expect(Array.from(state.get('self_play.opponent.row')!.data)).toEqual([-1, 0, 0]);
+    const restored = SelfPlay.restore(options, 3, throughBytes(state));
+    for (const s of [sp, restored]) s.reportResult('win', 1);
+    expect(restored.opponent(2).elo).toBe(1192);
+    expect(observe(restored)).toEqual(observe(sp));
+  });
+
+  it('refuses opponent rows no SelfPlay could have saved, naming the team', () => {
+    const options = { saveSteps: 1, window: 1, swapSteps: 1e9, teamChange: 1e9, teams: 3 };
+    const sp = new SelfPlay(options, params(7));
+    sp.onTrainedSteps(2, params(8));
+    const edited = (name: string, change: (data: Tensor['data']) => void) => {
+      const tensors = new Map(sp.state());
+      const t = tensors.get(name)!;
+      tensors.set(name, { ...t, data: t.data.slice() });
+      change(tensors.get(name)!.data);
+      return tensors;
+    };
+    expect(() => SelfPlay.restore(options, 3, edited('self_play.opponent.row', (d) => d.set([-1, 1, 1]))))
+      .toThrow(/self_play.opponent.row\[1\]: expected a row in \[0, 0\] \(an earlier team's or the next one\), got 1/);
+    expect(() => SelfPlay.restore(options, 3, edited('self_play.opponent.elo', (d) => void (d[2] = 1000))))
+      .toThrow(/self_play.opponent.row\[2\]: expected a row whose snapshot has slot 0 and rating 1000 \(row 0 is team 1's: slot 0, rating 1200\), got 0/);
+  });
+
+  it('loads a state of the release before (no self_play.opponent.row): one row per detached team', () => {
+    const options = { saveSteps: 1, window: 1, swapSteps: 1e9, teamChange: 1e9, teams: 3 };
+    const sp = new SelfPlay(options, params(7));
+    sp.onTrainedSteps(2, params(8));
+    const old = new Map(sp.state());
+    old.delete('self_play.opponent.row');
+    old.set('self_play.opponent.parameters', { dtype: 'F32', shape: [2, 3], data: params(7, 6) });
+    const restored = SelfPlay.restore(options, 3, throughBytes(old));
+    expect(restored.opponent(1)).toEqual(sp.opponent(1));
+    expect(restored.opponent(2)).toEqual(sp.opponent(2));
   });
 
   it('keeps an opponent whose snapshot left the pool, with its own parameters and rating', () => {
@@ -94,6 +143,8 @@ describe('self-play state', () => {
       ['a next slot out of range', counter('nextSlot', 3), /nextSlot: less than 3/],
       ['an opponent slot out of the pool', edit('self_play.opponent.slot', (d) => void (d[1 - sp.learningTeam] = 5)), /self_play.opponent.slot\[\d\]: expected -1 \(latest\) or a pool slot in \[0, 2\], got 5/],
       ['the learning team with an opponent', edit('self_play.opponent.slot', (d) => void (d[sp.learningTeam] = 0)), /is learning/],
+      ['an opponent row for the learning team', edit('self_play.opponent.row', (d) => void (d[sp.learningTeam] = 0)), /self_play.opponent.row\[\d\]: expected -1 \(team \d is learning\), got 0/],
+      ['an opponent row for a pool snapshot', edit('self_play.opponent.row', (d) => void (d[1 - sp.learningTeam] = 0)), /self_play.opponent.row\[\d\]: expected -1 \(team \d plays a pool snapshot\), got 0/],
       ['an even generator increment', edit('self_play.rng', (d) => void (d[2] = 2)), /self_play.rng: expected a PCG32 state whose increment is odd/],
       ['a pool larger than the window', edit('self_play.pool.elo', () => {}, [4]), /self_play.pool.elo: expected F64 \[3\], got F64 \[4\]/],
       ['an unknown self-play tensor', new Map([...good, ['self_play.extra', good.get('self_play.elo')!]]), /self_play.extra: expected a self-play tensor/],
