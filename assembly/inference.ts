@@ -5,3 +5,4 @@ export { transposeMatrix, denseForward, activationBackward, gemm, tanhApprox } f
 export { categoricalForward, categoricalAct } from './nn/categorical';
 export { gaussianForward, gaussianAct } from './nn/gaussian';
 export { pcgSeed, fillNormals } from './nn/random';
+export { recurrentForward } from './nn/recurrent';

@@ -4,7 +4,7 @@
 import { checkFlags } from '../agent/inputs.js';
 import { CpuPolicy } from '../backend/cpu/inference.js';
 import { checkInteger, fail } from '../errors.js';
-import { init, type InitOptions, wasm } from '../init.js';
+import { init, type InitOptions } from '../init.js';
 import { ObservationNormalizer } from '../normalize.js';
 import { actionSize, type ActionSpace, flatSize, type Space } from '../spaces.js';
 import { decodeCheckpoint, readCheckpointConfig, spaceFromJson } from './checkpoint.js';
@@ -95,9 +95,6 @@ export class InferencePolicy {
       normalizeObservations: saved.ppo.normalizeObservations, normalizeRewards: saved.ppo.normalizeRewards,
     });
     const memory = policy.network.memory;
-    if (memory !== undefined && typeof (wasm() as { recurrentForward?: unknown }).recurrentForward !== 'function') {
-      fail('network.memory', "a feed-forward network: this play-only module has no recurrent cells yet (loadPolicy from 'webppo' plays recurrent checkpoints)", memory);
-    }
     const cpu = new CpuPolicy(policy, { parameters: contents.parameters, maxAgents: numAgents });
     try {
       // A recurrent policy goes on from the memory Agent.predict() had, when the agent count is the same.

@@ -1,5 +1,6 @@
 // `webppo/inference`: the same predictions as Agent.predict on the same checkpoint (deterministic and
-// sampled, normalization included), from the source and from the built, self-contained entry; the shipped
+// sampled, normalization included, recurrent cells carried and reset by episodeStarts), from the source and
+// from the built, self-contained entry; the shipped
 // play-only bundle within its budget and free of WGSL and the trainer.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -25,11 +26,13 @@ class TestRandom {
   }
 }
 
-/** A trained agent's checkpoint: Box observations with running normalization, `space` actions. */
-async function checkpoint(actionSpace: ReturnType<typeof Discrete> | ReturnType<typeof Box>, distribution?: 'normal' | 'tanh_normal') {
+type Memory = { cell: 'lstm' | 'gru'; size: number };
+
+/** A trained agent's checkpoint: Box observations with running normalization, `space` actions, optionally a recurrent cell. */
+async function checkpoint(actionSpace: ReturnType<typeof Discrete> | ReturnType<typeof Box>, distribution?: 'normal' | 'tanh_normal', memory?: Memory) {
   const agent = await Agent.create({
     observationSpace: Box(3), actionSpace, numAgents: 4, backend: 'cpu', seed: 7,
-    network: { hidden: [16], ...(distribution ? { distribution } : {}) }, ppo: { numSteps: 16, normalizeObservations: true },
+    network: { hidden: [16], ...(distribution ? { distribution } : {}), ...(memory ? { memory } : {}) }, ppo: { numSteps: 16, normalizeObservations: true },
   });
   const rng = new TestRandom(3);
   const obs = new Float32Array(12);
@@ -49,21 +52,29 @@ function observations(seed: number): Float32Array[] {
   return Array.from({ length: 5 }, () => Float32Array.from({ length: 12 }, () => rng.normal() * 3 + 1));
 }
 
+/** Per step, the agents whose episode starts there (a recurrent policy forgets them first); none at most steps. */
+const STARTS: (number[] | undefined)[] = [undefined, [0, 1, 0, 0], undefined, [1, 0, 0, 1], undefined];
+const startsAt = (t: number) => (STARTS[t] === undefined ? undefined : Uint8Array.from(STARTS[t]!));
+
 /** Agent.predict on a freshly loaded agent: the reference. */
 async function agentPredictions(bytes: Uint8Array, deterministic: boolean) {
   const agent = await Agent.load(bytes, { backend: 'cpu' });
-  const out = observations(11).map((o) => Array.from(agent.predict(o, { deterministic })));
+  const out = observations(11).map((o, t) => Array.from(agent.predict(o, { deterministic, episodeStarts: startsAt(t) })));
   agent.dispose();
   return out;
 }
 
 describe('InferencePolicy (source)', () => {
-  for (const [name, space, distribution] of [['Discrete', Discrete(3), undefined], ['Box tanh_normal', Box(2, -1, 1), 'tanh_normal'], ['Box normal', Box(2), 'normal']] as const) {
+  const cases = [
+    ['Discrete', Discrete(3), undefined, undefined], ['Box tanh_normal', Box(2, -1, 1), 'tanh_normal', undefined], ['Box normal', Box(2), 'normal', undefined],
+    ['Discrete, LSTM', Discrete(3), undefined, { cell: 'lstm', size: 8 }], ['Box normal, GRU', Box(2), 'normal', { cell: 'gru', size: 8 }],
+  ] as const;
+  for (const [name, space, distribution, memory] of cases) {
     it(`predicts what Agent.predict does: ${name}, deterministic and sampled`, async () => {
-      const bytes = await checkpoint(space, distribution);
+      const bytes = await checkpoint(space, distribution, memory);
       for (const deterministic of [true, false]) {
         const policy = await loadPolicy(bytes);
-        const got = observations(11).map((o) => Array.from(policy.predict(o, { deterministic })));
+        const got = observations(11).map((o, t) => Array.from(policy.predict(o, { deterministic, episodeStarts: startsAt(t) })));
         policy.dispose();
         expect(got).toEqual(await agentPredictions(bytes, deterministic));
       }
@@ -85,28 +96,30 @@ describe('InferencePolicy (source)', () => {
 describe('webppo/inference (built)', () => {
   beforeAll(() => buildPackage(), 180_000);
 
-  it('the built entry, on its own wasm, predicts what the source Agent does', async () => {
-    const bytes = await checkpoint(Box(2, -1, 1), 'tanh_normal');
-    const dir = mkdtempSync(join(tmpdir(), 'webppo-inference-'));
-    writeFileSync(join(dir, 'cp.safetensors'), bytes);
-    writeFileSync(join(dir, 'obs.json'), JSON.stringify(observations(11).map((o) => Array.from(o))));
-    const script = `
-      import { readFileSync } from 'node:fs';
-      import { loadPolicy } from 'webppo/inference';
-      const dir = ${JSON.stringify(dir)};
-      const obs = JSON.parse(readFileSync(dir + '/obs.json', 'utf8'));
-      const out = {};
-      for (const deterministic of [true, false]) {
-        const policy = await loadPolicy(readFileSync(dir + '/cp.safetensors'));
-        out[deterministic] = obs.map((o) => Array.from(policy.predict(Float32Array.from(o), { deterministic })));
-      }
-      console.log(JSON.stringify(out));`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    const built = JSON.parse(run.stdout);
-    expect(built.true).toEqual(await agentPredictions(bytes, true));
-    expect(built.false).toEqual(await agentPredictions(bytes, false));
-  });
+  for (const [name, space, distribution, memory] of [['Box tanh_normal', Box(2, -1, 1), 'tanh_normal', undefined], ['Discrete, LSTM', Discrete(3), undefined, { cell: 'lstm', size: 8 }]] as const) {
+    it(`the built entry, on its own wasm, predicts what the source Agent does: ${name}`, async () => {
+      const bytes = await checkpoint(space, distribution, memory);
+      const dir = mkdtempSync(join(tmpdir(), 'webppo-inference-'));
+      writeFileSync(join(dir, 'cp.safetensors'), bytes);
+      writeFileSync(join(dir, 'obs.json'), JSON.stringify({ obs: observations(11).map((o) => Array.from(o)), starts: STARTS }));
+      const script = `
+        import { readFileSync } from 'node:fs';
+        import { loadPolicy } from 'webppo/inference';
+        const dir = ${JSON.stringify(dir)};
+        const { obs, starts } = JSON.parse(readFileSync(dir + '/obs.json', 'utf8'));
+        const out = {};
+        for (const deterministic of [true, false]) {
+          const policy = await loadPolicy(readFileSync(dir + '/cp.safetensors'));
+          out[deterministic] = obs.map((o, t) => Array.from(policy.predict(Float32Array.from(o), { deterministic, episodeStarts: starts[t] ? Uint8Array.from(starts[t]) : undefined })));
+        }
+        console.log(JSON.stringify(out));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      const built = JSON.parse(run.stdout);
+      expect(built.true).toEqual(await agentPredictions(bytes, true));
+      expect(built.false).toEqual(await agentPredictions(bytes, false));
+    });
+  }
 
   it(`bundles to at most ${INFERENCE_BUDGET_GZIP / 1024} KB gzip with its wasm, with no WGSL and no trainer`, async () => {
     const { code, gzip } = await measureInferenceBundle(join(REPO_ROOT, 'dist'));
