@@ -321,7 +321,7 @@ export class OpponentPolicy {
       return undefined;
     }
     if (!t) throw new CheckpointError(`checkpoint: tensor ${name} is missing (a recurrent self-play opponent's states)`, name);
-    if (t.dtype !== 'F32' || t.shape.length !== 2 || t.shape[0] !== this.slots || t.shape[1] !== S) throw new CheckpointError(`checkpoint: tensor ${name}: expected F32 [${this.slots}, ${S}], got ${t.dtype} [${t.shape}]`, name);
+    if (t.dtype !== 'F32' || t.shape.length !== 2 || t.shape[0] !== this.slots || t.shape[1] !== S) throw new CheckpointError(`checkpoint: tensor ${name}: expected F32 [${this.slots}, ${S}], got ${t.dtype} [${t.shape.join(', ')}]`, name);
     const data = t.data as Float32Array;
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) throw new CheckpointError(`checkpoint: tensor ${name}[${i}]: expected a finite number, got ${data[i]}`, name);
