@@ -239,17 +239,14 @@ export class AgentSelfPlay {
 
   /**
    * Hands every opponent team's slots to its driver (the learning team's back to the learner). After a team
-   * change, the team that stopped learning and the one that starts forget their opponent states: the first
-   * is driven from a zero state (what it carried last as an opponent is stale), the second's wait unused.
+   * change, the team that stopped learning is driven from zero states: what it carried when it last played
+   * as an opponent is stale. (A learning team's opponent states are never stepped.)
    */
   private attach(): void {
     for (const off of this.detach.splice(0)) off();
     const { teams } = this.state.options;
     const learning = this.state.learningTeam;
-    if (this.drivenFor !== learning) {
-      if (this.drivenFor >= 0) this.policies[this.drivenFor].resetStates();
-      this.policies[learning].resetStates();
-    }
+    if (this.drivenFor >= 0 && this.drivenFor !== learning) this.policies[this.drivenFor].resetStates();
     this.reattach = false;
     for (let t = 0; t < teams; t++) {
       if (t === learning) continue;
