@@ -33,12 +33,12 @@ function options(numAgents: number, network: AgentOptions['network'], selfPlay: 
 }
 
 /** Tick t's game inputs, whatever the agents did: observations, rewards and episode ends drawn from (seed, t). */
-function inputs(n: number, seed: number, t: number) {
+function inputs(n: number, seed: number, t: number, ends = 1) {
   const rng = new PCG32(seed, t);
   const observations = Float32Array.from({ length: n * OBS }, () => rng.nextNormal());
   const rewards = Float32Array.from({ length: n }, () => rng.nextNormal());
-  const terminated = Uint8Array.from({ length: n }, () => (rng.nextFloat() < 0.05 ? 1 : 0));
-  const truncated = Uint8Array.from({ length: n }, () => (rng.nextFloat() < 0.03 ? 1 : 0));
+  const terminated = Uint8Array.from({ length: n }, () => (rng.nextFloat() < 0.05 * ends ? 1 : 0));
+  const truncated = Uint8Array.from({ length: n }, () => (rng.nextFloat() < 0.03 * ends ? 1 : 0));
   return { observations, rewards, terminated, truncated };
 }
 
@@ -140,23 +140,26 @@ interface Scenario {
   selfPlay: NonNullable<AgentOptions['selfPlay']>;
   ticks: number;
   churn: Record<number, Churn>;
+  /** How often episodes end (1: about one in 12 ticks per slot). */
+  ends: number;
 }
 
 const scenarios: Scenario[] = [
   {
     // Every swap draws the learner as it is now: other parameters each time.
     name: 'LSTM, two teams, every swap to the latest learner, team changes',
-    n: 4, network: lstm, ticks: 150,
+    n: 4, network: lstm, ticks: 150, ends: 1,
     selfPlay: { saveSteps: 1e6, swapSteps: 20, teamChange: 64, playAgainstLatestModelRatio: 1 },
     churn: { 10: { leave: 1 }, 14: { spawn: 1 }, 20: { take: 3 }, 26: { release: 3 }, 33: { cancel: true }, 90: { leave: 2 }, 95: { spawn: 2 }, 100: { take: 0 }, 104: { release: 0 }, 120: { cancel: true } },
   },
   {
     // The pool only ever holds the initial snapshot: a swap redraws the parameters a team plays (states kept),
-    // and a team that stops learning plays the parameters it played before (its old states are stale).
+    // and a team that stops learning plays the parameters it played before: what it carried then is stale
+    // (episodes are long here, so that states outlive a learning turn).
     name: 'shared GRU, three teams, swaps to the same snapshot, team changes',
-    n: 6, network: gru, ticks: 170,
+    n: 6, network: gru, ticks: 170, ends: 0.1,
     selfPlay: { teams: 3, saveSteps: 1e6, swapSteps: 20, teamChange: 48, playAgainstLatestModelRatio: 0 },
-    churn: { 12: { leave: 4 }, 15: { spawn: 4 }, 30: { take: 2 }, 37: { release: 2 }, 70: { cancel: true } },
+    churn: { 12: { leave: 4 }, 15: { spawn: 4 }, 30: { take: 2 }, 37: { release: 2 }, 165: { cancel: true } },
   },
 ];
 
@@ -179,7 +182,7 @@ describe('self-play with a recurrent policy', () => {
           if (churn?.spawn !== undefined) { byHand.alive[churn.spawn] = true; byHand.forget(churn.spawn); }
           if (churn?.take !== undefined) { byHand.held[churn.take] = true; byHand.forget(churn.take); }
           if (churn?.release !== undefined) { byHand.held[churn.release] = false; byHand.forget(churn.release); }
-          const game = inputs(s.n, 17, t);
+          const game = inputs(s.n, 17, t, s.ends);
           // A slot a player holds plays on: its state must start over because it was taken, not because its episode ended.
           for (let e = 0; e < s.n; e++) if (byHand.held[e]) game.terminated[e] = game.truncated[e] = 0;
           const expected = byHand.act(game.observations);
@@ -206,7 +209,9 @@ describe('self-play with a recurrent policy', () => {
             for (const event of events.slice(before)) {
               const kept = byHand.table.slice();
               byHand.changed(event, () => (s.selfPlay.playAgainstLatestModelRatio === 1 ? latest : initial));
-              if (event.swapped && !event.teamChanged && kept.some((x) => x !== 0) && byHand.table.some((x, i) => x === kept[i] && x !== 0)) keptAtSwap++;
+              // An opponent slot's state that went on through the swap (a learning team's wait, unused).
+              const opponentRow = (i: number) => Math.floor(i / byHand.S) % teams !== byHand.learning;
+              if (event.swapped && !event.teamChanged && byHand.table.some((x, i) => opponentRow(i) && x === kept[i] && x !== 0)) keptAtSwap++;
             }
           }
         }
