@@ -16,7 +16,9 @@ import { checksumAt, fileChecksum } from '../../src/policy/checkpoint.js';
 import { networkLayout, type PolicySpec } from '../../src/policy/network.js';
 import { readSafetensors, type Tensor, writeSafetensors } from '../../src/policy/safetensors.js';
 import { PCG32 } from '../../src/rng.js';
+import { PaddleDuel } from '../../src/envs/duel/paddle-duel.js';
 import { Box } from '../../src/spaces.js';
+import { train } from '../../src/train.js';
 
 beforeAll(() => init());
 
@@ -281,6 +283,21 @@ describe('self-play with a recurrent policy', () => {
     // Without them the file is refused, naming the tensor.
     await expect(Agent.load(edited((m) => m.delete(name)), { backend: 'cpu' })).rejects.toThrow(new RegExp(`${name} is missing`));
     original.dispose();
+  });
+
+  it('trains headless with train() on a two-team PaddleDuel, both sides taking turns learning', async () => {
+    const duel = new PaddleDuel({ maxSteps: 30 });
+    const agent = await Agent.create({
+      observationSpace: duel.observationSpace('left'), actionSpace: duel.actionSpace('left'), numAgents: 2, backend: 'cpu', seed: 5,
+      network: lstm, ppo: { numSteps: 16, numMinibatches: 2 }, selfPlay: { saveSteps: 32, swapSteps: 32, teamChange: 64, window: 3 },
+    });
+    const teams = new Set<number>();
+    agent.on('update', (e) => teams.add(e.selfPlay!.learningTeam));
+    const result = await train(agent, duel, { totalSteps: 400 });
+    expect(result.steps).toBeGreaterThanOrEqual(400);
+    expect(teams).toEqual(new Set([0, 1]));
+    expect(agent.selfPlay!.elo).not.toBe(1200);
+    agent.dispose();
   });
 
   it('a feed-forward self-play checkpoint holds no opponent states', async () => {

@@ -381,7 +381,7 @@ describe('OpponentPolicy with a recurrent policy (network.memory)', () => {
     expect(carried.some((x) => x !== 0)).toBe(true);
     opponent.load(a.slice());
     expect(opponent.states).toEqual(carried);
-    const zero = a.findIndex((x) => x === 0);
+    const zero = a.indexOf(0);
     expect(zero).toBeGreaterThanOrEqual(0);
     const negativeZero = a.slice();
     negativeZero[zero] = -0;
