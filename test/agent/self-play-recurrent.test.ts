@@ -233,7 +233,7 @@ describe('self-play with a recurrent policy', () => {
 
   it('resumes bit-exact from a save mid-game, opponents\' states included (and they matter)', async () => {
     const s = scenarios[0];
-    const churn = { ...s.churn, 62: { leave: 3 }, 66: { spawn: 3 } };
+    const churn: Record<number, Churn> = { ...s.churn, 62: { leave: 3 }, 66: { spawn: 3 } };
     const run = async (agent: Agent, from: number, to: number) => {
       const taken: number[][] = [];
       for (let t = from; t < to; t++) {
