@@ -1,6 +1,7 @@
 // Self-play opponents: OpponentPolicy acting for scattered slots against a plain CpuPolicy acting on the same
-// rows already packed (the floor: what the gather and scatter cost on top), and switching opponents by
-// load() against building a new CpuPolicy per snapshot (what one inference instance saves).
+// rows already packed (the floor: what the gather and scatter cost on top; with an LSTM, the slots' states are
+// gathered and scattered too, while the peer carries them in place), and switching opponents by load()
+// against building a new CpuPolicy per snapshot (what one inference instance saves).
 import { bench, do_not_optimize, group, run } from 'mitata';
 import { CpuPolicy, Discrete, init, initialParameters, networkLayout, OpponentPolicy, resolveNetworkSpec } from '../dist/index.js';
 
@@ -32,6 +33,20 @@ for (const slots of [8, 128]) {
   const cpu = new CpuPolicy(policy, { parameters: snapshots[0], seed: 1, maxAgents: half });
   const out = { actions: new Int32Array(half), logProbs: new Float32Array(half), values: new Float32Array(half) };
   pair(`act ${half} of ${slots} slots`, () => opponent.act(observations, rows, half, actions), () => cpu.act(packed, out));
+}
+
+{
+  const recurrent = { ...policy, network: resolveNetworkSpec({ hidden: [64], memory: { cell: 'lstm', size: 64 } }) };
+  const parameters = initialParameters(networkLayout(recurrent), 1);
+  const slots = 128, half = slots / 2;
+  const observations = Float32Array.from({ length: slots * OBS }, () => random() * 2 - 1);
+  const rows = Int32Array.from({ length: half }, (_, i) => 2 * i + 1);
+  const packed = Float32Array.from({ length: half * OBS }, (_, i) => observations[rows[Math.floor(i / OBS)] * OBS + (i % OBS)]);
+  const actions = new Int32Array(slots);
+  const opponent = new OpponentPolicy(recurrent, parameters, { maxRows: half, slots, seed: 1 });
+  const cpu = new CpuPolicy(recurrent, { parameters, seed: 1, maxAgents: half });
+  const out = { actions: new Int32Array(half), logProbs: new Float32Array(half), values: new Float32Array(half) };
+  pair(`act ${half} of ${slots} slots, LSTM 64`, () => opponent.act(observations, rows, half, actions), () => cpu.act(packed, out));
 }
 
 const opponent = new OpponentPolicy(policy, snapshots[0], { maxRows: 64 });

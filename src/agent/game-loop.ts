@@ -2,7 +2,8 @@
 // decision is staged in its slot's trajectory with the rewards that follow it, and closed stretches stream
 // into the rollout, whose full buffers go to the update loop. Slots come and go (spawn, leave), decide on
 // their own clocks, or are handed to heuristics and drivers. A recurrent policy's slots carry states (reset
-// where their trajectories end) and stream only whole segments. Nothing here allocates per tick.
+// where their trajectories end, the self-play opponents' with them) and stream only whole segments. Nothing
+// here allocates per tick.
 import { checkBoolean, checkInteger, checkKeys, checkNumber, fail, failState, UnknownOptionError } from '../errors.js';
 import { ObservationNormalizer, RewardScaler } from '../normalize.js';
 import { CheckpointError, type Tensor, type TensorData } from '../policy/safetensors.js';
@@ -207,6 +208,7 @@ export class GameLoop {
         if (direct) this.direct.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues);
         else staging.end(e, terminated[e] === 1, truncated[e] === 1, this.bootstrapValues[e]);
         this.inference.resetPlay(e);
+        this.selfPlay?.forget(e);
         this.slots.restart(e);
         episodes.end(e, terminated[e] === 1);
       }
@@ -240,6 +242,7 @@ export class GameLoop {
       staging.continues[e] = 0;
     }
     this.inference.resetPlay(); // every trajectory was cut: recurrent memories start over with the next ones
+    this.selfPlay?.forget();
     this.decided = 0;
     this.episodes.returns.fill(0);
     this.episodes.lengths.fill(0);
@@ -256,6 +259,7 @@ export class GameLoop {
     }
     slot = this.slots.spawn(slot);
     this.inference.resetPlay(slot);
+    this.selfPlay?.forget(slot);
     this.episodes.reset(slot);
     if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;
     return slot;
@@ -279,6 +283,7 @@ export class GameLoop {
     this.recording?.end(slot, !truncated, truncated);
     this.endStretch(slot);
     this.inference.resetPlay(slot);
+    this.selfPlay?.forget(slot);
     this.slots.alive[slot] = 0;
     if (this.rewardScaler) this.rewardScaler.returns[slot] = 0;
     if (inEpisode) this.episodes.end(slot, !truncated);
@@ -306,6 +311,8 @@ export class GameLoop {
   /** See Agent.setHeuristic. */
   setHeuristic(slot: number, heuristic: Heuristic | null, options?: HeuristicOptions): void {
     this.slots.setHeuristic(slot, heuristic, options);
+    // An opponent slot's frozen policy starts over after a heuristic held it, as the learner's does.
+    this.selfPlay?.forget(slot);
     if (heuristic === null) {
       this.recording?.end(slot, false, true);
       // An opponent slot taken from its driver while its team was learning goes back to the driver.

@@ -4,6 +4,11 @@
 // of the moment it was frozen), and are never stored. After each update the agent reports the steps it
 // trained on; swaps reload the opponents, and a team change moves the drivers to the new opponent teams
 // between two ticks (the agent ends the stored stretches of the slots that stop learning at that point).
+// A recurrent policy's opponent slots carry their own states, reset where the learner's are (episode end,
+// spawn, leave, cancelStep, a heuristic taking the slot) and wherever the slot's policy changes: a swap to
+// other parameters, or a team change moving the slot between the learner and a frozen opponent. (The
+// learner keeps its states across its own updates: each moves its weights one clipped step, and its rollout
+// stores the states it acted with; a swap jumps to another snapshot, possibly many updates apart.)
 import { checkInteger, checkOneOf, fail } from '../errors.js';
 import type { ObservationNormalizer, RunningStats } from '../normalize.js';
 import type { PolicySpec } from '../policy/network.js';
@@ -99,6 +104,8 @@ export class AgentSelfPlay {
   private readonly detach: (() => void)[] = [];
   /** The team whose slots the drivers leave to the learner now (lags `state.learningTeam` until a team change is applied). */
   private drivenFor = -1;
+  /** A heuristic let go of an opponent slot: the drivers take their slots again at the next settle(). */
+  private reattach = false;
   /** The learner frozen after an update (reused: self-play copies what it keeps). */
   private readonly frozen: Float32Array;
 
@@ -110,7 +117,7 @@ export class AgentSelfPlay {
     const { teams } = state.options;
     const size = host.numAgents / teams;
     const normalizeObservations = host.normalizer !== undefined;
-    this.policies = Array.from({ length: teams }, (_, t) => new OpponentPolicy(host.policy, state.snapshot(0).parameters, { maxRows: size, seed: opponentSeed(host.seed, t), normalizeObservations }));
+    this.policies = Array.from({ length: teams }, (_, t) => new OpponentPolicy(host.policy, state.snapshot(0).parameters, { maxRows: size, slots: host.numAgents, seed: opponentSeed(host.seed, t), normalizeObservations }));
     this.drivers = this.policies.map((p) => new OpponentDriver(this, p, size));
     this.frozen = new Float32Array(state.snapshot(0).parameters.length);
     this.loadOpponents();
@@ -171,9 +178,9 @@ export class AgentSelfPlay {
     return { ...changes, updates, selfPlay: this.state.summary() };
   }
 
-  /** Moves the drivers to the current opponent teams if the learning team changed and the agent is between ticks. */
+  /** Moves the drivers to the current opponent teams if the learning team changed (or a slot was released) and the agent is between ticks. */
   settle(): void {
-    if (this.drivenFor !== this.state.learningTeam && this.host.betweenTicks()) this.attach();
+    if ((this.drivenFor !== this.state.learningTeam || this.reattach) && this.host.betweenTicks()) this.attach();
   }
 
   /**
@@ -182,8 +189,17 @@ export class AgentSelfPlay {
    */
   released(slot: number): void {
     if (this.teamOf(slot) === this.drivenFor) return;
-    this.drivenFor = -1;
+    this.reattach = true;
     this.settle();
+  }
+
+  /**
+   * Forgets the recurrent opponent state of `slot` (its episode ended, its agent left or spawned, or a
+   * heuristic took or released it), or of every slot; nothing for a feed-forward policy. Allocates nothing.
+   */
+  forget(slot?: number): void {
+    if (slot === undefined) for (const p of this.policies) p.resetStates();
+    else this.policies[this.teamOf(slot)].resetStates(slot);
   }
 
   /**
@@ -202,7 +218,7 @@ export class AgentSelfPlay {
     return change;
   }
 
-  /** Checkpoint tensors: self-play's state, every team's opponent generator, and the uncounted opponent steps. */
+  /** Checkpoint tensors: self-play's state, every team's opponent generator (and recurrent states), and the uncounted opponent steps. */
   save(): Map<string, Tensor> {
     const tensors = this.state.state();
     this.policies.forEach((p, t) => { for (const [name, tensor] of p.state(t)) tensors.set(name, tensor); });
@@ -215,17 +231,23 @@ export class AgentSelfPlay {
     for (const p of this.policies) p.dispose();
   }
 
-  /** Loads every opponent team's chosen parameters into its policy. */
+  /** Loads every opponent team's chosen parameters into its policy (a team whose parameters change forgets its states). */
   private loadOpponents(): void {
     const learning = this.state.learningTeam;
     for (let t = 0; t < this.policies.length; t++) if (t !== learning) this.policies[t].load(this.state.opponent(t).parameters);
   }
 
-  /** Hands every opponent team's slots to its driver (the learning team's back to the learner). */
+  /**
+   * Hands every opponent team's slots to its driver (the learning team's back to the learner). After a team
+   * change, the team that stopped learning is driven from zero states: what it carried when it last played
+   * as an opponent is stale. (A learning team's opponent states are never stepped.)
+   */
   private attach(): void {
     for (const off of this.detach.splice(0)) off();
     const { teams } = this.state.options;
     const learning = this.state.learningTeam;
+    if (this.drivenFor >= 0 && this.drivenFor !== learning) this.policies[this.drivenFor].resetStates();
+    this.reattach = false;
     for (let t = 0; t < teams; t++) {
       if (t === learning) continue;
       const slots: number[] = [];

@@ -1,10 +1,11 @@
 // Self-play: the snapshot pool, ELO ratings, the save / swap / team-change schedule, and the frozen
 // opponents' batched CPU inference. How an agent drives it:
 //   create:  selfPlay = new SelfPlay(options, frozenPolicy(initialParameters, normalizerStats?), seed);
-//            opponent = new OpponentPolicy(policySpec, selfPlay.opponent(team).parameters, { maxRows, seed, normalizeObservations })
+//            opponent = new OpponentPolicy(policySpec, selfPlay.opponent(team).parameters, { maxRows, slots, seed, normalizeObservations })
 //            (one per opponent team; a two-team game has one)
 //   act:     learningTeam's slots act with the learner; each opponent team's slots with
 //            opponent.act(observations, rows, count, actions); their steps are not stored for training
+//            (a recurrent policy: opponent.resetStates(slot) where a slot's episode ends or its agent changes)
 //   game end: selfPlay.reportResult('win' | 'draw' | 'loss') from the learning team's side
 //   update:  changes = selfPlay.onTrainedSteps(learnerSteps, frozenPolicy(newParameters, normalizerStats?), opponentSteps);
 //            changes.swapped -> opponent.load(selfPlay.opponent(team).parameters) for every opponent team;

@@ -2,12 +2,15 @@
 // an opponent team holds. Changing the opponent copies parameters in; nothing is rebuilt, and after the
 // first call nothing is allocated. With observation normalization a frozen policy carries the statistics it
 // was trained with (after its network parameters), so an old snapshot never reads the learner's newer ones.
+// A recurrent policy (network.memory) carries one state per slot, as the learner does: loaded into the rows
+// that act, stepped, and written back, so slots that do not act keep theirs. A state only means something to
+// the weights that made it: loading different parameters starts every slot's state over from zero.
 import { CpuPolicy } from '../backend/cpu/inference.js';
 import { checkArray, checkBoolean, checkInteger, checkKeys, checkObject, fail, UnknownOptionError } from '../errors.js';
 import type { PolicySpec } from '../policy/network.js';
 import { CheckpointError, type Tensor } from '../policy/safetensors.js';
 import { MAX_TEAMS } from './options.js';
-import { opponentRngTensor } from './state.js';
+import { opponentMemoryTensor, opponentRngTensor } from './state.js';
 import { actionSize, logitCount } from '../spaces.js';
 import { normalizeValue, type RunningStats } from '../normalize.js';
 
@@ -15,6 +18,12 @@ import { normalizeValue, type RunningStats } from '../normalize.js';
 export interface OpponentPolicyOptions {
   /** The most rows one act() call acts for (the slots an opponent team can hold). */
   maxRows: number;
+  /**
+   * The most slots act()'s arrays hold (its `observations` rows): a recurrent policy keeps a state for each
+   * slot index below it.
+   * @default maxRows
+   */
+  slots?: number;
   /**
    * Seeds the action draws.
    * @default 0
@@ -72,7 +81,19 @@ export class OpponentPolicy {
   readonly policy: PolicySpec;
   /** The most rows one act() call acts for. */
   readonly maxRows: number;
+  /** The most slots act()'s arrays hold: the rows of {@link OpponentPolicy.states}. */
+  readonly slots: number;
+  /** Floats of one slot's recurrent state (each cell's h, then c for an LSTM); 0 for a feed-forward policy. */
+  readonly stateSize: number;
+  /**
+   * Each slot's recurrent state [slots, stateSize] (empty for a feed-forward policy): what the slot's next
+   * act() starts from. Written by act(), zeroed by {@link OpponentPolicy.resetStates} and by loading other
+   * parameters; a checkpoint keeps it (see {@link OpponentPolicy.state}).
+   */
+  readonly states: Float32Array;
   private readonly cpu: CpuPolicy;
+  /** The frozen policy loaded now (recurrent policies only: a load() of the same bits keeps the states). */
+  private readonly loaded: Float32Array | undefined;
   private readonly observationSize: number;
   private readonly actionSize: number;
   private readonly logits: number;
@@ -90,11 +111,13 @@ export class OpponentPolicy {
   /**
    * @param policy - The learner's policy spec (observation size, action space, network).
    * @param parameters - The opponent's frozen policy to start with (copied; see {@link frozenPolicy}).
-   * @param options - The most rows per call, the seed of the draws, and whether observations are normalized.
+   * @param options - The most rows per call, the slots act() is given, the seed of the draws, and whether
+   *   observations are normalized.
    */
   constructor(policy: PolicySpec, parameters: Float32Array, options: OpponentPolicyOptions) {
-    checkKeys('options', options, ['maxRows', 'seed', 'normalizeObservations'], 'option');
+    checkKeys('options', options, ['maxRows', 'slots', 'seed', 'normalizeObservations'], 'option');
     this.maxRows = checkInteger('options.maxRows', options.maxRows, 1, 1 << 20);
+    this.slots = checkInteger('options.slots', options.slots ?? this.maxRows, 1, 1 << 20);
     const normalize = checkBoolean('options.normalizeObservations', options.normalizeObservations ?? false);
     const seed = checkInteger('options.seed', options.seed ?? 0, 0);
     // The network's part goes to the constructor as it is (CpuPolicy checks it); the statistics are loaded next.
@@ -102,6 +125,9 @@ export class OpponentPolicy {
     const network = statistics > 0 && parameters.length > statistics ? parameters.subarray(0, parameters.length - statistics) : parameters;
     this.cpu = new CpuPolicy(policy, { parameters: network, seed, maxAgents: this.maxRows });
     this.policy = this.cpu.policy;
+    this.stateSize = this.cpu.stateSize;
+    this.states = new Float32Array(this.slots * this.stateSize);
+    this.loaded = this.stateSize > 0 ? parameters.slice() : undefined;
     if (normalize) {
       this.normalizer = { mean: new Float64Array(this.policy.observationSize), var: new Float64Array(this.policy.observationSize) };
       try {
@@ -134,7 +160,9 @@ export class OpponentPolicy {
 
   /**
    * Switches to another frozen policy (see {@link frozenPolicy}): copies its network parameters into the
-   * inference instance and, when it normalizes, its observation statistics. A malformed one changes nothing.
+   * inference instance and, when it normalizes, its observation statistics. A recurrent policy's slots start
+   * over from zero states when anything differs from the policy loaded now (a state made by other weights
+   * means nothing to these); loading the very same bits keeps them. A malformed one changes nothing.
    */
   load(parameters: Float32Array, field = 'parameters'): void {
     checkArray(field, parameters, Float32Array, this.parameterCount);
@@ -152,14 +180,41 @@ export class OpponentPolicy {
       }
     }
     this.cpu.setParameters(norm === undefined ? parameters : parameters.subarray(0, size));
+    const loaded = this.loaded;
+    if (loaded === undefined) return;
+    // The same policy is the same bits (a swap may draw the snapshot it already plays).
+    const before = new Int32Array(loaded.buffer, loaded.byteOffset, loaded.length);
+    const now = new Int32Array(parameters.buffer, parameters.byteOffset, parameters.length);
+    for (let i = 0; i < before.length; i++) {
+      if (before[i] !== now[i]) {
+        loaded.set(parameters);
+        this.states.fill(0);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Forgets recurrent states: `slot`'s (its episode ended, its agent left or spawned, or something else took
+   * it over), or every slot's without one. Nothing to do for a feed-forward policy. Allocates nothing.
+   */
+  resetStates(slot?: number): void {
+    if (slot === undefined) {
+      this.states.fill(0);
+      return;
+    }
+    checkInteger('slot', slot, 0, this.slots - 1);
+    this.states.fill(0, slot * this.stateSize, (slot + 1) * this.stateSize);
   }
 
   /**
    * Acts for the first `count` slots listed in `rows`: reads each slot's observation row of `observations`
    * (slots x observation size, raw: a policy that normalizes does it with its own frozen statistics), and writes each slot's action into its row of `actions` (slots x action size; for
-   * tanh_normal, the squashed action the game gets). Other rows of `actions` are left alone.
-   * @param observations - Every slot's observation row.
-   * @param rows - Slot indices acting now; the first `count` are read.
+   * tanh_normal, the squashed action the game gets). Other rows of `actions` are left alone. A recurrent
+   * policy steps each listed slot from its state in {@link OpponentPolicy.states} and keeps the new one there;
+   * the other slots' states wait.
+   * @param observations - Every slot's observation row (at most `options.slots` slots for a recurrent policy).
+   * @param rows - Slot indices acting now, each at most once; the first `count` are read.
    * @param count - How many slots act (0 to maxRows).
    * @param actions - Every slot's action row (Int32Array for discrete spaces, Float32Array for Box).
    * @param options - Masks and deterministic play.
@@ -168,6 +223,7 @@ export class OpponentPolicy {
     const obsSize = this.observationSize;
     if (!(observations instanceof Float32Array) || observations.length === 0 || observations.length % obsSize !== 0) fail('observations', `a Float32Array of slots x ${obsSize} floats`, observations);
     const slots = observations.length / obsSize;
+    if (this.stateSize > 0 && slots > this.slots) fail('observations', `a Float32Array of at most ${this.slots} slots (options.slots: each keeps its recurrent state) x ${obsSize} floats`, observations);
     if (!(rows instanceof Int32Array)) fail('rows', 'an Int32Array of slot indices', rows);
     checkInteger('count', count, 0, Math.min(this.maxRows, rows.length));
     const per = this.actionSize;
@@ -211,7 +267,10 @@ export class OpponentPolicy {
     }
     this.actOptions.masks = masks === undefined ? undefined : this.view(this.maskViews, this.gatheredMasks, count, L);
     this.actOptions.deterministic = deterministic;
+    // Each acting row starts from its slot's state and leaves the state it carries out there.
+    if (this.stateSize > 0) this.cpu.loadStates(this.states, rows, count);
     this.cpu.actPrevalidated(this.view(this.views, gathered, count, obsSize), this.out, this.actOptions);
+    if (this.stateSize > 0) this.cpu.storeStates(this.states, rows, count);
     const source = this.out.squashedActions ?? this.out.actions;
     for (let i = 0; i < count; i++) {
       const to = rows[i] * per;
@@ -220,20 +279,24 @@ export class OpponentPolicy {
   }
 
   /**
-   * The action draws' generator as a checkpoint tensor, `self_play.opponent_rng.<team>`: restored by
-   * `restore`, the same draws follow.
-   * @param team - The opponent team this policy acts for (names the tensor).
+   * The action draws' generator as a checkpoint tensor, `self_play.opponent_rng.<team>`, and a recurrent
+   * policy's slot states as `self_play.opponent_memory.<team>` (F32 [slots, stateSize]): restored by
+   * `restore`, the same draws and actions follow.
+   * @param team - The opponent team this policy acts for (names the tensors).
    */
   state(team: number): Map<string, Tensor> {
     checkInteger('team', team, 0, MAX_TEAMS - 1);
     const words = new Int32Array(4);
     new BigUint64Array(words.buffer).set(this.cpu.getRngState());
-    return new Map([[opponentRngTensor(team), { dtype: 'I32', shape: [4], data: words }]]);
+    const tensors = new Map<string, Tensor>([[opponentRngTensor(team), { dtype: 'I32', shape: [4], data: words }]]);
+    if (this.stateSize > 0) tensors.set(opponentMemoryTensor(team), { dtype: 'F32', shape: [this.slots, this.stateSize], data: this.states.slice() });
+    return tensors;
   }
 
   /**
-   * Restores the generator saved by `state(team)` from a checkpoint's tensors; a missing or malformed tensor
-   * throws a CheckpointError naming it, and changes nothing.
+   * Restores what `state(team)` saved from a checkpoint's tensors (the parameters come from self-play's
+   * state: load them first, since loading other parameters forgets the states); a missing or malformed
+   * tensor throws a CheckpointError naming it, and changes nothing.
    */
   restore(tensors: ReadonlyMap<string, Tensor>, team: number): void {
     checkInteger('team', team, 0, MAX_TEAMS - 1);
@@ -243,7 +306,27 @@ export class OpponentPolicy {
     if (t.dtype !== 'I32' || t.shape.length !== 1 || t.shape[0] !== 4) throw new CheckpointError(`checkpoint: tensor ${name}: expected I32 [4], got ${t.dtype} [${t.shape}]`, name);
     const [state, inc] = new BigUint64Array((t.data as Int32Array).slice().buffer);
     if ((inc & 1n) === 0n) throw new CheckpointError(`checkpoint: tensor ${name}: expected a PCG32 state whose increment is odd, got increment ${inc}`, name);
+    const states = this.savedStates(tensors, team);
     this.cpu.setRngState([state, inc]);
+    if (states !== undefined) this.states.set(states);
+  }
+
+  /** The checked `self_play.opponent_memory.<team>` of a recurrent policy (undefined for a feed-forward one, which has none). */
+  private savedStates(tensors: ReadonlyMap<string, Tensor>, team: number): Float32Array | undefined {
+    const name = opponentMemoryTensor(team);
+    const t = tensors.get(name);
+    const S = this.stateSize;
+    if (S === 0) {
+      if (t !== undefined) throw new CheckpointError(`checkpoint: tensor ${name}: expected none (the policy has no recurrent memory), got ${t.dtype} [${t.shape}]`, name);
+      return undefined;
+    }
+    if (!t) throw new CheckpointError(`checkpoint: tensor ${name} is missing (a recurrent self-play opponent's states)`, name);
+    if (t.dtype !== 'F32' || t.shape.length !== 2 || t.shape[0] !== this.slots || t.shape[1] !== S) throw new CheckpointError(`checkpoint: tensor ${name}: expected F32 [${this.slots}, ${S}], got ${t.dtype} [${t.shape.join(', ')}]`, name);
+    const data = t.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new CheckpointError(`checkpoint: tensor ${name}[${i}]: expected a finite number, got ${data[i]}`, name);
+    }
+    return data;
   }
 
   /** Frees the wasm memory. */

@@ -19,6 +19,11 @@ export function opponentRngTensor(team: number): string {
   return `self_play.opponent_rng.${team}`;
 }
 
+/** The name of a recurrent opponent team's slot states (saved by OpponentPolicy, not by SelfPlay). */
+export function opponentMemoryTensor(team: number): string {
+  return `self_play.opponent_memory.${team}`;
+}
+
 /** The order of `self_play.counters`. */
 const COUNTERS = ['trainedSteps', 'opponentSteps', 'lastSave', 'lastSwap', 'lastTeamChange', 'learningTeam', 'nextSlot'] as const;
 const LEARNING = -2;
@@ -88,10 +93,10 @@ export interface DecodedSelfPlay {
  */
 export function decodeSelfPlay(options: ResolvedSelfPlayOptions, parameterCount: number, tensors: ReadonlyMap<string, Tensor>): DecodedSelfPlay {
   const { teams, window } = options;
-  const opponentRngs = Array.from({ length: teams }, (_, t) => opponentRngTensor(t));
+  const opponentTensors = Array.from({ length: teams }, (_, t) => [opponentRngTensor(t), opponentMemoryTensor(t)]).flat();
   for (const name of tensors.keys()) {
-    if (name.startsWith('self_play.') && !(SELF_PLAY_TENSORS as readonly string[]).includes(name) && !opponentRngs.includes(name)) {
-      bad(name, `a self-play tensor (${SELF_PLAY_TENSORS.join(', ')}, self_play.opponent_rng.<team>)`, 'an unknown tensor');
+    if (name.startsWith('self_play.') && !(SELF_PLAY_TENSORS as readonly string[]).includes(name) && !opponentTensors.includes(name)) {
+      bad(name, `a self-play tensor (${SELF_PLAY_TENSORS.join(', ')}, self_play.opponent_rng.<team>, self_play.opponent_memory.<team>)`, 'an unknown tensor');
     }
   }
   const P = parameterCount;

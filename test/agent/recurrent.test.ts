@@ -329,9 +329,12 @@ describe('recurrent agent: playing a checkpoint', () => {
 });
 
 describe('recurrent agent: options', () => {
-  it('rejects what a recurrent network cannot train with, naming the field', async () => {
+  it('rejects what a recurrent network cannot train with, naming the field, and takes self-play', async () => {
     await expect(Agent.create(options({ ppo: { numSteps: 8, numMinibatches: 4 } }))).rejects.toThrow(/ppo.numMinibatches: expected at most numAgents = 3 for a recurrent network/);
-    await expect(Agent.create(options({ numAgents: 2, ppo: { numSteps: 8, numMinibatches: 2 }, selfPlay: {} }))).rejects.toThrow(/selfPlay: expected undefined for a recurrent network/);
+    // Self-play takes recurrent networks (its opponents carry their own states: test/agent/self-play-recurrent.test.ts).
+    const selfPlay = await Agent.create(options({ numAgents: 2, ppo: { numSteps: 8, numMinibatches: 2 }, selfPlay: {} }));
+    expect(selfPlay.selfPlay?.learningTeam).toBe(0);
+    selfPlay.dispose();
     await expect(Agent.create(options({ behavioralCloning: { demonstrations: [] as never } }))).rejects.toThrow(/behavioralCloning/);
     // Left to its default, numMinibatches fits the agents.
     const two = await Agent.create(options({ numAgents: 2, ppo: { numSteps: 8 } }));

@@ -10,7 +10,7 @@ import { init, wasm } from '../../src/init.js';
 import { initialParameters } from '../../src/policy/init.js';
 import { networkLayout, type PolicySpec, resolveNetworkSpec } from '../../src/policy/network.js';
 import { PCG32 } from '../../src/rng.js';
-import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.js';
+import { readSafetensors, type Tensor, writeSafetensors } from '../../src/policy/safetensors.js';
 import { OpponentPolicy, SelfPlay } from '../../src/selfplay/index.js';
 import { frozenPolicy } from '../../src/selfplay/opponent-policy.js';
 import { type ActionSpace, actionSize, Box, Discrete, logitCount, MultiDiscrete } from '../../src/spaces.js';
@@ -274,6 +274,212 @@ describe('OpponentPolicy', () => {
     expect(Array.from(actions)).toEqual(new Array(SLOTS).fill(-1));
     expect(() => new OpponentPolicy(policy, new Float32Array(3), { maxRows: 4 })).toThrow(/^parameters.length: expected \d+, got 3/);
     expect(() => new OpponentPolicy(policy, initialParameters(networkLayout(policy), 1), { maxRows: 0 })).toThrow(/^options.maxRows: expected an integer in \[1, 1048576\], got 0/);
+    opponent.dispose();
+  });
+});
+
+/**
+ * The reference for a recurrent OpponentPolicy: a plain CpuPolicy with the same seed and the same frozen
+ * parameters, acting on the listed rows only, with the slots' states kept by the test in its own table
+ * (gathered into the CpuPolicy with setStates, read back with copyStates) and reset by the test's own rules.
+ */
+class SteppedByHand {
+  readonly cpu: CpuPolicy;
+  readonly table: Float32Array;
+  private loaded: Float32Array;
+  constructor(readonly policy: PolicySpec, parameters: Float32Array, seed: number, readonly S: number) {
+    this.cpu = new CpuPolicy(policy, { parameters, seed, maxAgents: SLOTS });
+    this.table = new Float32Array(SLOTS * S);
+    this.loaded = parameters;
+  }
+
+  /** Other parameters forget every slot's state; the same values keep them. */
+  load(parameters: Float32Array): void {
+    if (parameters.some((x, i) => x !== this.loaded[i])) this.table.fill(0);
+    this.loaded = parameters;
+    this.cpu.setParameters(parameters);
+  }
+
+  act(observations: Float32Array, rows: number[], deterministic: boolean): number[][] {
+    const S = this.S, per = actionSize(this.policy.actionSpace);
+    if (rows.length === 0) return [];
+    this.cpu.setStates(new Float32Array(rows.flatMap((r) => Array.from(this.table.subarray(r * S, (r + 1) * S)))));
+    const expected = reference(this.cpu, this.policy, observations, rows, deterministic);
+    const after = new Float32Array(rows.length * S);
+    this.cpu.copyStates(after);
+    rows.forEach((r, i) => this.table.set(after.subarray(i * S, (i + 1) * S), r * S));
+    return expected.map((a) => a.slice(0, per));
+  }
+}
+
+describe('OpponentPolicy with a recurrent policy (network.memory)', () => {
+  const recurrent = (cell: 'lstm' | 'gru', shared: boolean): PolicySpec => ({
+    observationSize: 5, actionSpace: Box([2], -1, 1), network: resolveNetworkSpec({ hidden: [6], shared, memory: { cell, size: 4 } }),
+  });
+
+  for (const [cell, shared] of [['lstm', false], ['gru', true]] as const) {
+    it(`${cell}${shared ? ', shared' : ''}: each slot steps its own state, as a CpuPolicy stepped by hand does, through resets and loads`, () => {
+      const policy = recurrent(cell, shared);
+      const layout = networkLayout(policy);
+      const S = layout.stateSize;
+      expect(S).toBeGreaterThan(0);
+      const [a, b] = [initialParameters(layout, 3), initialParameters(layout, 4)];
+      fc.assert(fc.property(fc.integer({ min: 0, max: 1 << 20 }), (seed) => {
+        const opponent = new OpponentPolicy(policy, a, { maxRows: 5, slots: SLOTS, seed });
+        const byHand = new SteppedByHand(policy, a, seed, S);
+        const rng = new PCG32(seed, 11);
+        const actions = new Float32Array(SLOTS * 2);
+        let carried = 0;
+        try {
+          expect(opponent.stateSize).toBe(S);
+          expect(opponent.states.length).toBe(SLOTS * S);
+          for (let step = 0; step < 30; step++) {
+            const event = rng.nextU32() % 10;
+            if (event === 0) {
+              const slot = rng.nextU32() % SLOTS;
+              opponent.resetStates(slot);
+              byHand.table.fill(0, slot * S, (slot + 1) * S);
+            } else if (event === 1) {
+              opponent.resetStates();
+              byHand.table.fill(0);
+            } else if (event === 2) {
+              // Other parameters, or the very same ones again (a swap that redraws the snapshot it plays).
+              const next = [a, b, b.slice()][rng.nextU32() % 3];
+              opponent.load(next);
+              byHand.load(next);
+            }
+            // Up to maxRows distinct slots, in any order: the others keep their states.
+            const order = Array.from({ length: SLOTS }, (_, i) => i).sort(() => rng.nextFloat() - 0.5);
+            const rows = order.slice(0, rng.nextU32() % 6);
+            const deterministic = rng.nextFloat() < 0.5;
+            const observations = randomObservations(seed + step);
+            actions.fill(-9);
+            opponent.act(observations, Int32Array.from([...rows, ...order.slice(rows.length)]), rows.length, actions, { deterministic });
+            const expected = byHand.act(observations, rows, deterministic);
+            rows.forEach((slot, i) => expect(Array.from(actions.subarray(slot * 2, slot * 2 + 2))).toEqual(expected[i]));
+            for (let s = 0; s < SLOTS; s++) if (!rows.includes(s)) expect(Array.from(actions.subarray(s * 2, s * 2 + 2))).toEqual([-9, -9]);
+            expect(Array.from(opponent.states)).toEqual(Array.from(byHand.table));
+            if (byHand.table.some((x) => x !== 0)) carried++;
+          }
+          expect(carried).toBeGreaterThan(10); // states were carried, not left at zero
+        } finally {
+          opponent.dispose();
+          byHand.cpu.dispose();
+        }
+      }), { numRuns: 6 });
+    });
+  }
+
+  it('keeps its states when loaded with the same bits and forgets them for any other bit, -0 included', () => {
+    const policy = recurrent('lstm', false);
+    const layout = networkLayout(policy);
+    const a = initialParameters(layout, 5);
+    const opponent = new OpponentPolicy(policy, a, { maxRows: 2, slots: 3 });
+    const act = () => opponent.act(randomObservations(1).subarray(0, 15), Int32Array.of(2, 0), 2, new Float32Array(6));
+    act();
+    const carried = opponent.states.slice();
+    expect(carried.some((x) => x !== 0)).toBe(true);
+    opponent.load(a.slice());
+    expect(opponent.states).toEqual(carried);
+    const zero = a.indexOf(0);
+    expect(zero).toBeGreaterThanOrEqual(0);
+    const negativeZero = a.slice();
+    negativeZero[zero] = -0;
+    opponent.load(negativeZero);
+    expect(Array.from(opponent.states)).toEqual(new Array(carried.length).fill(0));
+    opponent.dispose();
+  });
+
+  it('saves its states beside its generator: a restored opponent acts the same; a missing or bad state tensor is named and changes nothing', () => {
+    const policy = recurrent('gru', false);
+    const layout = networkLayout(policy);
+    const sp = new SelfPlay({}, initialParameters(layout, 1));
+    const first = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4, slots: SLOTS, seed: 8 });
+    const rows = Int32Array.of(3, 1, 7, 8);
+    const actions = new Float32Array(SLOTS * 2);
+    for (let step = 0; step < 5; step++) first.act(randomObservations(step), rows, 2 + (step % 3), actions);
+    const saved = new Map([...sp.state(), ...first.state(1)]);
+    const memory = saved.get('self_play.opponent_memory.1')!;
+    expect(memory.shape).toEqual([SLOTS, layout.stateSize]);
+    expect(Array.from(memory.data).some((x) => x !== 0)).toBe(true);
+    const tensors = readSafetensors(writeSafetensors(saved)).tensors;
+    expect(SelfPlay.restore(sp.options, layout.size, tensors).summary()).toEqual(sp.summary());
+    const second = new OpponentPolicy(policy, sp.opponent().parameters, { maxRows: 4, slots: SLOTS, seed: 99 });
+    const untouched = () => [Array.from(second.states), ...second.state(1).values()];
+    const before = untouched();
+    const edited = (name: string, tensor?: Tensor) => {
+      const copy = new Map(tensors);
+      if (tensor === undefined) copy.delete(name);
+      else copy.set(name, tensor);
+      return copy;
+    };
+    const nan = Float32Array.from(memory.data as Float32Array);
+    nan[5] = NaN;
+    const bad: [ReadonlyMap<string, Tensor>, RegExp][] = [
+      [edited('self_play.opponent_memory.1'), /^checkpoint: tensor self_play.opponent_memory.1 is missing/],
+      [edited('self_play.opponent_memory.1', { ...memory, shape: [SLOTS - 1, layout.stateSize], data: nan.subarray(layout.stateSize) }), /self_play.opponent_memory.1: expected F32 \[9, \d+\], got F32 \[8, \d+\]/],
+      [edited('self_play.opponent_memory.1', { ...memory, data: nan }), /self_play.opponent_memory.1\[5\]: expected a finite number, got NaN/],
+    ];
+    for (const [map, message] of bad) {
+      expect(() => second.restore(map, 1)).toThrow(message);
+      expect(untouched()).toEqual(before);
+    }
+    second.restore(tensors, 1);
+    const draws = (p: OpponentPolicy) => Array.from({ length: 20 }, (_, step) => {
+      const out = new Float32Array(SLOTS * 2);
+      p.act(randomObservations(10 + step), rows, 1 + (step % 4), out);
+      return Array.from(out);
+    });
+    expect(draws(second)).toEqual(draws(first));
+    // A feed-forward policy has no states to restore: a state tensor for it is refused.
+    const plain = spec(Discrete(3));
+    const feedForward = new OpponentPolicy(plain, initialParameters(networkLayout(plain), 1), { maxRows: 2 });
+    expect(feedForward.stateSize).toBe(0);
+    expect([...feedForward.state(1).keys()]).toEqual(['self_play.opponent_rng.1']);
+    expect(() => feedForward.restore(tensors, 1)).toThrow(/self_play.opponent_memory.1: expected none/);
+    feedForward.dispose();
+    first.dispose();
+    second.dispose();
+  });
+
+  it('acts for at most options.slots slots, and names a bad slot to reset', () => {
+    const policy = recurrent('lstm', true);
+    const opponent = new OpponentPolicy(policy, initialParameters(networkLayout(policy), 2), { maxRows: 2, slots: 4 });
+    expect(() => opponent.act(randomObservations(1), Int32Array.of(0), 1, new Float32Array(SLOTS * 2))).toThrow(/^observations: expected a Float32Array of at most 4 slots/);
+    expect(() => opponent.resetStates(4)).toThrow(/^slot: expected an integer in \[0, 3\], got 4/);
+    expect(() => new OpponentPolicy(policy, initialParameters(networkLayout(policy), 2), { maxRows: 2, slots: 0 })).toThrow(/^options.slots: expected an integer/);
+    opponent.dispose();
+  });
+
+  it('allocates no wasm memory and nothing on the JS heap while stepping, resetting and loading states', async () => {
+    const policy = recurrent('lstm', false);
+    const layout = networkLayout(policy);
+    const [a, b] = [initialParameters(layout, 5), initialParameters(layout, 6)];
+    const opponent = new OpponentPolicy(policy, a, { maxRows: 4, slots: SLOTS, seed: 1 });
+    const observations = randomObservations(2);
+    const rows = Int32Array.of(8, 1, 4, 6);
+    const actions = new Float32Array(SLOTS * 2);
+    const options = { deterministic: false };
+    const tick = (i: number) => {
+      if (i % 97 === 0) opponent.resetStates(i % SLOTS);
+      opponent.act(observations, rows, 1 + (i & 3), actions, options);
+    };
+    for (let i = 0; i < 50_000; i++) tick(i);
+    const memory = wasm().memory;
+    const buffer = memory.buffer;
+    for (let i = 0; i < 20; i++) opponent.load(i % 2 === 0 ? b : a); // a load compares bits (not per tick)
+    const collections: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) collections.push(entry.startTime);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    const start = performance.now();
+    for (let i = 0; i < 100_000; i++) tick(i);
+    const end = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    observer.disconnect();
+    expect(collections.filter((t) => t >= start && t <= end)).toEqual([]);
+    expect(memory.buffer).toBe(buffer);
     opponent.dispose();
   });
 });
