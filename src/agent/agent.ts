@@ -484,8 +484,6 @@ export class Agent {
    */
   pretrain(demonstrations: Demonstration | readonly Demonstration[], options: PretrainOptions): Promise<PretrainEpoch[]> {
     this.live();
-    const memory = this.options.network.memory;
-    if (memory !== undefined) fail('network.memory', 'a feed-forward network for pretrain (behaviour cloning trains on independent steps, without their recurrent states)', memory);
     const updates = this.updateLoop;
     const run = updates.chain.then(() => {
       this.live();
@@ -499,7 +497,7 @@ export class Agent {
   private imitationHost(): ImitationHost {
     return imitationHost({
       trainer: () => this.trainer, observationSpace: this.observationSpace, actionSpace: this.actionSpace,
-      observationSize: this.observationSize, normalizer: this.loop.obsNorm,
+      memory: this.options.network.memory, observationSize: this.observationSize, normalizer: this.loop.obsNorm,
       parametersChanged: (parameters, optimizer) => this.updateLoop.parametersChanged(parameters, optimizer),
     });
   }

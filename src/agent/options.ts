@@ -166,20 +166,21 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const decisionPeriod = checkInteger('decisionPeriod', options.decisionPeriod ?? 1, 1);
   const selfPlay = resolveAgentSelfPlay(options.selfPlay, numAgents);
   const behavioralCloning = checkBehavioralCloning(options.behavioralCloning);
-  if (network.memory !== undefined) checkRecurrent(numAgents, ppo.numMinibatches, selfPlay, behavioralCloning);
+  if (network.memory !== undefined) checkRecurrent(numAgents, ppo.numMinibatches, selfPlay);
   checkLogOptions(options);
   return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, selfPlay, behavioralCloning, logLevel: options.logLevel, logger: options.logger };
 }
 
 /**
  * What a recurrent network (network.memory) needs of the other options: minibatches of whole agent segments
- * (at most one per agent), and none of what still treats steps as independent rows or acts with another policy.
+ * (at most one per agent), and no frozen opponents (they act with another policy, without recurrent states).
+ * Behaviour cloning replays demonstrations as sequences (on the CPU backend; WebGPU refuses it when the
+ * agent builds its cloning).
  */
-function checkRecurrent(numAgents: number, numMinibatches: number, selfPlay: unknown, behavioralCloning: unknown): void {
+function checkRecurrent(numAgents: number, numMinibatches: number, selfPlay: unknown): void {
   const why = 'for a recurrent network (network.memory)';
   if (numMinibatches > numAgents) fail('ppo.numMinibatches', `at most numAgents = ${numAgents} ${why}: each minibatch is made of whole agent segments`, numMinibatches);
   if (selfPlay !== undefined) fail('selfPlay', `undefined ${why}: frozen opponents do not carry recurrent states yet`, 'a self-play setting');
-  if (behavioralCloning !== undefined) fail('behavioralCloning', `undefined ${why}: behaviour cloning trains on independent steps, without their recurrent states`, 'a cloning setting');
 }
 
 // Infinity has no JSON form: it travels as a string.

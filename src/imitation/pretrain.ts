@@ -9,13 +9,18 @@ import { sameSpace } from '../policy/checkpoint.js';
 import { PCG32 } from '../rng.js';
 import { demonstrationBatch } from './demo-batch.js';
 import type { Demonstration } from './demonstration.js';
-import { freshOptimizer, parameterCount, shuffledPlan, type ImitationHost } from './host.js';
+import { cloningUnits, freshOptimizer, parameterCount, shuffledPlan, type ImitationHost } from './host.js';
+import { refuseRecurrentImitation } from '../backend/imitation.js';
 
 /** How pretrain() trains. */
 export interface PretrainOptions {
   /** Passes over every demonstrated step. */
   epochs: number;
-  /** Steps per minibatch (one Adam step each; at most all steps); an epoch runs floor(steps / batchSize) of them. */
+  /**
+   * Steps per minibatch (one Adam step each; at most all steps); an epoch runs floor(steps / batchSize) of them.
+   * A recurrent network's minibatches are whole sequences of `network.memory.sequenceLength` steps: as many as
+   * fit in batchSize (at least one).
+   */
   batchSize: number;
   /**
    * Adam step size.
@@ -58,6 +63,7 @@ const KNOWN = ['epochs', 'batchSize', 'learningRate', 'critic', 'criticCoef', 'g
 
 /** Checks demonstrations against the host's spaces and turns them into the rows the trainer clones. */
 export function hostBatch(host: ImitationHost, demonstrations: Demonstration | readonly Demonstration[], gamma: number): DemoBatch {
+  refuseRecurrentImitation(host.memory, host.trainer.backend); // before the demonstrations join any statistics
   const list = Array.isArray(demonstrations) ? demonstrations : [demonstrations as Demonstration];
   list.forEach((d, i) => {
     if (!sameSpace(d.observationSpace, host.observationSpace)) fail(`demonstrations[${i}].observationSpace`, "the agent's observation space", d.observationSpace);
@@ -85,6 +91,7 @@ export async function pretrain(host: ImitationHost, demonstrations: Demonstratio
   const seed = o.seed === undefined ? 0 : checkInteger('options.seed', o.seed, 0, 0xffffffff);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') fail('options.onProgress', 'a function', o.onProgress);
   const batch = hostBatch(host, demonstrations, gamma);
+  const units = cloningUnits(host, batch, batchSize);
   const rng = new PCG32(seed, 0xbc);
   const trainer = host.trainer;
   const ppoOptimizer = await trainer.getOptimizerState();
@@ -92,8 +99,7 @@ export async function pretrain(host: ImitationHost, demonstrations: Demonstratio
   const history: PretrainEpoch[] = [];
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const size = Math.min(batchSize, batch.rows);
-      const plan = shuffledPlan(batch.rows, 1, Math.floor(batch.rows / size), size, rng);
+      const plan = shuffledPlan(units.count, 1, Math.floor(units.count / units.perMinibatch), units.perMinibatch, rng, units.unit);
       const stats = await trainer.imitate(batch, plan, { criticCoef: critic ? criticCoef : 0, ...(learningRate === undefined ? {} : { learningRate }) });
       const entry = { ...stats, epoch, epochs };
       history.push(entry);
