@@ -2,6 +2,7 @@
 // recorded agent's stream whole and stops the state's gradient at sequence starts): computeImitationGradients
 // for every case of test/oracle/recurrent-bc-cases.ts, one imitate step over every sequence against the
 // oracle's gradient and Adam step, the sequence layout, and the refusals (WebGPU, a demonstration without streams).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/init.js';
 import { createCpuTrainer } from '../../src/backend/cpu/trainer.js';
@@ -13,7 +14,9 @@ import { sharedTestDevice } from '../helpers/gpu.js';
 import { oracleRecurrentImitationLoss } from '../oracle/bc-oracle.js';
 import { mismatch, STATS_TOLERANCE } from '../oracle/compare.js';
 import { oracleAdamStep } from '../oracle/ppo-oracle.js';
-import { RECURRENT_IMITATION_CASES } from '../oracle/recurrent-bc-cases.js';
+import { interleavedDemo, RECURRENT_IMITATION_CASES } from '../oracle/recurrent-bc-cases.js';
+import { perturbed } from '../oracle/recurrent-cases.js';
+import { PCG32 } from '../../src/rng.js';
 
 const SEED = 3;
 await init();
@@ -126,4 +129,80 @@ describe('recurrent behaviour cloning on WebGPU', () => {
       trainer.dispose();
     }
   });
+});
+
+describe('recurrent behaviour cloning: properties over random recordings', () => {
+  /** Stream ids per row: `lengths[j]` rows of stream j, interleaved in the order `picks` draws. */
+  const interleave = (lengths: number[], picks: number[]): Int32Array => {
+    const left = lengths.slice();
+    const out: number[] = [];
+    let k = 0;
+    while (left.some((n) => n > 0)) {
+      const open = left.flatMap((n, j) => (n > 0 ? [j] : []));
+      const j = open[(picks[k++ % picks.length] ?? 0) % open.length];
+      out.push(j * 7 + 1); // ids need not be dense
+      left[j]--;
+    }
+    return Int32Array.from(out);
+  };
+  const recording = fc.record({
+    lengths: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }),
+    picks: fc.array(fc.nat(), { minLength: 1, maxLength: 30 }),
+    sequenceLength: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+  });
+
+  it('demoSequences: every row exactly once, each sequence a run of one stream in time order, streams by first row', () => {
+    fc.assert(fc.property(recording, ({ lengths, picks, sequenceLength }) => {
+      const streams = interleave(lengths, picks);
+      const seq = demoSequences(streams, { cell: 'gru', size: 1, sequenceLength });
+      const L = Math.min(sequenceLength ?? Infinity, Math.max(...lengths));
+      expect(seq.length).toBe(L);
+      const firstRows = [...new Set(streams)];
+      const seen: number[] = [];
+      firstRows.forEach((id, j) => {
+        const rows = Array.from(streams).flatMap((s, row) => (s === id ? [row] : []));
+        expect(seq.firstSequence[j + 1] - seq.firstSequence[j]).toBe(Math.ceil(rows.length / L));
+        const replay: number[] = [];
+        for (let s = seq.firstSequence[j]; s < seq.firstSequence[j + 1]; s++) {
+          const column = Array.from({ length: L }, (_, t) => seq.rows[t * seq.count + s]);
+          const real = column.filter((r) => r >= 0);
+          expect(column.slice(real.length).every((r) => r === -1)).toBe(true); // padding only at the end
+          replay.push(...real);
+        }
+        expect(replay).toEqual(rows);
+        seen.push(...replay);
+      });
+      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: streams.length }, (_, i) => i));
+    }), { numRuns: 200 });
+  });
+
+  it('computeImitationGradients matches the oracle on random recordings (lengths, interleavings, episode ends, sequenceLength, cell)', async () => {
+    await fc.assert(fc.asyncProperty(
+      recording, fc.constantFrom('lstm' as const, 'gru' as const), fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      async ({ lengths, picks, sequenceLength }, cell, seed) => {
+        const c = RECURRENT_IMITATION_CASES[0];
+        const policy = { ...c.policy, network: { ...c.policy.network, memory: { cell, size: 3, sequenceLength } } };
+        const base = interleavedDemo(policy, seed, true);
+        const streams = interleave(lengths, picks);
+        const rows = streams.length;
+        const rng = new PCG32(seed, 9);
+        const take = <A extends Int32Array | Uint8Array | Float32Array>(a: A, width: number) => a.slice(0, Math.min(rows, base.rows) * width) as A;
+        const n = Math.min(rows, base.rows);
+        const demo = {
+          rows: n, observations: take(base.observations, 3), actions: take(base.actions as Int32Array, 1), masks: take(base.masks!, 4),
+          streams: streams.slice(0, n), episodeEnds: Uint8Array.from({ length: n }, () => (rng.nextFloat() < 0.25 ? 1 : 0)),
+        };
+        const params = perturbed(policy, seed % 1000);
+        const trainer = createCpuTrainer({ policy, ppo: c.ppo, seed: 1, parameters: params });
+        try {
+          const expected = oracleRecurrentImitationLoss(policy, c.ppo, params, demo, 0);
+          const actual = await trainer.computeImitationGradients(demo);
+          expect(mismatch(actual.grads, expected.grads, undefined, trainer.parameterLayout)).toBeNull();
+          expect(statsMismatch(actual.stats, expected.stats)).toBeNull();
+        } finally {
+          trainer.dispose();
+        }
+      },
+    ), { numRuns: 8 });
+  }, 60_000);
 });
