@@ -1,8 +1,8 @@
 // Behaviour cloning of a recurrent policy from recorded play (agent.pretrain and behavioralCloning on the CPU
-// backend): an expert who knows the cue plays CueRecall (3 cues, delay 1-3) and is recorded; an LSTM agent
-// pretrained on the recording answers right on most deterministic episodes, while the same agent without memory
-// cannot beat chance (the env hides the cue at the question). Also: a saved demonstration file replays the
-// same, cloning during PPO runs on sequences, and WebGPU's refusal names the field.
+// backend): an expert who knows the cue plays CueRecall (3 cues, delay 1-3) through heuristic slots and is
+// recorded with agent.record; an LSTM agent pretrained on the recording answers right on most deterministic
+// episodes, while the same agent without memory cannot beat chance (the env hides the cue at the question).
+// Also: a saved demonstration file clones the same, and cloning during PPO runs on whole sequences.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.js';
 import { CueRecall } from '../../src/envs/cue-recall.js';
@@ -17,27 +17,33 @@ beforeAll(() => init());
 const cueRecall = () => new CueRecall({ cues: 3, minDelay: 1, maxDelay: 3 });
 const ENVS = 8;
 
-/** `ticks` ticks of ENVS envs played by an expert that answers the cue at every step, all recorded. */
-function expertDemonstration(ticks: number, seed: number): Demonstration {
+/**
+ * `ticks` ticks of ENVS envs played by an expert that answers the cue at every step, recorded the way a game
+ * records a player: every slot of an agent driven by a heuristic (setHeuristic) and recorded (agent.record).
+ */
+async function expertDemonstration(ticks: number, seed: number): Promise<Demonstration> {
   const envs = Array.from({ length: ENVS }, cueRecall);
   const { observationSpace, actionSpace } = envs[0];
+  const player = await Agent.create({ observationSpace, actionSpace, numAgents: ENVS, backend: 'cpu', seed, network: { hidden: [4] }, ppo: { numSteps: 1024 } });
+  for (let e = 0; e < ENVS; e++) player.setHeuristic(e, (slot, _obs, actions) => { actions[slot] = envs[slot].cue; });
   const recorder = new DemonstrationRecorder({ observationSpace, actionSpace });
+  player.record(recorder);
   const size = 4;
-  const obs = new Float32Array(ENVS * size), actions = new Int32Array(ENVS), rewards = new Float32Array(ENVS);
+  const obs = new Float32Array(ENVS * size), rewards = new Float32Array(ENVS);
   const terminated = new Uint8Array(ENVS), truncated = new Uint8Array(ENVS);
   envs.forEach((env, e) => obs.set(env.reset({ seed: seed + e }).observation as Float32Array, e * size));
   for (let t = 0; t < ticks; t++) {
-    const next = new Float32Array(ENVS * size);
+    const actions = player.act(obs) as Int32Array;
     envs.forEach((env, e) => {
-      actions[e] = env.cue;
       const step = env.step(actions[e]);
       rewards[e] = step.reward;
       terminated[e] = step.terminated ? 1 : 0;
-      next.set((step.terminated ? env.reset().observation : step.observation) as Float32Array, e * size);
+      obs.set((step.terminated ? env.reset().observation : step.observation) as Float32Array, e * size);
     });
-    recorder.record(obs, actions, undefined, rewards, terminated, truncated);
-    obs.set(next);
+    player.observe(rewards, terminated, truncated);
   }
+  player.stopRecording();
+  player.dispose();
   return recorder.toDemonstration();
 }
 
@@ -53,7 +59,8 @@ async function cloned(network: NetworkSpecInput, demo: Demonstration): Promise<{
 }
 
 describe('behaviour cloning of a recurrent policy (CueRecall, 3 cues, delay 1-3)', () => {
-  const demo = expertDemonstration(100, 1); // 800 steps, about 200 episodes
+  let demo: Demonstration;
+  beforeAll(async () => { demo = await expertDemonstration(100, 1); }); // 800 steps, about 200 episodes
 
   it('an LSTM agent pretrained on recorded play remembers the cue; the same agent without memory stays at chance', async () => {
     const lstm = await cloned({ hidden: [16], memory: { cell: 'lstm', size: 16, sequenceLength: 4 } }, demo);
@@ -66,7 +73,7 @@ describe('behaviour cloning of a recurrent policy (CueRecall, 3 cues, delay 1-3)
   }, 60_000);
 
   it('a saved demonstration file clones to the same parameters (its slots and episode ends are the streams)', async () => {
-    const small = expertDemonstration(12, 2);
+    const small = await expertDemonstration(12, 2);
     const network = { hidden: [8], memory: { cell: 'gru' as const, size: 8, sequenceLength: 3 } };
     const make = () => Agent.create({ observationSpace: small.observationSpace, actionSpace: small.actionSpace, numAgents: 2, backend: 'cpu', seed: 3, network });
     const [a, b] = [await make(), await make()];
