@@ -1,6 +1,7 @@
 // Behaviour cloning, shared by every backend: a DemoBatch is checked once (fields named as the caller wrote
-// them) and turned into the Batch the PPO machinery already consumes (one segment of `rows` steps, the PPO
-// columns zero); each backend then runs its own forward and backward passes with the loss in imitation mode.
+// them) and turned into the Batch the PPO machinery already consumes (one segment of `rows` steps, or for a
+// recurrent network one segment per sequence of a recorded agent; the PPO columns zero); each backend then runs
+// its own forward and backward passes with the loss in imitation mode.
 // The math is in src/backend/trainer.ts.
 import { checkArray, checkInteger, checkNumber, checkOptions, fail, ValidationError } from '../errors.js';
 import { networkLayout, sequenceLength, type MemorySpec, type PolicySpec } from '../policy/network.js';
@@ -168,7 +169,10 @@ export function unsquash(actions: Float32Array, low: ArrayLike<number>, high: Ar
   return out;
 }
 
-/** The plan imitate runs without one: `numEpochs` of shuffled rows in `numMinibatches` (at most rows). */
+/**
+ * The plan imitate runs without one: `numEpochs` of shuffled rows in `numMinibatches` (at most rows); for a
+ * recurrent network (`recurrent`), of shuffled whole sequences (at most one minibatch per sequence).
+ */
 export function imitationPlan(batch: Batch, numEpochs: number, numMinibatches: number, seed: number, recurrent = false): MinibatchPlan {
   if (recurrent) {
     // Whole sequences (the batch's segments).

@@ -78,7 +78,9 @@ export function hostBatch(host: ImitationHost, demonstrations: Demonstration | r
  * Behaviour cloning of `demonstrations` on the host's trainer: `epochs` passes of shuffled minibatches, one
  * Adam step each (an optimizer state of its own; the PPO one is restored after). Returns each epoch's stats
  * (loss_bc, accuracy for categorical actions, log_likelihood, ...). The host hears of the new parameters once,
- * at the end.
+ * at the end. A recurrent host (`memory`) trains on whole sequences of each recorded agent, each episode from a
+ * zero state; a sequence cut inside an episode starts from the state the network reaches there, replayed
+ * without gradient with the parameters at the start of each epoch (src/backend/trainer.ts).
  */
 export async function pretrain(host: ImitationHost, demonstrations: Demonstration | readonly Demonstration[], options: PretrainOptions): Promise<PretrainEpoch[]> {
   const o = checkOptions('options', options, KNOWN);
