@@ -37,6 +37,6 @@ export { presetFor, type Preset } from './presets.js';
 export { loadPolicy, InferencePolicy, type LoadPolicyOptions, type PredictOptions } from './policy/inference-policy.js';
 export { SelfPlay, OpponentPolicy, frozenPolicy, resolveSelfPlayOptions, expectedScore, eloChange, resultScore, SELF_PLAY_TENSORS, type SelfPlayOptions, type ResolvedSelfPlayOptions, type SelfPlayChanges, type SelfPlaySummary, type OpponentChoice, type OpponentSource, type OpponentSummary, type SnapshotInfo, type GameResult, type OpponentPolicyOptions, type OpponentActOptions } from './selfplay/index.js';
 export {
-  DemonstrationRecorder, loadDemonstration, encodeDemonstration, demonstrationBatch, pretrain, BehavioralCloning, type Demonstration, type DemonstrationRecorderOptions,
+  DemonstrationRecorder, loadDemonstration, encodeDemonstration, demonstrationBatch, demoSequences, pretrain, BehavioralCloning, type Demonstration, type DemonstrationRecorderOptions, type DemoSequences,
   type ImitationHost, type PretrainOptions, type PretrainEpoch, type BehavioralCloningOptions, type BehavioralCloningDefaults, type BehavioralCloningStats,
 } from './imitation/index.js';

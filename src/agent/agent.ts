@@ -470,7 +470,11 @@ export class Agent {
    * shuffled minibatches maximizing the demonstrated actions' log-likelihood (see `pretrain`), with their own
    * Adam state (PPO's is kept). It runs in turn with the updates, never during one; with observation
    * normalization the demonstrated observations first join its statistics. The new parameters reach act()
-   * when it resolves, with each epoch's stats (`accuracy` for categorical actions, `log_likelihood`).
+   * when it resolves, with each epoch's stats (`accuracy` for categorical actions, `log_likelihood`). A
+   * recurrent network (CPU backend; WebGPU refuses it, naming `network.memory`) replays each recorded slot in
+   * time order as sequences of `memory.sequenceLength` steps, each episode from a zero state; a sequence cut
+   * inside an episode starts from the state the network reaches there, replayed with the parameters at the
+   * start of each epoch (the rule: `src/backend/trainer.ts`).
    * @example
    * <!-- test: needs agent, observations, rewards, terminated, truncated -->
    * ```ts
@@ -484,8 +488,6 @@ export class Agent {
    */
   pretrain(demonstrations: Demonstration | readonly Demonstration[], options: PretrainOptions): Promise<PretrainEpoch[]> {
     this.live();
-    const memory = this.options.network.memory;
-    if (memory !== undefined) fail('network.memory', 'a feed-forward network for pretrain (behaviour cloning trains on independent steps, without their recurrent states)', memory);
     const updates = this.updateLoop;
     const run = updates.chain.then(() => {
       this.live();
@@ -499,7 +501,7 @@ export class Agent {
   private imitationHost(): ImitationHost {
     return imitationHost({
       trainer: () => this.trainer, observationSpace: this.observationSpace, actionSpace: this.actionSpace,
-      observationSize: this.observationSize, normalizer: this.loop.obsNorm,
+      memory: this.options.network.memory, observationSize: this.observationSize, normalizer: this.loop.obsNorm,
       parametersChanged: (parameters, optimizer) => this.updateLoop.parametersChanged(parameters, optimizer),
     });
   }

@@ -5,6 +5,7 @@ import { checkObject, checkOptions } from '../errors.js';
 import type { BehavioralCloningOptions } from '../imitation/behavioral-cloning.js';
 import type { ImitationHost } from '../imitation/host.js';
 import type { ObservationNormalizer } from '../normalize.js';
+import type { MemorySpec } from '../policy/network.js';
 import type { ActionSpace, Space } from '../spaces.js';
 
 /** `AgentOptions.behavioralCloning` without its demonstrations: what a checkpoint's config keeps. */
@@ -31,6 +32,7 @@ export interface HostParts {
   trainer(): Trainer;
   observationSpace: Space;
   actionSpace: ActionSpace;
+  memory: MemorySpec | undefined;
   observationSize: number;
   normalizer: ObservationNormalizer | undefined;
   parametersChanged(parameters: Float32Array, optimizer: OptimizerState): void;
@@ -47,6 +49,7 @@ export function imitationHost(parts: HostParts): ImitationHost {
     get trainer() { return parts.trainer(); },
     observationSpace: parts.observationSpace,
     actionSpace: parts.actionSpace,
+    ...(parts.memory === undefined ? {} : { memory: parts.memory }),
     ...(normalizer === undefined ? {} : {
       prepareObservations(raw: Float32Array, rows: number): Float32Array {
         const out = new Float32Array(rows * observationSize);

@@ -166,19 +166,19 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const decisionPeriod = checkInteger('decisionPeriod', options.decisionPeriod ?? 1, 1);
   const selfPlay = resolveAgentSelfPlay(options.selfPlay, numAgents);
   const behavioralCloning = checkBehavioralCloning(options.behavioralCloning);
-  if (network.memory !== undefined) checkRecurrent(numAgents, ppo.numMinibatches, behavioralCloning);
+  if (network.memory !== undefined) checkRecurrent(numAgents, ppo.numMinibatches);
   checkLogOptions(options);
   return { observationSpace: options.observationSpace, actionSpace: options.actionSpace, numAgents, network, ppo, backend, seed, masks, schedules, totalSteps, trainInWorker, maxPendingUpdates, frameBudgetMs, decisionPeriod, selfPlay, behavioralCloning, logLevel: options.logLevel, logger: options.logger };
 }
 
 /**
  * What a recurrent network (network.memory) needs of the other options: minibatches of whole agent segments
- * (at most one per agent), and none of what still treats steps as independent rows.
+ * (at most one per agent). Self-play opponents carry their own states; behaviour cloning replays
+ * demonstrations as sequences (on the CPU backend; WebGPU refuses it when the agent builds its cloning).
  */
-function checkRecurrent(numAgents: number, numMinibatches: number, behavioralCloning: unknown): void {
+function checkRecurrent(numAgents: number, numMinibatches: number): void {
   const why = 'for a recurrent network (network.memory)';
   if (numMinibatches > numAgents) fail('ppo.numMinibatches', `at most numAgents = ${numAgents} ${why}: each minibatch is made of whole agent segments`, numMinibatches);
-  if (behavioralCloning !== undefined) fail('behavioralCloning', `undefined ${why}: behaviour cloning trains on independent steps, without their recurrent states`, 'a cloning setting');
 }
 
 // Infinity has no JSON form: it travels as a string.

@@ -74,6 +74,19 @@
 //   the same per branch; grad_norm as PPO.
 //   The optimizer step is PPO's (same Adam moments and step count), with lr = options.learningRate, default the
 //   current learning rate.
+// Imitation with a recurrent network (network.memory): the rows are replayed in time order per recorded agent.
+//   A stream is the rows with one `streams` id, in row order; streams are numbered by their first row. Each
+//   starts from a zero state, and the state carried out of a row whose episodeEnds is 1 is zero. A stream is
+//   cut into sequences of L = min(longest stream, memory.sequenceLength ?? longest stream) rows at stream
+//   positions 0, L, 2L, ...; sequences are numbered stream by stream, then by position, and a plan's
+//   'segments' index them. A sequence at position 0 starts from zero; one that starts inside a stream starts
+//   from the state the forward pass reaches there, computed once at the start of each imitate /
+//   computeImitationGradients call with the parameters of that moment, and held constant (no gradient crosses a
+//   sequence start). A minibatch of k sequences runs as the L x k recurrent batch of PPO (row t * k + j is step
+//   t of its j-th sequence); rows past the end of a stream pad a short last sequence and count nowhere:
+//   loss_bc = -sum(w_i logp_i) / n over the minibatch's n demonstrated rows, and likewise the critic term and
+//   the stats. So computeImitationGradients (every sequence, current parameters) is the gradient of the stream
+//   unrolled whole, with the state's gradient stopped at each sequence start.
 import type { PPOConfig } from '../config.js';
 import type { ParameterEntry, PolicySpec } from '../policy/network.js';
 
@@ -210,8 +223,9 @@ export interface Hyperparameters {
 }
 
 /**
- * Demonstrated steps for behaviour cloning: `rows` independent (observation, action) pairs, row-major like a
- * {@link Batch}. The math is in `src/backend/trainer.ts`.
+ * Demonstrated steps for behaviour cloning: `rows` (observation, action) pairs, row-major like a {@link Batch};
+ * independent for a feed-forward network, replayed per recorded agent (`streams`, `episodeEnds`) for a recurrent
+ * one. The math is in `src/backend/trainer.ts`.
  */
 export interface DemoBatch {
   /** Demonstrated steps. */
@@ -227,6 +241,16 @@ export interface DemoBatch {
   masks?: Uint8Array;
   /** Value targets (discounted returns of the demonstration); needed when `criticCoef > 0`. */
   returns?: Float32Array;
+  /**
+   * Recurrent networks only (required there): per row, the recorded agent it belongs to (any integer id); the
+   * rows of one id are that agent's steps in time order. Feed-forward networks ignore it.
+   */
+  streams?: Int32Array;
+  /**
+   * Recurrent networks only (required there): per row, 1 when the episode ended at this step (terminated or
+   * truncated), so the agent's next row starts from a zero state. Feed-forward networks ignore it.
+   */
+  episodeEnds?: Uint8Array;
 }
 
 /** How imitate / computeImitationGradients weigh the terms and step. */
@@ -326,7 +350,8 @@ export interface Trainer {
   computeImitationGradients(demo: DemoBatch, options?: ImitationOptions): Promise<{ grads: Float32Array; stats: ImitationStats }>;
   /**
    * Behaviour-cloning steps: every epoch and minibatch of `plan` (indices are demonstration rows, unit 'rows';
-   * default: one epoch of shuffled rows in the config's numMinibatches), one Adam step each.
+   * for a recurrent network, sequences numbered as `demoSequences` numbers them, unit 'segments'; default: one epoch of
+   * shuffled rows or sequences in the config's numMinibatches), one Adam step each.
    */
   imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats>;
   /** Changes the learning rate, entropy coefficient or clip for the next calls. */

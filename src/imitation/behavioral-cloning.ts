@@ -8,11 +8,15 @@
 // (ML-Agents: the mean), masks recorded with the demonstration apply (ML-Agents: all allowed), PPO's gradient
 // clip and weight decay apply to the cloning steps, and the rate of an update is the one of the current step
 // (ML-Agents applies the decayed rate from the next update on).
+//
+// A recurrent network clones whole sequences of each recorded agent (the rule is in src/backend/trainer.ts);
+// the states entering sequences that start inside an episode are replayed once per round, with the parameters
+// the round starts from.
 import type { ImitationUpdateStats, OptimizerState } from '../backend/trainer.js';
 import { checkInteger, checkNumber, checkObject, checkOptions, fail } from '../errors.js';
 import { PCG32 } from '../rng.js';
 import type { Demonstration } from './demonstration.js';
-import { freshOptimizer, parameterCount, shuffledPlan, type ImitationHost } from './host.js';
+import { cloningUnits, freshOptimizer, parameterCount, shuffledPlan, type ImitationHost } from './host.js';
 import { hostBatch } from './pretrain.js';
 
 /** ML-Agents' `behavioral_cloning` settings, camelCase. */
@@ -30,7 +34,7 @@ export interface BehavioralCloningOptions {
    */
   steps?: number;
   /**
-   * Demonstrated steps per minibatch.
+   * Demonstrated steps per minibatch (a recurrent network's: whole sequences, as many as fit, at least one).
    * @default the PPO minibatch size given to the constructor
    */
   batchSize?: number;
@@ -86,6 +90,8 @@ export class BehavioralCloning {
   readonly samplesPerUpdate: number;
   private readonly baseRate: number;
   private readonly batch;
+  /** Rows, or a recurrent network's sequences, and how many make a minibatch. */
+  private readonly units;
   private readonly rng: PCG32;
   private optimizer: OptimizerState | undefined;
 
@@ -105,6 +111,7 @@ export class BehavioralCloning {
     this.samplesPerUpdate = o.samplesPerUpdate === undefined ? 0 : checkInteger('behavioralCloning.samplesPerUpdate', o.samplesPerUpdate, 0);
     this.baseRate = checkNumber('learningRate', defaults.learningRate, 0);
     this.batch = hostBatch(host, o.demonstrations, 0.99);
+    this.units = cloningUnits(host, this.batch, this.batchSize);
     this.rng = new PCG32(o.seed === undefined ? 0 : checkInteger('behavioralCloning.seed', o.seed, 0, 0xffffffff), 0xbc2);
   }
 
@@ -123,10 +130,9 @@ export class BehavioralCloning {
     checkNumber('step', step, 0);
     const learningRate = this.learningRateAt(step);
     if (learningRate <= 1e-10) return undefined;
-    const rows = this.batch.rows;
-    const size = Math.min(this.batchSize, rows);
-    const cap = this.samplesPerUpdate > 0 ? Math.max(1, Math.floor(this.samplesPerUpdate / size)) : Infinity;
-    const plan = shuffledPlan(rows, this.numEpoch, Math.min(Math.floor(rows / size), cap), size, this.rng);
+    const { unit, count, perMinibatch, steps } = this.units;
+    const cap = this.samplesPerUpdate > 0 ? Math.max(1, Math.floor(this.samplesPerUpdate / (perMinibatch * steps))) : Infinity;
+    const plan = shuffledPlan(count, this.numEpoch, Math.min(Math.floor(count / perMinibatch), cap), perMinibatch, this.rng, unit);
     const trainer = this.host.trainer;
     const ppo = await trainer.getOptimizerState();
     trainer.setOptimizerState(this.optimizer ?? freshOptimizer(parameterCount(trainer)));

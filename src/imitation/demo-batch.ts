@@ -1,12 +1,14 @@
 // From recorded steps to what a trainer clones: the rows of one or more demonstrations (their spaces must
-// match) with the discounted return of each step, computed per slot stream.
+// match) with the discounted return of each step, computed per slot stream, and those streams.
 import type { DemoBatch } from '../backend/trainer.js';
 import { checkNumber, fail } from '../errors.js';
 import { sameSpace } from '../policy/checkpoint.js';
 import type { Demonstration } from './demonstration.js';
 
 /**
- * Every step of `demonstrations` as one DemoBatch. returns[t] = r_t + gamma (1 - done_t) returns[t'] where t'
+ * Every step of `demonstrations` as one DemoBatch, with what a recurrent network replays them by: each slot of
+ * each demonstration is one stream (`streams`), its episode ends (terminated or truncated) in `episodeEnds`.
+ * returns[t] = r_t + gamma (1 - done_t) returns[t'] where t'
  * is the same slot's next step in the same demonstration; an episode that the recording cut off (no end
  * recorded) and a truncated one bootstrap from 0, since a demonstration holds no value estimates.
  */
@@ -29,7 +31,22 @@ export function demonstrationBatch(demonstrations: Demonstration | readonly Demo
     return out;
   };
   const returns = new Float32Array(rows);
+  // A recorded agent is one slot of one demonstration: its steps there are in time order.
+  const streams = new Int32Array(rows);
+  const episodeEnds = new Uint8Array(rows);
   let offset = 0;
+  let nextStream = 0;
+  for (const d of list) {
+    const ids = new Map<number, number>();
+    for (let t = 0; t < d.steps; t++) {
+      let id = ids.get(d.slots[t]);
+      if (id === undefined) ids.set(d.slots[t], (id = nextStream++));
+      streams[offset + t] = id;
+      episodeEnds[offset + t] = d.terminated[t] | d.truncated[t];
+    }
+    offset += d.steps;
+  }
+  offset = 0;
   for (const d of list) {
     const following = new Map<number, number>();
     for (let t = d.steps - 1; t >= 0; t--) {
@@ -42,6 +59,6 @@ export function demonstrationBatch(demonstrations: Demonstration | readonly Demo
   }
   return {
     rows, observations: concat((d) => d.observations), actions: concat((d) => d.actions),
-    ...(first.masks ? { masks: concat((d) => d.masks!) } : {}), returns,
+    ...(first.masks ? { masks: concat((d) => d.masks!) } : {}), returns, streams, episodeEnds,
   };
 }

@@ -1,6 +1,8 @@
 // What behaviour cloning needs of an agent: its trainer, its spaces, how it feeds observations to the network,
 // and a way to hear that the parameters changed. An Agent implements it (agent.pretrain() wraps pretrain()).
-import type { MinibatchPlan, OptimizerState, Trainer } from '../backend/trainer.js';
+import { demoSequences } from '../backend/imitation.js';
+import type { DemoBatch, MinibatchPlan, OptimizerState, Trainer } from '../backend/trainer.js';
+import type { MemorySpec } from '../policy/network.js';
 import type { PCG32 } from '../rng.js';
 import type { ActionSpace, Space } from '../spaces.js';
 
@@ -12,6 +14,8 @@ export interface ImitationHost {
   readonly observationSpace: Space;
   /** The agent's action space; demonstrations must have the same. */
   readonly actionSpace: ActionSpace;
+  /** The network's recurrent cell (network.memory): cloning then replays each recorded agent as sequences. */
+  readonly memory?: MemorySpec;
   /**
    * Demonstrated observations (rows x observation size, as recorded) as the network sees them: the agent's
    * observation normalization, when it has one. Absent: as recorded.
@@ -36,10 +40,24 @@ export function parameterCount(trainer: Trainer): number {
 }
 
 /**
- * `epochs` shuffles of the rows, each cut into `batches` minibatches of exactly `batchSize` rows (the rows past
- * batches x batchSize sit that epoch out, as ML-Agents' BC module does).
+ * What a cloning minibatch is made of: demonstrated rows, or for a recurrent network whole sequences (the
+ * trainer's order, demoSequences), as many as fit in `batchSize` steps (at least one, at most all).
+ * @returns the unit, how many there are, how many make a minibatch, and the steps in one.
  */
-export function shuffledPlan(rows: number, epochs: number, batches: number, batchSize: number, rng: PCG32): MinibatchPlan {
+export function cloningUnits(host: ImitationHost, batch: DemoBatch, batchSize: number): { unit: MinibatchPlan['unit']; count: number; perMinibatch: number; steps: number } {
+  if (host.memory === undefined) {
+    const per = Math.min(batchSize, batch.rows);
+    return { unit: 'rows', count: batch.rows, perMinibatch: per, steps: 1 };
+  }
+  const seq = demoSequences(batch.streams!, host.memory);
+  return { unit: 'segments', count: seq.count, perMinibatch: Math.min(seq.count, Math.max(1, Math.floor(batchSize / seq.length))), steps: seq.length };
+}
+
+/**
+ * `epochs` shuffles of the units (rows, or sequences), each cut into `batches` minibatches of exactly
+ * `batchSize` units (those past batches x batchSize sit that epoch out, as ML-Agents' BC module does).
+ */
+export function shuffledPlan(rows: number, epochs: number, batches: number, batchSize: number, rng: PCG32, unit: MinibatchPlan['unit'] = 'rows'): MinibatchPlan {
   const per = batches * batchSize;
   const indices = new Int32Array(epochs * per);
   const order = Int32Array.from({ length: rows }, (_, i) => i);
@@ -52,5 +70,5 @@ export function shuffledPlan(rows: number, epochs: number, batches: number, batc
     }
     indices.set(order.subarray(0, per), e * per);
   }
-  return { unit: 'rows', numEpochs: epochs, numMinibatches: batches, unitsPerMinibatch: batchSize, indices };
+  return { unit, numEpochs: epochs, numMinibatches: batches, unitsPerMinibatch: batchSize, indices };
 }

@@ -9,13 +9,18 @@ import { sameSpace } from '../policy/checkpoint.js';
 import { PCG32 } from '../rng.js';
 import { demonstrationBatch } from './demo-batch.js';
 import type { Demonstration } from './demonstration.js';
-import { freshOptimizer, parameterCount, shuffledPlan, type ImitationHost } from './host.js';
+import { cloningUnits, freshOptimizer, parameterCount, shuffledPlan, type ImitationHost } from './host.js';
+import { refuseRecurrentImitation } from '../backend/imitation.js';
 
 /** How pretrain() trains. */
 export interface PretrainOptions {
   /** Passes over every demonstrated step. */
   epochs: number;
-  /** Steps per minibatch (one Adam step each; at most all steps); an epoch runs floor(steps / batchSize) of them. */
+  /**
+   * Steps per minibatch (one Adam step each; at most all steps); an epoch runs floor(steps / batchSize) of them.
+   * A recurrent network's minibatches are whole sequences of `network.memory.sequenceLength` steps: as many as
+   * fit in batchSize (at least one).
+   */
   batchSize: number;
   /**
    * Adam step size.
@@ -58,6 +63,7 @@ const KNOWN = ['epochs', 'batchSize', 'learningRate', 'critic', 'criticCoef', 'g
 
 /** Checks demonstrations against the host's spaces and turns them into the rows the trainer clones. */
 export function hostBatch(host: ImitationHost, demonstrations: Demonstration | readonly Demonstration[], gamma: number): DemoBatch {
+  refuseRecurrentImitation(host.memory, host.trainer.backend); // before the demonstrations join any statistics
   const list = Array.isArray(demonstrations) ? demonstrations : [demonstrations as Demonstration];
   list.forEach((d, i) => {
     if (!sameSpace(d.observationSpace, host.observationSpace)) fail(`demonstrations[${i}].observationSpace`, "the agent's observation space", d.observationSpace);
@@ -72,7 +78,9 @@ export function hostBatch(host: ImitationHost, demonstrations: Demonstration | r
  * Behaviour cloning of `demonstrations` on the host's trainer: `epochs` passes of shuffled minibatches, one
  * Adam step each (an optimizer state of its own; the PPO one is restored after). Returns each epoch's stats
  * (loss_bc, accuracy for categorical actions, log_likelihood, ...). The host hears of the new parameters once,
- * at the end.
+ * at the end. A recurrent host (`memory`) trains on whole sequences of each recorded agent, each episode from a
+ * zero state; a sequence cut inside an episode starts from the state the network reaches there, replayed
+ * without gradient with the parameters at the start of each epoch (src/backend/trainer.ts).
  */
 export async function pretrain(host: ImitationHost, demonstrations: Demonstration | readonly Demonstration[], options: PretrainOptions): Promise<PretrainEpoch[]> {
   const o = checkOptions('options', options, KNOWN);
@@ -85,6 +93,7 @@ export async function pretrain(host: ImitationHost, demonstrations: Demonstratio
   const seed = o.seed === undefined ? 0 : checkInteger('options.seed', o.seed, 0, 0xffffffff);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') fail('options.onProgress', 'a function', o.onProgress);
   const batch = hostBatch(host, demonstrations, gamma);
+  const units = cloningUnits(host, batch, batchSize);
   const rng = new PCG32(seed, 0xbc);
   const trainer = host.trainer;
   const ppoOptimizer = await trainer.getOptimizerState();
@@ -92,8 +101,7 @@ export async function pretrain(host: ImitationHost, demonstrations: Demonstratio
   const history: PretrainEpoch[] = [];
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const size = Math.min(batchSize, batch.rows);
-      const plan = shuffledPlan(batch.rows, 1, Math.floor(batch.rows / size), size, rng);
+      const plan = shuffledPlan(units.count, 1, Math.floor(units.count / units.perMinibatch), units.perMinibatch, rng, units.unit);
       const stats = await trainer.imitate(batch, plan, { criticCoef: critic ? criticCoef : 0, ...(learningRate === undefined ? {} : { learningRate }) });
       const entry = { ...stats, epoch, epochs };
       history.push(entry);

@@ -136,7 +136,7 @@ export class RemoteTrainer implements Trainer {
   /** Behaviour-cloning steps, run in the worker (the demonstrations are copied there, checked here first). */
   async imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats> {
     const { batch } = imitationInputs(demo, this.options.policy, options, 0);
-    if (plan !== undefined) validateImitationPlan(plan, batch);
+    if (plan !== undefined) validateImitationPlan(plan, batch, this.options.policy.network?.memory !== undefined);
     return this.call('imitate', { op: 'imitate', demo: copyDemo(demo), plan, options: options && { ...options } });
   }
 
@@ -283,5 +283,6 @@ function copyDemo(demo: DemoBatch): DemoBatch {
   return {
     rows: demo.rows, observations: demo.observations.slice(), actions: demo.actions.slice(),
     ...(demo.masks ? { masks: demo.masks.slice() } : {}), ...(demo.returns ? { returns: demo.returns.slice() } : {}),
+    ...(demo.streams ? { streams: demo.streams.slice() } : {}), ...(demo.episodeEnds ? { episodeEnds: demo.episodeEnds.slice() } : {}),
   };
 }

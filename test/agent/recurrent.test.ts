@@ -329,19 +329,20 @@ describe('recurrent agent: playing a checkpoint', () => {
 });
 
 describe('recurrent agent: options', () => {
-  it('rejects what a recurrent network cannot train with, naming the field, and takes self-play', async () => {
+  it('rejects what a recurrent network cannot train with, naming the field, and takes self-play and cloning', async () => {
     await expect(Agent.create(options({ ppo: { numSteps: 8, numMinibatches: 4 } }))).rejects.toThrow(/ppo.numMinibatches: expected at most numAgents = 3 for a recurrent network/);
     // Self-play takes recurrent networks (its opponents carry their own states: test/agent/self-play-recurrent.test.ts).
     const selfPlay = await Agent.create(options({ numAgents: 2, ppo: { numSteps: 8, numMinibatches: 2 }, selfPlay: {} }));
     expect(selfPlay.selfPlay?.learningTeam).toBe(0);
     selfPlay.dispose();
-    await expect(Agent.create(options({ behavioralCloning: { demonstrations: [] as never } }))).rejects.toThrow(/behavioralCloning/);
+    // Behaviour cloning replays demonstrations as sequences (test/imitation/recurrent-cloning.test.ts): an empty list is the only fault here.
+    await expect(Agent.create(options({ behavioralCloning: { demonstrations: [] as never } }))).rejects.toThrow(/demonstrations: expected at least one demonstration/);
     // Left to its default, numMinibatches fits the agents.
     const two = await Agent.create(options({ numAgents: 2, ppo: { numSteps: 8 } }));
     expect(two.options.ppo.numMinibatches).toBe(2);
     two.dispose();
     const agent = await Agent.create(options());
-    expect(() => agent.pretrain([] as never, { epochs: 1, batchSize: 8 })).toThrow(/network.memory: expected a feed-forward network for pretrain/);
+    await expect(agent.pretrain([] as never, { epochs: 1, batchSize: 8 })).rejects.toThrow(/demonstrations: expected at least one demonstration/);
     // ONNX export carries the memory as explicit state tensors (stepped in onnxruntime by test/interop/onnx-recurrent.test.ts).
     const onnx = new TextDecoder().decode(await agent.exportOnnx());
     expect(onnx).toContain('state_in');

@@ -90,6 +90,92 @@ export function oracleImitationLoss(
   return { grads, stats };
 }
 
+/**
+ * Trainer.computeImitationGradients for a recurrent network, from the definition of src/backend/trainer.ts
+ * read as one unroll per stream: each recorded agent's rows (demo.streams, in row order) run through the
+ * network from a zero state, reset after each episode end, with the state's gradient stopped every L rows of
+ * the stream (L = memory.sequenceLength, at most the longest stream); the loss is the mean over all rows.
+ */
+export function oracleRecurrentImitationLoss(
+  policy: PolicySpec, ppo: PPOConfig, params: Float32Array, demo: DemoBatch, criticCoef: number,
+): { grads: Float32Array; stats: ImitationStats } {
+  checkCpuBackend();
+  const memory = policy.network.memory;
+  if (!memory || !demo.streams || !demo.episodeEnds) throw new Error('oracle: a recurrent network and a demonstration with streams and episodeEnds');
+  const layout = networkLayout(policy);
+  const detachCritic = policy.network.shared && ppo.separateLosses;
+  // The rows stream by stream (each in row order): the loss is a mean, so the order of streams does not matter.
+  const byStream = new Map<number, number[]>();
+  demo.streams.forEach((id, row) => { if (!byStream.has(id)) byStream.set(id, []); byStream.get(id)!.push(row); });
+  const streams = [...byStream.values()];
+  const L = Math.min(memory.sequenceLength ?? Infinity, Math.max(...streams.map((r) => r.length)));
+  const order = streams.flat();
+  const sub = pickRows(policy, demo, order);
+  const m = demo.rows;
+  const stored = storedActions(policy, sub.actions);
+  const terms = { bc: 0, critic: 0, logLikelihood: 0 };
+  let actorOutputs: Float32Array = new Float32Array(0);
+  const grads = tf.tidy(() => {
+    const R = tf.tensor1d(sub.returns ?? new Float32Array(m));
+    const loss = (flat: tf.Tensor): tf.Scalar => {
+      const logps: tf.Tensor1D[] = [];
+      const values: tf.Tensor1D[] = [];
+      const actors: tf.Tensor2D[] = [];
+      let at = 0;
+      for (const rows of streams) {
+        const n = rows.length;
+        const part = (a: Float32Array | Int32Array | Uint8Array, w: number) => a.subarray(at * w, (at + n) * w);
+        const batch = {
+          numSteps: n, numEnvs: 1, observations: part(sub.observations, policy.observationSize) as Float32Array,
+          actions: part(stored, actionSize(policy.actionSpace)) as Int32Array | Float32Array,
+          masks: sub.masks && (part(sub.masks, logitCount(policy.actionSpace as never)) as Uint8Array),
+          logProbs: new Float32Array(n), values: new Float32Array(n), advantages: new Float32Array(n), returns: new Float32Array(n),
+        };
+        const r = toRows({ ...policy, network: { ...policy.network, memory: undefined } }, batch, 1);
+        const resets = Uint8Array.from(rows, (row) => demo.episodeEnds![row]);
+        const net = forward(policy, layout, flat as tf.Tensor1D, r.observations, detachCritic, { steps: n, columns: 1, length: L, resets, stateSize: layout.stateSize });
+        logps.push(distribution(policy, net.actor, net.logStd, { ...r, noise: undefined }, 1).logp);
+        values.push(net.value);
+        actors.push(net.actor);
+        at += n;
+      }
+      const logp = tf.concat(logps);
+      const bc = tf.neg(tf.mean(logp)) as tf.Scalar;
+      const critic = tf.mul(criticCoef, tf.mean(tf.square(tf.sub(tf.concat(values), R)))) as tf.Scalar;
+      terms.bc = bc.dataSync()[0];
+      terms.critic = critic.dataSync()[0];
+      terms.logLikelihood = tf.mean(logp).dataSync()[0];
+      actorOutputs = tf.concat(actors).dataSync().slice() as Float32Array;
+      return tf.add(bc, critic) as tf.Scalar;
+    };
+    return tf.grad(loss)(tf.tensor1d(params)).dataSync().slice() as Float32Array;
+  });
+  let sq = 0;
+  for (const g of grads) sq += g * g;
+  const stats: ImitationStats = { loss_bc: terms.bc, loss_critic: terms.critic, log_likelihood: terms.logLikelihood, grad_norm: Math.sqrt(sq) };
+  if (policy.actionSpace.kind !== 'box') {
+    const hits = modeHits(policy, actorOutputs, sub);
+    const branches = hits[0].length;
+    stats.accuracy = hits.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / branches, 0) / m;
+    stats.branchAccuracy = Array.from({ length: branches }, (_, b) => hits.reduce((s, row) => s + row[b], 0) / m);
+  }
+  return { grads, stats };
+}
+
+/** The given rows of a demonstration, in the given order. */
+function pickRows(policy: PolicySpec, demo: DemoBatch, rows: readonly number[]): DemoBatch {
+  const pick = <A extends Float32Array | Int32Array | Uint8Array>(source: A, width: number): A => {
+    const out = new (source.constructor as { new (n: number): A })(rows.length * width);
+    rows.forEach((row, i) => out.set(source.subarray(row * width, (row + 1) * width), i * width));
+    return out;
+  };
+  const space = policy.actionSpace;
+  const sub: DemoBatch = { rows: rows.length, observations: pick(demo.observations, policy.observationSize), actions: pick(demo.actions, actionSize(space)) };
+  if (demo.masks) sub.masks = pick(demo.masks, logitCount(space as never));
+  if (demo.returns) sub.returns = pick(demo.returns, 1);
+  return sub;
+}
+
 /** The rows a plan's minibatch uses, as a demonstration batch of their own (plan order), and their weights. */
 export function demoMinibatch(policy: PolicySpec, demo: DemoBatch, plan: MinibatchPlan, epoch: number, minibatch: number): { demo: DemoBatch; weights?: Float32Array } {
   const k = plan.unitsPerMinibatch;

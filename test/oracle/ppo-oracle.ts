@@ -60,8 +60,11 @@ interface Rows {
   /** [K, m, dims] */
   noise?: tf.Tensor3D;
   m: number;
-  /** Recurrent networks: the rows as numEnvs segments of numSteps steps. */
-  sequences?: { steps: number; columns: number; length: number; resets: Uint8Array; states: Float32Array; stateSize: number };
+  /**
+   * Recurrent networks: the rows as numEnvs segments of numSteps steps. Without states, each segment starts
+   * from zero and carries its state across sequence starts with the gradient stopped (oracleCellSequence's 'carry').
+   */
+  sequences?: { steps: number; columns: number; length: number; resets: Uint8Array; states?: Float32Array; stateSize: number };
 }
 
 export function forward(policy: PolicySpec, layout: NetworkLayout, flat: tf.Tensor1D, obs: tf.Tensor2D, detachCritic: boolean, sequences?: Rows['sequences']) {
@@ -70,10 +73,10 @@ export function forward(policy: PolicySpec, layout: NetworkLayout, flat: tf.Tens
   const cell = (entry: MemoryEntry, x: tf.Tensor2D): tf.Tensor2D => {
     if (!sequences) throw new Error('oracle: a recurrent network needs the rows as sequences');
     const { steps, columns: B, length, resets, states, stateSize } = sequences;
-    const initial = (s: number) => tf.tensor2d(Float32Array.from({ length: B * entry.stateSize }, (_, i) => {
+    const initial = (s: number): tf.Tensor2D | 'carry' => (states === undefined ? 'carry' : tf.tensor2d(Float32Array.from({ length: B * entry.stateSize }, (_, i) => {
       const e = Math.floor(i / entry.stateSize);
       return states[(s * B + e) * stateSize + entry.stateOffset + (i % entry.stateSize)];
-    }), [B, entry.stateSize]);
+    }), [B, entry.stateSize]));
     return oracleCellSequence(entry, flat, x, steps, B, initial, resets, length);
   };
   /** A stack: its hidden layers, its cell (if any), its head (if any). */

@@ -9,13 +9,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MemoryEntry } from '../../src/policy/network.js';
 
+/** Passes values, blocks gradients. */
+const stopGradient = tf.customGrad((...inputs) => ({
+  value: (inputs[0] as tf.Tensor).clone(),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+}));
+
 /**
  * Outputs h_t [T * B, H] of the cell `entry` (its parameters read from the flat vector) over x [T * B, inputs].
- * initial(s) is the state [B, stateSize] (h, then c for an LSTM) at the start of sequence s.
+ * initial(s) is the state [B, stateSize] (h, then c for an LSTM) at the start of sequence s, or 'carry': the
+ * state the unroll reached there (zero after an episode end; from zero at t = 0), with its gradient stopped
+ * (truncated backpropagation through one unbroken stream).
  */
 export function oracleCellSequence(
   entry: MemoryEntry, flat: tf.Tensor1D, x: tf.Tensor2D, T: number, B: number,
-  initial: (s: number) => tf.Tensor2D, resets: ArrayLike<number>, sequenceLength: number,
+  initial: (s: number) => tf.Tensor2D | 'carry', resets: ArrayLike<number>, sequenceLength: number,
 ): tf.Tensor2D {
   const H = entry.size;
   const G = entry.gates;
@@ -30,14 +38,18 @@ export function oracleCellSequence(
   let c: tf.Tensor2D = tf.zeros([B, H]);
   const outputs: tf.Tensor2D[] = [];
   for (let t = 0; t < T; t++) {
-    if (t % sequenceLength === 0) {
-      const state = initial(t / sequenceLength);
+    const state = t % sequenceLength === 0 ? initial(t / sequenceLength) : undefined;
+    if (state !== undefined && state !== 'carry') {
       h = state.slice([0, 0], [B, H]);
       if (lstm) c = state.slice([0, H], [B, H]);
-    } else {
+    } else if (t > 0) {
       const keep = tf.tensor2d(Array.from({ length: B }, (_, e) => (resets[(t - 1) * B + e] ? 0 : 1)), [B, 1]);
       h = tf.mul(h, keep);
       c = tf.mul(c, keep);
+      if (state === 'carry') {
+        h = stopGradient(h) as tf.Tensor2D;
+        c = stopGradient(c) as tf.Tensor2D;
+      }
     }
     const xt = gx.slice([t * B, 0], [B, G * H]);
     const ht = tf.add(tf.matMul(h, whh, false, true), bhh) as tf.Tensor2D;

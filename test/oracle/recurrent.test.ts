@@ -108,4 +108,37 @@ describe('oracle recurrent cells against float64 PyTorch equations', () => {
       });
     }
   }
+
+  for (const cell of ['lstm', 'gru'] as const) {
+    it(`${cell}: 'carry' (one stream from zero, gradient stopped at the sequence start) is the float64 sequences from the states the unroll reached`, () => {
+      const { entry, params, x, resets, weights } = setup(cell, 3);
+      const S = entry.stateSize;
+      // float64: the state entering sequence 1 is where the first L steps from zero leave it (zero where they reset).
+      const reached = (p: ArrayLike<number>) => cellSequence64(cellOf(entry, p), L, B, x, new Float64Array(B * S), resets).state;
+      const initial = Float64Array.from([...new Float64Array(B * S), ...reached(params)]);
+      const got = tf.tidy(() => {
+        const f = (flat: tf.Tensor) => {
+          const out = oracleCellSequence(entry, flat as tf.Tensor1D, tf.tensor2d(Float32Array.from(x), [T * B, entry.inputs]), T, B, () => 'carry', resets, L);
+          return tf.sum(tf.mul(out, tf.tensor2d(Float32Array.from(weights), [T * B, entry.size]))) as tf.Scalar;
+        };
+        const { value, grad } = tf.valueAndGrad(f)(tf.tensor1d(Float32Array.from(params)));
+        return { value: value.dataSync()[0], dParams: grad.dataSync().slice() };
+      });
+      const exact = loss64(entry, params, x, initial, resets, weights);
+      expect(Math.abs(got.value - exact)).toBeLessThan(1e-4 * (1 + Math.abs(exact)));
+      // The gradient holds the state entering sequence 1 constant: differences with `initial` fixed.
+      const memory = Array.from({ length: entry.biasHhOffset + entry.gates * entry.size - entry.weightIhOffset }, (_, i) => entry.weightIhOffset + i);
+      const fixed = centralDifferences(memory.length, (i, h) => {
+        const p = params.slice(); p[memory[i]] += h;
+        return loss64(entry, p, x, initial, resets, weights);
+      });
+      expectClose(memory.map((i) => got.dParams[i]), fixed, `${cell} d parameter (carry)`);
+      // ... which is not the gradient through the whole unroll (the stop is real).
+      const through = centralDifferences(memory.length, (i, h) => {
+        const p = params.slice(); p[memory[i]] += h;
+        return loss64(entry, p, x, Float64Array.from([...new Float64Array(B * S), ...reached(p)]), resets, weights);
+      });
+      expect(through.some((g, i) => Math.abs(g - fixed[i]) > 1e-3)).toBe(true);
+    });
+  }
 });

@@ -1,5 +1,6 @@
 // Imitation through an agent trained on WebGPU (SwiftShader in CI: tiny sizes): pretrain() lands on the same
-// parameters as on the CPU backend, and cloning during PPO reports its stats in the update event.
+// parameters as on the CPU backend, and cloning during PPO reports its stats in the update event; a recurrent
+// network's cloning (CPU only) is refused with the field named.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, Box, DemonstrationRecorder, Discrete } from '../../src/index.js';
 import { init } from '../../src/init.js';
@@ -52,5 +53,20 @@ describe('imitation on the WebGPU backend', () => {
     expect(events[0]).toMatchObject({ minibatches: 2 });
     gpu.dispose();
     cpu.dispose();
+  }, 60_000);
+
+  it('refuses to clone a recurrent network, naming network.memory, and leaves the agent as it was', async (ctx) => {
+    if (!available) return ctx.skip();
+    const demo = demonstration();
+    const options = {
+      observationSpace: Box(3), actionSpace: Discrete(2), numAgents: 2, seed: 4, backend: 'webgpu' as const,
+      network: { hidden: [4], memory: { cell: 'gru' as const, size: 4 } }, ppo: { numSteps: 4, numEpochs: 1, numMinibatches: 1, normalizeObservations: true },
+    };
+    await expect(Agent.create({ ...options, behavioralCloning: { demonstrations: demo } })).rejects.toThrow(/network\.memory: expected a feed-forward network for behaviour cloning on the webgpu backend/);
+    const agent = await Agent.create(options);
+    const before = await agent.save();
+    await expect(agent.pretrain(demo, { epochs: 1, batchSize: 8 })).rejects.toThrow(/network\.memory: expected a feed-forward network for behaviour cloning on the webgpu backend/);
+    expect(await agent.save()).toEqual(before);
+    agent.dispose();
   }, 60_000);
 });

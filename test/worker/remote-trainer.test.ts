@@ -89,6 +89,27 @@ describe('RemoteTrainer (trainInWorker)', () => {
     remote.dispose(); local.dispose();
   });
 
+  it('clones demonstrations into a recurrent network as the local trainer does (streams and episode ends cross over)', async () => {
+    await init();
+    const channel = new MessageChannel();
+    open.push(channel.port1, channel.port2);
+    serveTrainer(channel.port1 as unknown as MessageEndpoint);
+    const recurrent = { ...options(), policy: { ...options().policy, network: resolveNetworkSpec({ hidden: [4], memory: { cell: 'gru', size: 4, sequenceLength: 3 } }) } };
+    const remote = await RemoteTrainer.create({ ...recurrent, backend: 'cpu', worker: channel.port2 as unknown as MessageEndpoint, transport: 'transfer' });
+    const local = await createTrainer({ ...recurrent, backend: 'cpu' });
+    const batch = randomBatch(6);
+    const rows = T * N;
+    const demo = {
+      rows, observations: batch.observations, actions: batch.actions,
+      streams: Int32Array.from({ length: rows }, (_, i) => i % N), episodeEnds: Uint8Array.from({ length: rows }, (_, i) => (i % 7 === 3 ? 1 : 0)),
+    };
+    const [a, b] = await Promise.all([remote.imitate(demo), local.imitate(demo)]);
+    expect(a).toEqual(b);
+    expect(await remote.getParameters()).toEqual(await local.getParameters());
+    await expect(remote.imitate({ ...demo, streams: undefined })).rejects.toThrow(/demo\.streams/);
+    remote.dispose(); local.dispose();
+  });
+
   it('sets parameters and optimizer state across the boundary', async () => {
     const { local, remote } = await pair('transfer');
     const flat = (await local.getParameters()).map((v, i) => v + 0.001 * (i % 7));

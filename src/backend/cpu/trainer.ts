@@ -15,7 +15,7 @@ import {
   type Trainer, type TrainerOptions, type UpdateJob, type UpdateStats,
 } from '../trainer.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
-import { imitationInputs, imitationPlan, imitationStats, validateImitationPlan, type ImitationMode } from '../imitation.js';
+import { imitationInputs, imitationPlan, imitationStats, validateImitationPlan, type DemoSequences, type ImitationMode } from '../imitation.js';
 import { createMinibatchPlan } from '../../storage/plan.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
@@ -98,7 +98,7 @@ class CpuTrainer implements Trainer {
   /** The update in progress (startUpdate), and whether one of its slices is running now. */
   private job: UpdateJob | undefined;
   private running = false;
-  /** Set while imitate / computeImitationGradients run: the loss is behaviour cloning's. */
+  /** Set while imitate / computeImitationGradients run: the loss is behaviour cloning's (on sequences for a recurrent network). */
   private imitation: (ImitationMode & { branchSums: Float64Array }) | undefined;
   private statView = new Float64Array(0);
   private readonly statViews = new ViewSet((buffer) => { this.statView = new Float64Array(buffer, this.stats, LOSS_STATS); });
@@ -146,7 +146,7 @@ class CpuTrainer implements Trainer {
       observations: (r) => r * obs, actions: (r) => r * act, logProbs: f32, values: f32, advantages: f32,
       returns: f32, weights: f32, masks: (r) => r * logits, rewards: f32, terminated: u8, truncated: u8,
       bootstrapValues: f32, lastValues: f32, entropyNoise: (r) => r * noise, identity: f32,
-      resets: u8, hiddenStates: states,
+      resets: u8, hiddenStates: states, valid: u8,
     });
     // One minibatch (rows = m).
     this.miniBlocks = new BlockSet({
@@ -155,7 +155,7 @@ class CpuTrainer implements Trainer {
       logpNew: f32, entropy: f32, gLogp: f32, gEntropy: f32, noise: (r) => r * noise, ratios: f32,
       rewards: f32, terminated: u8, truncated: u8, bootstrapValues: f32, lastValues: f32, vtraceReturns: f32,
       hits: (r) => r * act,
-      resets: u8, states, stateRows: f32,
+      resets: u8, states, stateRows: f32, valid: u8,
     });
   }
 
@@ -248,8 +248,9 @@ class CpuTrainer implements Trainer {
   async imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats> {
     this.checkIdle();
     const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
-    if (plan !== undefined) validateImitationPlan(plan, batch);
-    const p = plan ?? imitationPlan(batch, 1, this.ppo.numMinibatches, this.planRng.nextU32());
+    const recurrent = this.network.recurrent;
+    if (plan !== undefined) validateImitationPlan(plan, batch, recurrent);
+    const p = plan ?? imitationPlan(batch, 1, this.ppo.numMinibatches, this.planRng.nextU32(), recurrent);
     const imitation = { ...mode, branchSums: new Float64Array(this.head.categorical ? this.head.actionSize : 0) };
     this.imitation = imitation;
     try {
@@ -398,6 +399,7 @@ class CpuTrainer implements Trainer {
       w.gatherRows(b.returns, mb.returns, rowsPtr, m, 4);
       masks = batch.masks ? mb.masks : 0;
       if (masks) w.gatherRows(b.masks, mb.masks, rowsPtr, m, this.head.outputs);
+      if (this.imitation?.sequences) w.gatherRows(b.valid, mb.valid, rowsPtr, m, 1);
       if (this.network.recurrent) this.gatherSequences(batch, segmentCount, segmentList, rowsPtr, m);
       if (this.head.squash) {
         if (batch.entropyNoise) w.gatherSampledRows(b.entropyNoise, mb.noise, rowsPtr, m, rows, this.samples, this.noisePerRow * 4);
@@ -416,18 +418,22 @@ class CpuTrainer implements Trainer {
       this.head.forward(m, this.params, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.logpNew, mb.entropy);
       const imitation = this.imitation;
       if (imitation) {
-        // Behaviour cloning: the PPO columns of the batch are unused; accuracy goes through mb.ratios.
+        // Behaviour cloning: the PPO columns of the batch are unused; only demonstrated rows count (valid).
         const hits = this.head.categorical ? mb.hits : 0;
+        const valid = imitation.sequences ? mb.valid : 0;
         if (hits) {
           this.head.modeAccuracy(m, actorOut, masks, mb.actions, hits);
           const view = new Float32Array(memoryBuffer(), hits, m * this.head.actionSize);
+          const counts = valid ? new Uint8Array(memoryBuffer(), valid, m) : undefined;
+          let n = 0;
+          for (let i = 0; i < m; i++) n += counts ? counts[i] : 1;
           for (let b = 0; b < this.head.actionSize; b++) {
             let sum = 0;
-            for (let i = 0; i < m; i++) sum += view[i * this.head.actionSize + b];
-            imitation.branchSums[b] += sum / m;
+            for (let i = 0; i < m; i++) if (!counts || counts[i]) sum += view[i * this.head.actionSize + b];
+            imitation.branchSums[b] += sum / n;
           }
         }
-        w.imitationLoss(m, mb.logpNew, weights, this.network.criticOut, mb.returns, hits, this.head.actionSize,
+        w.imitationLoss(m, mb.logpNew, weights, valid, this.network.criticOut, mb.returns, hits, this.head.actionSize,
           imitation.criticCoef, mb.gLogp, this.network.criticGrad, mb.gEntropy, this.stats);
         this.head.backward(m, this.params, this.grads, actorOut, masks, mb.actions, mb.noise, this.samples, mb.probs, mb.gLogp, mb.gEntropy, this.network.actorGrad);
         return;
@@ -533,6 +539,51 @@ class CpuTrainer implements Trainer {
       copyIn(b.hiddenStates, batch.hiddenStates);
       const resets = new Uint8Array(memoryBuffer(), b.resets, batch.numSteps * batch.numEnvs);
       for (let i = 0; i < resets.length; i++) resets[i] = batch.terminated![i] | batch.truncated![i];
+    }
+    const sequences = this.imitation?.sequences;
+    if (sequences) {
+      copyIn(b.valid, sequences.valid);
+      this.replayStates(sequences);
+    }
+  }
+
+  /**
+   * Recurrent cloning: the state entering each sequence that starts inside its stream, written into the uploaded
+   * batch's hiddenStates. A forward pass without gradient over the streams with the current parameters, all
+   * streams side by side, one sequence position at a time, carrying each stream's state (zero after an episode end).
+   */
+  private replayStates(seq: DemoSequences): void {
+    const J = seq.streams;
+    const L = seq.length;
+    const S = this.layout.stateSize;
+    let positions = 0;
+    for (let j = 0; j < J; j++) positions = Math.max(positions, seq.firstSequence[j + 1] - seq.firstSequence[j]);
+    if (positions < 2) return; // every sequence starts its stream: zero states
+    const w = wasm();
+    const m = L * J;
+    this.miniBlocks.reserve(m);
+    this.network.reserve(m);
+    this.network.syncWeights();
+    const b = this.batchBlocks.ptr;
+    const mb = this.miniBlocks.ptr;
+    new Float32Array(memoryBuffer(), mb.states, J * S).fill(0);
+    for (let c = 0; c + 1 < positions; c++) {
+      const rows = new Int32Array(memoryBuffer(), mb.rows, m);
+      for (let j = 0; j < J; j++) {
+        const first = seq.firstSequence[j];
+        const s = first + Math.min(c, seq.firstSequence[j + 1] - first - 1); // a stream already done reruns its last (unused)
+        for (let t = 0; t < L; t++) rows[t * J + j] = t * seq.count + s;
+      }
+      w.gatherRows(b.observations, mb.observations, mb.rows, m, this.policy.observationSize * 4);
+      w.gatherRows(b.resets, mb.resets, mb.rows, m, 1);
+      this.network.setSequences({ steps: L, columns: J, length: L, resets: mb.resets, states: mb.states, stateSize: S, carry: true });
+      this.network.forward(mb.observations, m);
+      const carried = new Float32Array(memoryBuffer(), mb.states, J * S);
+      const stored = new Float32Array(memoryBuffer(), b.hiddenStates, seq.count * S);
+      for (let j = 0; j < J; j++) {
+        const next = seq.firstSequence[j] + c + 1;
+        if (next < seq.firstSequence[j + 1]) stored.set(carried.subarray(j * S, (j + 1) * S), next * S);
+      }
     }
   }
 

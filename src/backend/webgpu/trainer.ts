@@ -15,7 +15,7 @@ import {
 import { createMinibatchPlan } from '../../storage/plan.js';
 import { viewsSurvivingGrowth } from '../../wasm-memory.js';
 import { validateBatch, validatePlan, validatePolicy } from '../validate.js';
-import { imitationInputs, imitationPlan, imitationStats, validateImitationPlan, type ImitationMode } from '../imitation.js';
+import { imitationInputs, imitationPlan, imitationStats, refuseRecurrentImitation, validateImitationPlan, type ImitationMode } from '../imitation.js';
 import { DeviceLostError, requestDevice } from './device.js';
 import type { GPUDeviceLike, KernelVariant } from './gpu-types.js';
 import { getKernels, hasSubgroups, type Kernel, type KernelName } from './kernels.js';
@@ -277,6 +277,7 @@ export class WebGPUTrainer implements Trainer {
    */
   computeImitationGradients(demo: DemoBatch, options?: ImitationOptions): Promise<{ grads: Float32Array; stats: ImitationStats }> {
     this.checkAlive();
+    refuseRecurrentImitation(this.policy.network.memory, 'webgpu');
     const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
     return this.serial(async () => {
       this.imitation = mode;
@@ -292,6 +293,7 @@ export class WebGPUTrainer implements Trainer {
   /** Behaviour-cloning steps over the demonstrations in one submit; default plan: one epoch of shuffled rows. */
   imitate(demo: DemoBatch, plan?: MinibatchPlan, options?: ImitationOptions): Promise<ImitationUpdateStats> {
     this.checkAlive();
+    refuseRecurrentImitation(this.policy.network.memory, 'webgpu');
     const { batch, mode } = imitationInputs(demo, this.policy, options, this.hyper.learningRate);
     if (plan !== undefined) validateImitationPlan(plan, batch);
     const chosen = plan ?? imitationPlan(batch, 1, this.ppo.numMinibatches, this.plans.nextU32());
