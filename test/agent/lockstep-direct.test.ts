@@ -106,6 +106,13 @@ describe('lockstep straight into the rollout', () => {
         seed: 1, masks: false, normalize: true,
         ends: [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         events: ['addReward', ...Array<Event>(TICKS - 1).fill('none')],
+      }], [{
+        // cancelStep cuts each slot's step (truncated, bootstrapping from its next value); the direct path then
+        // carried it in the rollout, which keeps no next value, so a save after leaving it differed from the
+        // staging's in staging.next_values of that ended step.
+        seed: 0, masks: false, normalize: false,
+        ends: Array<number>(TICKS).fill(0),
+        events: ['none', 'cancel', 'none', 'heuristic', 'save', ...Array<Event>(TICKS - 5).fill('none')],
       }]],
     });
   });
