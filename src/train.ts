@@ -304,7 +304,7 @@ function checkStep(out: VectorStepResult, size: number, numEnvs: number): void {
   if (finals?.length !== size) fail('step().info.finalObservation.length', String(size), finals?.length);
   const perEnv = size / numEnvs;
   for (let e = 0; e < numEnvs; e++) {
-    if (!out.terminated[e] && !out.truncated[e]) continue;
+    if (!out.terminated?.[e] && !out.truncated?.[e]) continue; // missing flags are observe()'s to report
     for (let i = e * perEnv; i < (e + 1) * perEnv; i++) {
       if (!Number.isFinite(finals[i])) fail(`step().info.finalObservation[${i}]`, 'a finite number', finals[i]);
     }
