@@ -220,7 +220,7 @@ async function trainVector(agent: Agent, env: VectorEnv | (() => Env), options: 
       const actions = agent.act(observation);
       try {
         const out = venv.step(actions);
-        checkStep(out, observation.length);
+        checkStep(out, observation.length, venv.numEnvs);
         agent.observe(out.reward, out.terminated, out.truncated, { finalObservations: out.info?.finalObservation });
         observation.set(out.observation);
       } catch (error) {
@@ -289,12 +289,26 @@ export async function evaluateAgent(agent: Agent, factory: () => Env, episodes =
   return returns.slice(0, episodes);
 }
 
-/** What the agent cannot check itself: the next observations (their length; finiteness) before observe(). */
-function checkStep(out: VectorStepResult, size: number): void {
+/**
+ * What the agent cannot check itself, before observe(): the next observations (their length; finiteness), and the
+ * final observation of every episode that ended, terminated or truncated. observe() reads only truncated ones (to
+ * bootstrap), but a broken observation is the env's failure whichever way its episode ended.
+ */
+function checkStep(out: VectorStepResult, size: number, numEnvs: number): void {
   if (typeof out !== 'object' || out === null) fail('step()', 'an object { observation, reward, terminated, truncated, info }', out);
   const observation = out.observation;
   if (observation?.length !== size) fail('step().observation.length', String(size), observation?.length);
   for (let i = 0; i < size; i++) if (!Number.isFinite(observation[i])) fail(`step().observation[${i}]`, 'a finite number', observation[i]);
+  const finals = out.info?.finalObservation;
+  if (finals === undefined) return;
+  if (finals?.length !== size) fail('step().info.finalObservation.length', String(size), finals?.length);
+  const perEnv = size / numEnvs;
+  for (let e = 0; e < numEnvs; e++) {
+    if (!out.terminated?.[e] && !out.truncated?.[e]) continue; // missing flags are observe()'s to report
+    for (let i = e * perEnv; i < (e + 1) * perEnv; i++) {
+      if (!Number.isFinite(finals[i])) fail(`step().info.finalObservation[${i}]`, 'a finite number', finals[i]);
+    }
+  }
 }
 
 function checkEvaluate(evaluate: EvaluateOptions | undefined, env: unknown): Required<EvaluateOptions> | undefined {

@@ -295,15 +295,13 @@ export class GameLoop {
     this.slots.checkAlive('slot', slot);
     checkNumber('reward', reward);
     const scaler = this.rewardScaler;
-    const scaled = scaler ? scaleReward(reward, scaler.stats.var[0]) : reward;
+    // Rounded to f32 once, here, as observe()'s rewards are: both paths then add the same f32 to a stored f32
+    // (a float64 added to the staging's f32 rounded differently from its f32 copy added to the rollout's).
+    this.oneReward[0] = scaler ? scaleReward(reward, scaler.stats.var[0]) : reward;
     // The scaler's statistics are of the returns of every reward, those given here included.
     if (scaler) scaler.returns[slot] += reward;
-    if (this.direct.buffer !== undefined) {
-      this.oneReward[0] = scaled;
-      this.direct.addReward(slot, this.oneReward, 0);
-    } else {
-      this.staging.addReward(slot, scaled);
-    }
+    if (this.direct.buffer !== undefined) this.direct.addReward(slot, this.oneReward, 0);
+    else this.staging.addReward(slot, this.oneReward[0]);
     this.episodes.returns[slot] += reward;
     this.recording?.reward(slot, reward);
   }

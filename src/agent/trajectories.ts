@@ -149,6 +149,10 @@ export class Trajectories {
     if (this.terminated[row] || this.truncated[row]) return;
     this.truncated[row] = 1;
     this.bootstrapValues[row] = this.next[row];
+    // An ended step has no successor: its next value is read nowhere and is 0, as end() leaves it, so the staging
+    // (and the checkpoint) is the same whether the step was cut here or reached the staging through the lockstep
+    // rollout, which keeps only the bootstrap.
+    this.next[row] = 0;
   }
 
   /**

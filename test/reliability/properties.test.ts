@@ -70,6 +70,8 @@ describe('a failing env, anywhere', () => {
         await train(agent, cartpole, { totalSteps: agent.steps + 16 });
         agent.dispose();
       },
-    ), { numRuns: RUNS * 2, seed: 11 });
+    // [40, 'infinite-observation']: step 40 ends CartPole's first episode (terminated), and the broken observation
+    // was the final one, which observe() never reads; train() now checks final observations too.
+    ), { numRuns: RUNS * 2, seed: 11, examples: [[40, 'infinite-observation']] });
   });
 });

@@ -136,11 +136,28 @@ function shortObservationEnv(failAt: number): VectorEnv {
   return env as VectorEnv; // with a name, which train() puts in its EnvError
 }
 
+/** A VectorEnv whose step `failAt` ends env 0's episode (terminated) with a NaN final observation. */
+function nanFinalObservationEnv(failAt: number): VectorEnv {
+  const inner = vectorize(cartpole, 2);
+  let steps = 0;
+  const env = {
+    name: 'NaNEndCartPole', numEnvs: 2, observationSpace: inner.observationSpace, actionSpace: inner.actionSpace, reset: (o?: { seed?: number }) => inner.reset(o),
+    step: (a: Parameters<VectorEnv['step']>[0]) => {
+      const out = inner.step(a);
+      if (++steps !== failAt) return out;
+      return { ...out, terminated: Uint8Array.of(1, out.terminated[1]), info: { finalObservation: new Float32Array(8).fill(NaN) } };
+    },
+  };
+  return env as VectorEnv;
+}
+
 describe('train() with a failing env', () => {
   const cases = [
     { name: 'throws', env: () => failingEnv(37, 'throw'), message: /env 'FlakyCartPole' failed at step 36: the physics engine crashed/ },
     { name: 'returns a NaN reward', env: () => failingEnv(37, 'nan'), message: /env 'FlakyCartPole' failed at step 36: rewards\[agent 0\]: expected a finite number, got NaN/ },
     { name: 'returns a short observation', env: () => shortObservationEnv(37), message: /env 'ShortCartPole' failed at step 36: step\(\)\.observation\.length: expected 8, got 7/ },
+    // A terminated episode's final observation is never read, but a broken one is still the env's failure.
+    { name: 'ends an episode with a NaN final observation', env: () => nanFinalObservationEnv(37), message: /env 'NaNEndCartPole' failed at step 36: step\(\)\.info\.finalObservation\[0\]: expected a finite number, got NaN/ },
   ];
   for (const c of cases) {
     it(`${c.name}: train() rejects with an EnvError naming the env and the step; the agent stays usable and saveable`, async () => {
