@@ -158,16 +158,19 @@ describe('the duel page', () => {
     await untilDuel(page, 's.human');
     expect(await page.textContent('#control')).toMatch(/^you/);
     const leftY = () => page.evaluate(() => (globalThis as unknown as DuelWindow).webppoDuel!.duels[0].state.leftY);
-    await page.keyboard.down('ArrowUp');
-    await untilDuel(page, 's.humanAction === 0');
-    const low = await leftY();
-    await page.waitForFunction((y) => (globalThis as unknown as DuelWindow).webppoDuel!.duels[0].state.leftY > y + 0.1, low, { timeout: TIMEOUT, polling: 50 });
-    await page.keyboard.up('ArrowUp');
-    await page.keyboard.down('s');
-    await untilDuel(page, 's.humanAction === 2');
-    const high = await leftY();
-    await page.waitForFunction((y) => (globalThis as unknown as DuelWindow).webppoDuel!.duels[0].state.leftY < y - 0.1, high, { timeout: TIMEOUT, polling: 50 });
-    await page.keyboard.up('s');
+    // Each key must move the paddle 0.1 its way. The policy may have left it near a wall, where the key towards
+    // that wall cannot: the one away from the nearer wall goes first, and the other then has that room back.
+    const moves = async (key: 'ArrowUp' | 's') => {
+      const up = key === 'ArrowUp';
+      await page.keyboard.down(key);
+      await untilDuel(page, `s.humanAction === ${up ? 0 : 2}`);
+      const from = await leftY();
+      await page.waitForFunction(([y, sign]) => sign * ((globalThis as unknown as DuelWindow).webppoDuel!.duels[0].state.leftY - y) > 0.1, [from, up ? 1 : -1], { timeout: TIMEOUT, polling: 50 });
+      await page.keyboard.up(key);
+    };
+    const first = (await leftY()) <= 0 ? 'ArrowUp' : 's';
+    await moves(first);
+    await moves(first === 'ArrowUp' ? 's' : 'ArrowUp');
     await untilDuel(page, 's.humanAction === 1');
     await page.click('#takeover');
     await untilDuel(page, '!s.human && s.pendingHuman === undefined');
