@@ -7,6 +7,10 @@
  */
 export function copyRows(src: usize, srcRows: usize, dst: usize, dstRows: usize, count: i32, rowBytes: i32): void {
   const size = <usize>rowBytes;
+  if (srcRows == 0 && dstRows == 0) {
+    memory.copy(dst, src, <usize>count * size); // rows in order: one block
+    return;
+  }
   for (let j = 0; j < count; j++) {
     const at = <usize>j << 2;
     const from = srcRows == 0 ? <usize>j : <usize>load<i32>(srcRows + at);
