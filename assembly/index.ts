@@ -9,6 +9,7 @@ export { ppoLoss } from './nn/ppo-loss';
 export { adamStep, sumSquares } from './nn/adam';
 export { segmentRows, gatherRows, gatherSampledRows, repeatPerStep, multiplyInPlace, clampedRatios } from './nn/minibatch';
 export { pcgSeed, fillNormals } from './nn/random';
+export { copyRows } from './nn/rows';
 export { pcg32Fill } from './rng';
 export { gaeVtrace, normalizeAdvantages, explainedVariance, rowPriorities, segmentPriorities } from './advantage';
 export { planSequential, planShuffled, planPrioritized } from './sampler';

@@ -5,4 +5,5 @@ export { transposeMatrix, denseForward, activationBackward, gemm, tanhApprox } f
 export { categoricalForward, categoricalAct } from './nn/categorical';
 export { gaussianForward, gaussianAct } from './nn/gaussian';
 export { pcgSeed, fillNormals } from './nn/random';
+export { copyRows } from './nn/rows';
 export { recurrentForward } from './nn/recurrent';

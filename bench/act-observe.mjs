@@ -4,10 +4,15 @@
 // agents leaving and spawning every tick. Times per tick and per active agent, so the games compare in one run.
 // Pass package roots to compare builds in one run:
 //   npm run build && node bench/act-observe.mjs . ../other-checkout
+// `--lstm` gives the agents a recurrent network ([64] and a 64-unit LSTM): each slot's state is gathered into
+// the acting rows and scattered back every tick.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const roots = process.argv.length > 2 ? process.argv.slice(2) : ['.'];
+const args = process.argv.slice(2);
+const lstm = args.includes('--lstm');
+const roots = args.filter((a) => a !== '--lstm');
+if (roots.length === 0) roots.push('.');
 const agents = 64;
 const games = ['lockstep', 'a third idle', 'a third free'];
 for (let round = 0; round < 2; round++) {
@@ -15,7 +20,7 @@ for (let round = 0; round < 2; round++) {
     const w = await import(pathToFileURL(resolve(root, 'dist/index.js')).href);
     await w.init();
     for (const game of games) {
-      const agent = await w.Agent.create({ observationSpace: w.Box(4), actionSpace: w.Discrete(2), numAgents: agents, backend: 'cpu', ppo: { numSteps: 128 }, seed: 1 });
+      const agent = await w.Agent.create({ observationSpace: w.Box(4), actionSpace: w.Discrete(2), numAgents: agents, backend: 'cpu', ppo: { numSteps: 128 }, seed: 1, ...(lstm ? { network: { hidden: [64], memory: { cell: 'lstm', size: 64 } } } : {}) });
       if (game !== 'lockstep' && typeof agent.leave !== 'function') { agent.dispose(); continue; } // a build without slots
       const observations = Float32Array.from({ length: agents * 4 }, (_, i) => Math.sin(i));
       const rewards = new Float32Array(agents);
@@ -43,7 +48,7 @@ for (let round = 0; round < 2; round++) {
       const perAgent = active / times.length;
       times.sort();
       const us = (q) => (times[Math.floor(q * (times.length - 1))] * 1000);
-      console.log(`${root}: ${game.padEnd(12)} act + observe, ${agents} slots (${perAgent.toFixed(1)} active): p50 ${us(0.5).toFixed(1)} us, p90 ${us(0.9).toFixed(1)} us, p99 ${us(0.99).toFixed(1)} us; p50 per active agent ${(us(0.5) / perAgent).toFixed(3)} us`);
+      console.log(`${root}: ${lstm ? 'LSTM 64, ' : ''}${game.padEnd(12)} act + observe, ${agents} slots (${perAgent.toFixed(1)} active): p50 ${us(0.5).toFixed(1)} us, p90 ${us(0.9).toFixed(1)} us, p99 ${us(0.99).toFixed(1)} us; p50 per active agent ${(us(0.5) / perAgent).toFixed(3)} us`);
       agent.dispose();
     }
   }

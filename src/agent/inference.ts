@@ -1,10 +1,11 @@
 // The agent's view of wasm inference (CpuPolicy): preallocated outputs for all agents, a critic-only
 // evaluation for bootstrap values, and the sampling generator's state for checkpoints. A recurrent policy's
-// memory lives here, per slot, in two independent sets: the agent's own play (act, and the values it
-// bootstraps from) and predict()'s. The policy's acting rows are loaded from a set before each pass and, when
-// the pass is a step of play, written back, so packed rows (slots that do not decide keep their state) and
-// the two sets never disturb each other.
+// memory lives here, per slot, in two independent tables in wasm memory: the agent's own play (act, and the
+// values it bootstraps from) and predict()'s. The policy's acting rows are loaded from a table before each pass
+// and, when the pass is a step of play, written back (row copies by slot index inside wasm), so packed rows
+// (slots that do not decide keep their state) and the two tables never disturb each other.
 import { CpuPolicy } from '../backend/cpu/inference.js';
+import { StateTable } from '../backend/cpu/state-table.js';
 import type { PolicySpec } from '../policy/network.js';
 import { actionSize } from '../spaces.js';
 
@@ -17,11 +18,11 @@ export interface Inference {
   readonly values: Float32Array;
   /** Floats of one slot's recurrent state (0: a feed-forward policy, and the sets below are empty). */
   readonly stateSize: number;
-  /** The agent's own play: each slot's recurrent state [numAgents, stateSize]. */
+  /** The agent's own play: each slot's recurrent state [numAgents, stateSize] (a view over wasm memory: read it again after memory grows). */
   readonly playStates: Float32Array;
-  /** predict()'s own recurrent state per slot [numAgents, stateSize]. */
+  /** predict()'s own recurrent state per slot [numAgents, stateSize] (a view over wasm memory, as playStates). */
   readonly predictStates: Float32Array;
-  /** The state each row of the last act() entered its step with [rows, stateSize] (what a rollout stores). */
+  /** The state each row of the last act() entered its step with [rows, stateSize] (what a rollout stores; a view over wasm memory, as playStates). */
   readonly entering: Float32Array;
   /**
    * A step of play for the observation rows given: row j is slot `slots[j]` (row j is slot j without it); a
@@ -77,14 +78,20 @@ export function createInference(policy: PolicySpec, numAgents: number, seed: num
   const scratch = outputs();
   const actOptions: { masks?: Uint8Array; deterministic: boolean } = { masks: undefined, deterministic: false };
   const deterministic = { deterministic: true };
-  // The first rows of the action (and entering state) arrays, one view per row count, made on first use.
+  // The first rows of the action arrays, one view per row count, made on first use.
   const actionRows: (Int32Array | Float32Array)[] = [];
-  const stateRows: Float32Array[] = [];
   const perAction = actionSize(policy.actionSpace);
   const S = cpu.stateSize;
-  const playStates = new Float32Array(numAgents * S);
-  const predictStates = new Float32Array(numAgents * S);
-  const entering = new Float32Array(numAgents * S);
+  let play: StateTable, predictions: StateTable, entering: StateTable;
+  try {
+    play = new StateTable(numAgents, S, 'numAgents');
+    predictions = new StateTable(numAgents, S, 'numAgents');
+    entering = new StateTable(numAgents, S, 'numAgents');
+  } catch (error) {
+    for (const table of [play!, predictions!]) table?.free();
+    cpu.dispose();
+    throw error;
+  }
   const one = new Int32Array(1);
   const rowsOf = (observations: Float32Array) => observations.length / policy.observationSize;
   return {
@@ -93,65 +100,56 @@ export function createInference(policy: PolicySpec, numAgents: number, seed: num
     logProbs: main.logProbs,
     values: main.values,
     stateSize: S,
-    playStates,
-    predictStates,
-    entering,
+    get playStates() { return play.data; },
+    get predictStates() { return predictions.data; },
+    get entering() { return entering.data; },
     act(observations, masks, isDeterministic, slots) {
       const rows = rowsOf(observations);
       if (S > 0) {
-        if (slots === undefined && rows === numAgents) {
-          entering.set(playStates);
-        } else {
-          for (let j = 0; j < rows; j++) {
-            const from = (slots === undefined ? j : slots[j]) * S;
-            for (let k = 0; k < S; k++) entering[j * S + k] = playStates[from + k];
-          }
-        }
-        cpu.loadStates(entering, undefined, rows);
+        // The slots' states into the acting rows, and a record of them as they entered the step.
+        cpu.loadStates(play, slots, rows);
+        cpu.storeStates(entering, undefined, rows);
       }
       actOptions.masks = masks;
       actOptions.deterministic = isDeterministic;
       cpu.actPrevalidated(observations, main, actOptions);
-      if (S > 0) cpu.storeStates(playStates, slots, rows);
+      if (S > 0) cpu.storeStates(play, slots, rows);
     },
     predict(observations, masks, isDeterministic) {
       const rows = rowsOf(observations);
-      if (S > 0) cpu.loadStates(predictStates, undefined, rows);
+      if (S > 0) cpu.loadStates(predictions, undefined, rows);
       actOptions.masks = masks;
       actOptions.deterministic = isDeterministic;
       cpu.actPrevalidated(observations, main, actOptions);
-      if (S > 0) cpu.storeStates(predictStates, undefined, rows);
+      if (S > 0) cpu.storeStates(predictions, undefined, rows);
     },
     evaluate(observations, masks) {
       const rows = rowsOf(observations);
       const actions = actionRows[rows] ??= main.actions.subarray(0, rows * perAction);
-      const states = S === 0 ? undefined : stateRows[rows] ??= entering.subarray(0, rows * S);
+      const states = S === 0 ? undefined : entering.first(rows);
       cpu.evaluate(observations, actions, scratch, masks, states);
       return scratch.logProbs;
     },
     criticValues(observations, slot) {
       if (S > 0) {
         if (slot === undefined) {
-          cpu.loadStates(playStates, undefined, rowsOf(observations));
+          cpu.loadStates(play, undefined, rowsOf(observations));
         } else {
           one[0] = slot;
-          cpu.loadStates(playStates, one, 1);
+          cpu.loadStates(play, one, 1);
         }
       }
       // A deterministic act draws no random numbers; only its values are used, and its states are not kept.
       cpu.actPrevalidated(observations, scratch, deterministic);
       return scratch.values;
     },
-    resetPlay(slot) {
-      if (slot === undefined) playStates.fill(0);
-      else playStates.fill(0, slot * S, (slot + 1) * S);
-    },
+    resetPlay: (slot) => play.reset(slot),
     resetPredict(flags) {
       if (flags === undefined) {
-        predictStates.fill(0);
+        predictions.reset();
         return;
       }
-      for (let e = 0; e < numAgents; e++) if (flags[e] !== 0) predictStates.fill(0, e * S, (e + 1) * S);
+      for (let e = 0; e < numAgents; e++) if (flags[e] !== 0) predictions.reset(e);
     },
     setParameters: (flat) => cpu.setParameters(flat),
     getRngState: () => cpu.getRngState().join(':'),
@@ -159,6 +157,11 @@ export function createInference(policy: PolicySpec, numAgents: number, seed: num
       const [s, inc] = state.split(':').map((part) => BigInt(part));
       cpu.setRngState([s, inc]);
     },
-    dispose: () => cpu.dispose(),
+    dispose() {
+      cpu.dispose();
+      play.free();
+      predictions.free();
+      entering.free();
+    },
   };
 }

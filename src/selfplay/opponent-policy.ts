@@ -6,6 +6,7 @@
 // that act, stepped, and written back, so slots that do not act keep theirs. A state only means something to
 // the weights that made it: loading different parameters starts every slot's state over from zero.
 import { CpuPolicy } from '../backend/cpu/inference.js';
+import { StateTable } from '../backend/cpu/state-table.js';
 import { checkArray, checkBoolean, checkInteger, checkKeys, checkObject, fail, UnknownOptionError } from '../errors.js';
 import type { PolicySpec } from '../policy/network.js';
 import { CheckpointError, type Tensor } from '../policy/safetensors.js';
@@ -88,9 +89,14 @@ export class OpponentPolicy {
   /**
    * Each slot's recurrent state [slots, stateSize] (empty for a feed-forward policy): what the slot's next
    * act() starts from. Written by act(), zeroed by {@link OpponentPolicy.resetStates} and by loading other
-   * parameters; a checkpoint keeps it (see {@link OpponentPolicy.state}).
+   * parameters; a checkpoint keeps it (see {@link OpponentPolicy.state}). A view over wasm memory, where act()
+   * gathers and scatters the acting slots' rows without copying through JS: read it again after wasm memory
+   * grows (a view kept across an allocation may be detached).
    */
-  readonly states: Float32Array;
+  get states(): Float32Array {
+    return this.table.data;
+  }
+  private readonly table: StateTable;
   private readonly cpu: CpuPolicy;
   /** The frozen policy loaded now (recurrent policies only: a load() of the same bits keeps the states). */
   private readonly loaded: Float32Array | undefined;
@@ -126,14 +132,19 @@ export class OpponentPolicy {
     this.cpu = new CpuPolicy(policy, { parameters: network, seed, maxAgents: this.maxRows });
     this.policy = this.cpu.policy;
     this.stateSize = this.cpu.stateSize;
-    this.states = new Float32Array(this.slots * this.stateSize);
+    try {
+      this.table = new StateTable(this.slots, this.stateSize, 'options.slots');
+    } catch (error) {
+      this.cpu.dispose();
+      throw error;
+    }
     this.loaded = this.stateSize > 0 ? parameters.slice() : undefined;
     if (normalize) {
       this.normalizer = { mean: new Float64Array(this.policy.observationSize), var: new Float64Array(this.policy.observationSize) };
       try {
         this.load(parameters, 'parameters');
       } catch (error) {
-        this.cpu.dispose();
+        this.dispose();
         throw error;
       }
     }
@@ -268,9 +279,9 @@ export class OpponentPolicy {
     this.actOptions.masks = masks === undefined ? undefined : this.view(this.maskViews, this.gatheredMasks, count, L);
     this.actOptions.deterministic = deterministic;
     // Each acting row starts from its slot's state and leaves the state it carries out there.
-    if (this.stateSize > 0) this.cpu.loadStates(this.states, rows, count);
+    if (this.stateSize > 0) this.cpu.loadStates(this.table, rows, count);
     this.cpu.actPrevalidated(this.view(this.views, gathered, count, obsSize), this.out, this.actOptions);
-    if (this.stateSize > 0) this.cpu.storeStates(this.states, rows, count);
+    if (this.stateSize > 0) this.cpu.storeStates(this.table, rows, count);
     const source = this.out.squashedActions ?? this.out.actions;
     for (let i = 0; i < count; i++) {
       const to = rows[i] * per;
@@ -332,6 +343,7 @@ export class OpponentPolicy {
   /** Frees the wasm memory. */
   dispose(): void {
     this.cpu.dispose();
+    this.table.free();
   }
 
   /** The first `count` rows of `data` (a cached view per count, so acting allocates nothing after warm-up). */

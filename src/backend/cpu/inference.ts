@@ -13,6 +13,7 @@ import { memoryBuffer, ViewSet } from '../../wasm-memory.js';
 import { BlockSet, copyIn, copyOutF32 } from './blocks.js';
 import { CpuHead } from './head.js';
 import { CpuNetwork, type Sequences } from './network.js';
+import type { StateTable } from './state-table.js';
 
 const RNG_STREAM = 0x6163; // the policy's own PCG32 stream
 
@@ -83,8 +84,10 @@ export class CpuPolicy {
    * Recurrent networks: each agent's state [agents, stateSize], the states evaluate() starts its rows from, and
    * never-set reset flags for a one-step pass.
    */
-  private readonly hidden: BlockSet<'states' | 'given' | 'resets'>;
+  private readonly hidden: BlockSet<'states' | 'given' | 'resets' | 'slots'>;
   private given = new Float32Array(0);
+  /** The slot list of a state copy between a StateTable and the acting rows (i32, one per row). */
+  private slots = new Int32Array(0);
   private readonly step: Sequences = { steps: 1, columns: 0, length: 1, resets: 0, states: 0, stateSize: 0, carry: true };
   /** evaluate()'s one step from given states, not carried. */
   private readonly scoring: Sequences = { steps: 1, columns: 0, length: 1, resets: 0, states: 0, stateSize: 0, carry: false };
@@ -128,7 +131,7 @@ export class CpuPolicy {
       probs: (n) => n * Math.max(this.logits, 1) * 4, entropy: f32,
     });
     this.step.stateSize = this.scoring.stateSize = this.layout.stateSize;
-    this.hidden = new BlockSet({ states: (n) => n * this.layout.stateSize * 4, given: (n) => n * this.layout.stateSize * 4, resets: (n) => n });
+    this.hidden = new BlockSet({ states: (n) => n * this.layout.stateSize * 4, given: (n) => n * this.layout.stateSize * 4, resets: (n) => n, slots: (n) => n * 4 });
     this.views = new ViewSet((buffer) => this.buildViews(buffer));
     this.reserve(checkInteger('options.maxAgents', options.maxAgents ?? 1, 1));
   }
@@ -287,19 +290,43 @@ export class CpuPolicy {
   }
 
   /**
-   * @internal Loads agents' states into the rows the next act() runs: row j gets `from`'s row `slots[j]` (row j
-   * without `slots`), for j < count; `from` is [slots, stateSize]. Allocates nothing once `count` rows fit.
+   * @internal Loads slots' states into the rows the next act() runs: row j gets `from`'s row `slots[j]` (row j
+   * without `slots`), for j < count. One wasm call, one memory.copy per row; allocates nothing once `count`
+   * rows fit.
    */
-  loadStates(from: Float32Array, slots: Int32Array | undefined, count: number): void {
+  loadStates(from: StateTable, slots: Int32Array | undefined, count: number): void {
     this.reserve(count);
     this.views.refresh();
-    copyStateRows(from, slots, this.states, undefined, count, this.layout.stateSize);
+    const S = this.layout.stateSize;
+    wasm().copyRows(from.ptr, this.slotList(from, slots, count), this.hidden.ptr.states, 0, count, S * 4);
   }
 
   /** @internal The reverse of loadStates: row j of the acting states goes to `to`'s row `slots[j]` (or j). */
-  storeStates(to: Float32Array, slots: Int32Array | undefined, count: number): void {
+  storeStates(to: StateTable, slots: Int32Array | undefined, count: number): void {
+    if (count > this.io.rows) fail('count', `at most the ${this.io.rows} rows acting`, count);
     this.views.refresh();
-    copyStateRows(this.states, undefined, to, slots, count, this.layout.stateSize);
+    const S = this.layout.stateSize;
+    wasm().copyRows(this.hidden.ptr.states, 0, to.ptr, this.slotList(to, slots, count), count, S * 4);
+  }
+
+  /**
+   * The slot indices of a state copy, checked against the table (a wasm row copy out of bounds would corrupt
+   * other memory) and put in the wasm slot list: its pointer, or 0 for rows 0..count-1.
+   */
+  private slotList(table: StateTable, slots: Int32Array | undefined, count: number): number {
+    if (table.stateSize !== this.layout.stateSize) fail('states', `a table of ${this.layout.stateSize} floats per slot`, table.stateSize);
+    if (slots === undefined) {
+      if (count > table.rows) fail('count', `at most the table's ${table.rows} slots`, count);
+      return 0;
+    }
+    if (slots.length < count) fail('slots', `an Int32Array of at least ${count} slot indices`, slots.length);
+    const list = this.slots;
+    for (let j = 0; j < count; j++) {
+      const slot = slots[j];
+      if (!(slot >= 0 && slot < table.rows)) fail(`slots[${j}]`, `a slot in [0, ${table.rows - 1}]`, slot);
+      list[j] = slot;
+    }
+    return this.hidden.ptr.slots;
   }
 
   /**
@@ -394,6 +421,7 @@ export class CpuPolicy {
     this.values = new Float32Array(buffer, this.network.criticOut, n);
     this.states = new Float32Array(buffer, this.hidden.ptr.states, this.network.recurrent ? n * this.layout.stateSize : 0);
     this.given = new Float32Array(buffer, this.hidden.ptr.given, this.network.recurrent ? n * this.layout.stateSize : 0);
+    this.slots = new Int32Array(buffer, this.hidden.ptr.slots, this.network.recurrent ? n : 0);
   }
 
   /** Masks are 0/1, and every branch of every agent allows at least one action. */
@@ -422,18 +450,5 @@ export class CpuPolicy {
 
   private checkAlive(): void {
     if (this.disposed) failState('CpuPolicy', 'a policy not yet disposed', 'a call after dispose()');
-  }
-}
-
-/** Copies `count` state rows of `size` floats: `from` row fromRows[j] (or j) to `to` row toRows[j] (or j). */
-function copyStateRows(from: Float32Array, fromRows: Int32Array | undefined, to: Float32Array, toRows: Int32Array | undefined, count: number, size: number): void {
-  // Row j to row j, and the source exactly those rows: one block copy (no view made).
-  if (fromRows === undefined && toRows === undefined && from.length === count * size && to.length >= from.length) {
-    to.set(from);
-    return;
-  }
-  for (let j = 0; j < count; j++) {
-    const a = (fromRows === undefined ? j : fromRows[j]) * size, b = (toRows === undefined ? j : toRows[j]) * size;
-    for (let k = 0; k < size; k++) to[b + k] = from[a + k];
   }
 }
