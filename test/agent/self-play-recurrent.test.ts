@@ -5,8 +5,6 @@
 // parameters forgets the team's, the same parameters keep them; a team change forgets the states of the team
 // that stops learning; predict() and the learner's updates touch none of them.
 // A save mid-game resumes bit-exact, opponents' states included, and a tick allocates nothing.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions, type SelfPlayEvent } from '../../src/agent/agent.js';
 import { opponentSeed } from '../../src/agent/self-play.js';
@@ -19,6 +17,7 @@ import { PCG32 } from '../../src/rng.js';
 import { PaddleDuel } from '../../src/envs/duel/paddle-duel.js';
 import { Box } from '../../src/spaces.js';
 import { train } from '../../src/train.js';
+import { leastHeapGrowth } from '../helpers/heap.js';
 
 beforeAll(() => init());
 
@@ -309,8 +308,6 @@ describe('self-play with a recurrent policy', () => {
   });
 
   it('act and observe allocate nothing per tick with recurrent opponents, episode ends and decision periods', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const n = 4;
     // numSteps so large that no rollout fills: the update is not on the per-tick path.
     const agent = await Agent.create(options(n, lstm, { saveSteps: 1e6, swapSteps: 1e6, teamChange: 1e6 }, { decisionPeriod: 2, ppo: { numSteps: 65536, numMinibatches: 2 } }));
@@ -323,16 +320,8 @@ describe('self-play with a recurrent policy', () => {
       truncated[2] = t % 53 === 0 ? 1 : 0;
       agent.observe(rewards, terminated, truncated);
     };
-    let t = 0;
-    for (; t < 20_000; t++) tick(t);
-    let grown = Infinity;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      gc();
-      const before = process.memoryUsage().heapUsed;
-      for (let end = t + 30_000; t < end; t++) tick(t);
-      grown = Math.min(grown, process.memoryUsage().heapUsed - before);
-    }
-    // An object per tick (16 bytes at the very least) would add 480 KB per window.
+    const grown = await leastHeapGrowth(tick);
+    // An object per tick (16 bytes at the very least) would add 800 KB per window.
     expect(grown).toBeLessThan(200_000);
     agent.dispose();
   });

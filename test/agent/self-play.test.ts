@@ -3,8 +3,6 @@
 // normalization, with the statistics of the moment the snapshot was taken, not the learner's current ones), reported results
 // move the ratings by the ELO formula, saves / swaps / team changes happen on schedule through real updates
 // and show in events, and a save mid-game resumes bit-exact (with decision periods, leave and spawn).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions, loadPolicy, type DuelResultInfo, type GameResult, opponentSeed, OpponentPolicy, PaddleDuel, type SelfPlayEvent, type UpdateEvent, StateError, ValidationError } from '../../src/index.js';
 import { init } from '../../src/init.js';
@@ -13,6 +11,7 @@ import { readSafetensors, writeSafetensors } from '../../src/policy/safetensors.
 import { checksumAt, fileChecksum } from '../../src/policy/checkpoint.js';
 import { frozenPolicy } from '../../src/selfplay/opponent-policy.js';
 import { Box, Discrete } from '../../src/spaces.js';
+import { leastHeapGrowth } from '../helpers/heap.js';
 
 beforeAll(() => init());
 
@@ -440,8 +439,6 @@ describe('self-play with more teams, heuristics and allocation', () => {
   });
 
   it('act and observe allocate nothing per tick with opponents, masks, normalization and decision periods', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const n = 4;
     // numSteps so large that no rollout fills: the update is not on the per-tick path.
     const agent = await Agent.create(options(n, QUIET, { masks: true, decisionPeriod: 2, ppo: { numSteps: 65536, numMinibatches: 2, normalizeObservations: true } }));
@@ -453,16 +450,8 @@ describe('self-play with more teams, heuristics and allocation', () => {
       agent.act(obs, withMasks);
       agent.observe(rewards, flags, flags);
     };
-    let t = 0;
-    for (; t < 20_000; t++) tick(t);
-    let grown = Infinity;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      gc();
-      const before = process.memoryUsage().heapUsed;
-      for (let end = t + 30_000; t < end; t++) tick(t);
-      grown = Math.min(grown, process.memoryUsage().heapUsed - before);
-    }
-    // An object per tick (16 bytes at the very least) would add 480 KB per window.
+    const grown = await leastHeapGrowth(tick);
+    // An object per tick (16 bytes at the very least) would add 800 KB per window.
     expect(grown).toBeLessThan(200_000);
     agent.dispose();
   });

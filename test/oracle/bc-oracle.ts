@@ -78,16 +78,7 @@ export function oracleImitationLoss(
     };
     return tf.grad(loss)(tf.tensor1d(params)).dataSync().slice() as Float32Array;
   });
-  let sq = 0;
-  for (const g of grads) sq += g * g;
-  const stats: ImitationStats = { loss_bc: terms.bc, loss_critic: terms.critic, log_likelihood: terms.logLikelihood, grad_norm: Math.sqrt(sq) };
-  if (policy.actionSpace.kind !== 'box') {
-    const hits = modeHits(policy, actorOutputs, demo);
-    const branches = hits[0].length;
-    stats.accuracy = hits.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / branches, 0) / m;
-    stats.branchAccuracy = Array.from({ length: branches }, (_, b) => hits.reduce((s, row) => s + row[b], 0) / m);
-  }
-  return { grads, stats };
+  return { grads, stats: imitationStats(policy, grads, terms, actorOutputs, demo, m) };
 }
 
 /**
@@ -150,16 +141,23 @@ export function oracleRecurrentImitationLoss(
     };
     return tf.grad(loss)(tf.tensor1d(params)).dataSync().slice() as Float32Array;
   });
+  return { grads, stats: imitationStats(policy, grads, terms, actorOutputs, sub, m) };
+}
+
+/** The stats of an imitation step: the loss terms, the gradient norm and (discrete heads) the mode's hit rate over the m rows. */
+function imitationStats(
+  policy: PolicySpec, grads: Float32Array, terms: { bc: number; critic: number; logLikelihood: number }, actorOutputs: Float32Array, demo: DemoBatch, m: number,
+): ImitationStats {
   let sq = 0;
   for (const g of grads) sq += g * g;
   const stats: ImitationStats = { loss_bc: terms.bc, loss_critic: terms.critic, log_likelihood: terms.logLikelihood, grad_norm: Math.sqrt(sq) };
   if (policy.actionSpace.kind !== 'box') {
-    const hits = modeHits(policy, actorOutputs, sub);
+    const hits = modeHits(policy, actorOutputs, demo);
     const branches = hits[0].length;
     stats.accuracy = hits.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / branches, 0) / m;
     stats.branchAccuracy = Array.from({ length: branches }, (_, b) => hits.reduce((s, row) => s + row[b], 0) / m);
   }
-  return { grads, stats };
+  return stats;
 }
 
 /** The given rows of a demonstration, in the given order. */
