@@ -309,10 +309,15 @@ describe('Behaviours', () => {
     expect(behaviours.get('prey').pendingUpdates).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 0)); // both updates start
     const used = behaviours.trainFor(4);
-    expect(given.map(([name]) => name)).toEqual(['prey', 'hunter']); // the second call: the round starts at the prey
-    expect(given[0][1]).toBe(2); // half of the 4 ms for the first of two
-    expect(given[1][1]).toBeCloseTo(4 - given[0][2], 10); // the rest, whatever the first left
-    expect(used).toBeCloseTo(given[0][2] + given[1][2], 10);
+    // The second call: the round starts at the prey, given half of the 4 ms as the first of two; the hunter gets
+    // the rest, whatever the prey left, and is not asked when nothing is left (a slice can overrun its share on a
+    // loaded machine: one minibatch step is the smallest unit of work).
+    expect(given[0][0]).toBe('prey');
+    expect(given[0][1]).toBe(2);
+    const left = 4 - given[0][2];
+    expect(given.map(([name]) => name)).toEqual(left > 0 ? ['prey', 'hunter'] : ['prey']);
+    if (left > 0) expect(given[1][1]).toBeCloseTo(left, 10);
+    expect(used).toBeCloseTo(given.reduce((sum, [, , ms]) => sum + ms, 0), 10);
     given.length = 0;
     // The next round starts at the hunter; the prey is asked too while its update still has work (a small
     // update can finish inside its first share).
