@@ -7,10 +7,10 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.js';
-import type { Batch, MinibatchPlan, Trainer } from '../../src/backend/trainer.js';
 import { init } from '../../src/init.js';
 import { PCG32 } from '../../src/rng.js';
 import { Box, Discrete } from '../../src/spaces.js';
+import { captureBatches } from '../helpers/batches.js';
 import { mismatch } from '../oracle/compare.js';
 import { oracleEvaluate } from '../oracle/ppo-oracle.js';
 
@@ -40,13 +40,7 @@ describe('recurrent agents in random games', () => {
           network: { hidden: [4], shared: game.shared, memory: { cell: game.cell, size: 3, sequenceLength: game.sequenceLength } },
           ppo: { numSteps: game.numSteps, numMinibatches: 1, numEpochs: 1, learningRate: 0 },
         });
-        const trainer = (agent as unknown as { trainer: Trainer }).trainer;
-        const batches: Batch[] = [];
-        const update = trainer.update.bind(trainer);
-        trainer.update = (batch: Batch, plan?: MinibatchPlan) => {
-          batches.push(structuredClone(batch));
-          return update(batch, plan);
-        };
+        const batches = captureBatches(agent);
         const parameters = await agent.getParameters();
         const rng = new PCG32(game.seed, 7);
         const chance = (p: number) => rng.nextFloat() < p;

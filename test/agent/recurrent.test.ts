@@ -7,7 +7,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions, type UpdateEvent } from '../../src/agent/agent.js';
 import { CpuPolicy } from '../../src/backend/cpu/inference.js';
 import { loadPolicy } from '../../src/policy/inference-policy.js';
-import type { Batch, MinibatchPlan, Trainer } from '../../src/backend/trainer.js';
 import { init } from '../../src/init.js';
 import { CheckpointError, readSafetensors, type Tensor, writeSafetensors } from '../../src/policy/safetensors.js';
 import { makeEnv } from '../../src/envs/registry.js';
@@ -18,6 +17,7 @@ import { train } from '../../src/train.js';
 import { nextTurn } from '../../src/next-turn.js';
 import type { MessageEndpoint } from '../../src/worker/protocol.js';
 import { serveTrainer } from '../../src/worker/serve.js';
+import { captureBatches } from '../helpers/batches.js';
 import { leastHeapGrowth } from '../helpers/heap.js';
 import { mismatch } from '../oracle/compare.js';
 import { oracleEvaluate } from '../oracle/ppo-oracle.js';
@@ -46,17 +46,6 @@ function referenceAct(policy: CpuPolicy, observation: Float32Array): Float32Arra
   return out.actions;
 }
 
-/** Records every batch the agent's trainer updates on (copies: the agent reuses its staging batch). */
-function captureBatches(agent: Agent): Batch[] {
-  const trainer = (agent as unknown as { trainer: Trainer }).trainer;
-  const batches: Batch[] = [];
-  const update = trainer.update.bind(trainer);
-  trainer.update = (batch: Batch, plan?: MinibatchPlan) => {
-    batches.push(structuredClone(batch));
-    return update(batch, plan);
-  };
-  return batches;
-}
 
 describe('recurrent agent: acting', () => {
   it('carries each slot\'s state across ticks, forgets it at the slot\'s episode end, and keeps a non-deciding slot\'s state', async () => {
